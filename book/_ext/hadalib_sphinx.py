@@ -1,0 +1,45 @@
+"""Sphinx glue for the book: API back-links, a clean page head, a MathJax shim.
+
+Every public hadalib docstring ends with "Introduced in: book/NN_name.ipynb".
+On the API page that line becomes a link to the chapter, so a reader can go
+from a function to the text that explains it (and the nitpicky build fails if
+a docstring names a chapter that does not exist).
+"""
+
+from __future__ import annotations
+
+import re
+
+_INTRODUCED = re.compile(r"^(\s*)Introduced in: book/([\w-]+)\.ipynb\s*$")
+
+
+def _link_chapter(app, what, name, obj, options, lines):  # noqa: ARG001 (Sphinx's signature)
+    for i, line in enumerate(lines):
+        match = _INTRODUCED.match(line)
+        if match:
+            indent, chapter = match.groups()
+            lines[i] = f"{indent}Introduced in: :doc:`/book/{chapter}`"
+
+
+def _drop_duplicate_scripts(app, pagename, templatename, context, doctree):  # noqa: ARG001
+    # Jupyter Book 1 registers sphinx-thebe's and sphinx-togglebutton's inline
+    # scripts twice; the second `const THEBE_JS_URL` is a JavaScript error.
+    # Runs early (priority 100): the event stops at the first handler that
+    # returns a template name.
+    seen, unique = set(), []
+    for script in context.get("script_files", []):
+        # One copy comes with filename None, the other with '': compare them as equal.
+        filename = getattr(script, "filename", script) or ""
+        key = (str(filename), repr(sorted(getattr(script, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"][:] = unique  # in place: later handlers append to this list
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _link_chapter)
+    app.connect("html-page-context", _drop_duplicate_scripts, priority=100)
+    # After MathJax (priority 500, deferred): see the file's comment.
+    app.add_js_file("mathjax2_shim.js", priority=510, defer="defer")
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

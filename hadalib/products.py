@@ -1,0 +1,167 @@
+"""Element-wise (Hadamard) and Kronecker products.
+
+The two products that chapter 1 sets beside the ordinary matrix product.
+Both accept NumPy arrays (and anything ``np.asarray`` takes); the Hadamard
+product also accepts two torch tensors and then returns a tensor.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["hadamard_product", "kronecker_product", "multiply", "PRODUCTS"]
+
+PRODUCTS = ("hadamard", "matrix", "kronecker")
+
+
+def _is_tensor(x: Any) -> bool:
+    return type(x).__module__.startswith("torch")
+
+
+def hadamard_product(a: Any, b: Any) -> Any:
+    """Element-wise (Hadamard, Schur) product of two arrays of equal shape.
+
+    ``(a ∘ b)[i, j] = a[i, j] * b[i, j]``. Unlike NumPy's ``*``, shapes are
+    never broadcast: the Hadamard product is defined for equal shapes only,
+    and a silent broadcast is the most common bug it hides.
+
+    Parameters
+    ----------
+    a, b : array_like or torch.Tensor
+        Arrays of the same shape. Two tensors give a tensor (differentiable);
+        anything else is converted with ``np.asarray``.
+
+    Returns
+    -------
+    numpy.ndarray or torch.Tensor
+        The element-wise product, of the common shape.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ; the message names both shapes.
+    TypeError
+        If one argument is a torch tensor and the other is not.
+
+    Examples
+    --------
+    >>> hadamard_product([[1, 2], [3, 4]], [[5, 6], [7, 8]])
+    array([[ 5, 12],
+           [21, 32]])
+
+    Introduced in: book/01_hadamard_product.ipynb
+    """
+    if _is_tensor(a) != _is_tensor(b):
+        raise TypeError(
+            f"a and b must both be torch tensors or both array-like; got "
+            f"{type(a).__name__} and {type(b).__name__}"
+        )
+    if not _is_tensor(a):
+        a, b = np.asarray(a), np.asarray(b)
+    if tuple(a.shape) != tuple(b.shape):
+        raise ValueError(
+            f"the Hadamard product needs equal shapes; got a.shape={tuple(a.shape)} and "
+            f"b.shape={tuple(b.shape)} (it never broadcasts: use * if you mean to broadcast)"
+        )
+    return a * b
+
+
+def kronecker_product(a: Any, b: Any) -> np.ndarray:
+    """Kronecker product of two matrices (or vectors), equal to ``np.kron``.
+
+    ``kron(A, B)`` is the block matrix whose block ``(i, j)`` is ``A[i, j] * B``;
+    for an ``m x n`` matrix and a ``p x q`` matrix it is ``mp x nq``.
+
+    Parameters
+    ----------
+    a, b : array_like
+        One- or two-dimensional arrays (a 1-D array is treated as a row).
+
+    Returns
+    -------
+    numpy.ndarray
+        The Kronecker product; 1-D if both inputs are 1-D, else 2-D.
+
+    Raises
+    ------
+    ValueError
+        If an input has more than two dimensions.
+
+    Examples
+    --------
+    >>> kronecker_product([[1, 1], [1, -1]], [[1, 2], [3, 4]])
+    array([[ 1,  2,  1,  2],
+           [ 3,  4,  3,  4],
+           [ 1,  2, -1, -2],
+           [ 3,  4, -3, -4]])
+
+    Introduced in: book/01_hadamard_product.ipynb
+    """
+    arrays = []
+    for name, x in (("a", a), ("b", b)):
+        x = np.asarray(x)
+        if x.ndim > 2:
+            raise ValueError(
+                f"{name} must be a vector or a matrix (ndim 1 or 2); got ndim={x.ndim} "
+                f"with shape {x.shape}"
+            )
+        arrays.append(x)
+    a, b = arrays
+    both_vectors = a.ndim == 1 and b.ndim == 1
+    a2, b2 = np.atleast_2d(a), np.atleast_2d(b)
+    (m, n), (p, q) = a2.shape, b2.shape
+    # out[i*p + k, j*q + l] = a[i, j] * b[k, l]: an outer product laid out in blocks.
+    out = (a2[:, None, :, None] * b2[None, :, None, :]).reshape(m * p, n * q)
+    return out.ravel() if both_vectors else out
+
+
+def multiply(a: Any, b: Any, kind: str) -> np.ndarray:
+    """One of the three products by name: the compute function of chapter 1's widget.
+
+    Parameters
+    ----------
+    a, b : array_like
+        Matrices (two-dimensional).
+    kind : {"hadamard", "matrix", "kronecker"}
+        ``"hadamard"``: element-wise, equal shapes; ``"matrix"``: ``a @ b``,
+        needs ``a.shape[1] == b.shape[0]``; ``"kronecker"``: any shapes.
+
+    Returns
+    -------
+    numpy.ndarray
+        The product.
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is unknown, or the shapes do not fit the product.
+
+    Examples
+    --------
+    >>> a = [[1, 2], [3, 4]]
+    >>> multiply(a, [[1, 0], [0, 1]], "hadamard")
+    array([[1, 0],
+           [0, 4]])
+    >>> multiply(a, [[1, 0], [0, 1]], "matrix")
+    array([[1, 2],
+           [3, 4]])
+    >>> multiply(a, [[1, 0], [0, 1]], "kronecker").shape
+    (4, 4)
+
+    Introduced in: book/01_hadamard_product.ipynb
+    """
+    if kind == "hadamard":
+        return hadamard_product(a, b)
+    if kind == "kronecker":
+        return kronecker_product(a, b)
+    if kind == "matrix":
+        a, b = np.asarray(a), np.asarray(b)
+        if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
+            raise ValueError(
+                f"the matrix product needs a.shape[1] == b.shape[0]; got a.shape={a.shape} "
+                f"and b.shape={b.shape}"
+            )
+        return a @ b
+    raise ValueError(f"kind must be one of {PRODUCTS}; got {kind!r}")

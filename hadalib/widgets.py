@@ -1,0 +1,325 @@
+"""The book's widgets: one drawing function, three ways to show it.
+
+Every widget in the book is a pure compute function (tested in ``tests/``)
+plus a drawing function ``draw(fig, **values)`` in :mod:`hadalib.plotting`,
+shown three ways from one description of its controls:
+
+- :func:`live` -- an ipywidgets view for Jupyter: moving a control calls
+  ``draw`` again (through ``observe``, not ``interact``);
+- :func:`player` -- a kernel-free version for the rendered book: every
+  combination of control values is drawn in advance and a few lines of
+  self-contained JavaScript switch between the pictures (no network, no kernel);
+- :func:`figure` -- the static default figure.
+
+Controls are given as keyword arguments: a list of values (strings give a
+drop-down menu, numbers a slider over those values) or, for :func:`live`
+only, a ready-made ipywidgets control.
+
+:func:`check` is the self-check that exercises call.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import io
+import itertools
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["live", "player", "figure", "check"]
+
+Draw = Callable[..., None]
+
+_DEFAULT_FIGSIZE = (7.0, 3.0)
+
+
+def _new_figure(figsize: tuple[float, float]) -> Any:
+    # A bare Figure, not pyplot's, so a figure is shown only where the caller
+    # displays it. Importing pyplot still matters: in a kernel it installs the
+    # inline backend's PNG formatter that displays a Figure as a picture.
+    import matplotlib.pyplot  # noqa: F401
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize, layout="constrained")
+
+
+def figure(draw: Draw, *, figsize: tuple[float, float] = _DEFAULT_FIGSIZE, **values: Any) -> Any:
+    """Draw one picture of a widget: its static default figure.
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(fig, **values)`` draws onto the matplotlib ``Figure`` it is given.
+    figsize : (float, float)
+        Figure size in inches.
+    **values
+        The control values to draw with.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure; a notebook displays it as the cell's result.
+
+    Examples
+    --------
+    >>> from hadalib.plotting import draw_products
+    >>> fig = figure(draw_products, kind="hadamard", n=2)
+    >>> len(fig.axes)
+    3
+
+    Introduced in: book/01_hadamard_product.ipynb
+    """
+    fig = _new_figure(figsize)
+    draw(fig, **values)
+    return fig
+
+
+def _control(name: str, spec: Any) -> Any:
+    import ipywidgets as w
+
+    if isinstance(spec, w.ValueWidget):
+        return spec
+    values = _as_choices(name, spec)
+    if all(isinstance(v, str) for v in values):
+        return w.Dropdown(options=values, value=values[0], description=name)
+    return w.SelectionSlider(
+        options=values, value=values[0], description=name, continuous_update=False
+    )
+
+
+def _as_choices(name: str, spec: Any) -> list:
+    if isinstance(spec, str) or not isinstance(spec, Sequence) or len(spec) == 0:
+        raise TypeError(
+            f"control {name!r} must be a non-empty list of values (or, for live, an ipywidgets "
+            f"control); got {spec!r}"
+        )
+    return list(spec)
+
+
+def live(draw: Draw, *, figsize: tuple[float, float] = _DEFAULT_FIGSIZE, **controls: Any) -> Any:
+    """An ipywidgets view of ``draw``: the figure is redrawn whenever a control moves.
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(fig, **values)`` draws onto the matplotlib ``Figure`` it is given.
+    figsize : (float, float)
+        Figure size in inches.
+    **controls
+        For each keyword of ``draw``: a list of values (strings give a
+        drop-down, numbers a slider over the values)
+        or an ipywidgets control such as ``FloatLogSlider``. The first value
+        is shown first, as in :func:`player`.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The controls above an ``Output`` holding the figure. Its attribute
+        ``controls`` maps each name to its control.
+
+    Examples
+    --------
+    >>> from hadalib.plotting import draw_products
+    >>> view = live(draw_products, kind=["hadamard", "kronecker"], n=[2, 3])
+    >>> view.controls["n"].value = 3  # what moving the slider does
+    >>> view.children[1].outputs[0]["data"]["text/plain"]
+    '<Figure size 700x300 with 3 Axes>'
+
+    Introduced in: book/01_hadamard_product.ipynb
+    """
+    import ipywidgets as w
+    from IPython.core.interactiveshell import InteractiveShell
+
+    if not controls:
+        raise TypeError("live needs at least one control, e.g. live(draw, n=[2, 3, 4])")
+    widgets = {name: _control(name, spec) for name, spec in controls.items()}
+    out = w.Output()
+
+    def redraw(_change: Any = None) -> None:
+        fig = figure(draw, figsize=figsize, **{k: c.value for k, c in widgets.items()})
+        # One assignment swaps the picture (no flicker, nothing printed outside Jupyter).
+        data, metadata = InteractiveShell.instance().display_formatter.format(fig)
+        out.outputs = ({"output_type": "display_data", "data": data, "metadata": metadata},)
+
+    for control in widgets.values():
+        control.observe(redraw, names="value")
+    redraw()
+    view = w.VBox([w.HBox(list(widgets.values())), out])
+    view.controls = widgets
+    return view
+
+
+def _png_data_url(fig: Any, dpi: int) -> str:
+    buf = io.BytesIO()
+    # No metadata: the same picture gives the same bytes (nbval compares them).
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+_PLAYER_SCRIPT = """
+(function () {
+  var root = document.getElementById("%(id)s");
+  var frames = %(frames)s;
+  var choices = %(choices)s;
+  var img = root.querySelector("img.hadalib-frame");
+  var inputs = root.querySelectorAll("[data-control]");
+  function update() {
+    var key = [];
+    inputs.forEach(function (input, k) {
+      var i = parseInt(input.value, 10);
+      key.push(i);
+      var shown = root.querySelector('output[data-for="' + input.dataset.control + '"]');
+      if (shown) { shown.textContent = choices[k][i]; }
+    });
+    img.src = frames[key.join(",")];
+    img.alt = "frame " + key.join(",");
+  }
+  inputs.forEach(function (input) { input.addEventListener("input", update); });
+  update();
+})();
+"""
+
+
+def player(
+    draw: Draw, *, figsize: tuple[float, float] = _DEFAULT_FIGSIZE, dpi: int = 72, **controls: Any
+) -> Any:
+    """A kernel-free version of :func:`live` for the rendered book.
+
+    Every combination of control values is drawn in advance and stored as a
+    PNG inside the HTML; a few lines of self-contained JavaScript (no
+    libraries, no network) switch pictures as the reader moves the controls.
+    The output is deterministic, so notebook tests can compare it.
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(fig, **values)`` draws onto the matplotlib ``Figure`` it is given.
+    figsize : (float, float)
+        Figure size in inches.
+    dpi : int
+        Resolution of the stored pictures (keep notebooks small).
+    **controls
+        For each keyword of ``draw``, a list of values. Strings give a
+        drop-down menu, anything else a slider; the first value is shown first.
+
+    Returns
+    -------
+    IPython.display.HTML
+        The player; a notebook (and the book) displays it as the cell's result.
+
+    Raises
+    ------
+    TypeError
+        If a control is not a non-empty list of values.
+    ValueError
+        If the controls ask for more than 64 pictures.
+
+    Examples
+    --------
+    >>> from hadalib.plotting import draw_products
+    >>> page = player(draw_products, kind=["hadamard", "kronecker"], n=[2, 3])
+    >>> page.data.count("data:image/png;base64,")  # 4 pictures, and the first shown at start
+    5
+
+    Introduced in: book/01_hadamard_product.ipynb
+    """
+    from IPython.display import HTML
+
+    if not controls:
+        raise TypeError("player needs at least one control, e.g. player(draw, n=[2, 3, 4])")
+    choices = {name: _as_choices(name, spec) for name, spec in controls.items()}
+    count = int(np.prod([len(v) for v in choices.values()]))
+    if count > 64:
+        raise ValueError(
+            f"the controls ask for {count} pictures; at most 64 are accepted (use fewer values)"
+        )
+    frames = {}
+    for index in itertools.product(*(range(len(v)) for v in choices.values())):
+        values = {name: choices[name][i] for name, i in zip(choices, index)}
+        frames[",".join(map(str, index))] = _png_data_url(
+            figure(draw, figsize=figsize, **values), dpi
+        )
+    frames_json = json.dumps(frames)
+    uid = "hadalib-player-" + hashlib.sha1(frames_json.encode()).hexdigest()[:12]
+    rows = []
+    for name, values in choices.items():
+        label = html.escape(name)
+        if all(isinstance(v, str) for v in values):
+            options = "".join(
+                f'<option value="{i}">{html.escape(v)}</option>' for i, v in enumerate(values)
+            )
+            rows.append(
+                f'<label>{label} <select data-control="{label}">{options}</select></label>'
+            )
+        else:
+            rows.append(
+                f'<label>{label} <input type="range" data-control="{label}" min="0" '
+                f'max="{len(values) - 1}" step="1" value="0"> '
+                f'<output data-for="{label}"></output></label>'
+            )
+    labels = json.dumps([[str(v) for v in values] for values in choices.values()])
+    script = _PLAYER_SCRIPT % {"id": uid, "frames": frames_json, "choices": labels}
+    page = (
+        f'<div class="hadalib-player" id="{uid}">'
+        f'<div class="hadalib-controls" style="display:flex;gap:1.5em;flex-wrap:wrap">'
+        f'{"".join(rows)}</div>'
+        f'<img class="hadalib-frame" style="max-width:100%" src="{frames[next(iter(frames))]}" '
+        f'alt="frame 0">'
+        f"<script>{script}</script></div>"
+    )
+    return HTML(page)
+
+
+def check(answer: Any, expected: Any, *, rtol: float = 1e-7, atol: float = 1e-12) -> bool:
+    """Self-check for an exercise: say what is right or what is wrong, and how.
+
+    Parameters
+    ----------
+    answer : array_like or scalar
+        The reader's answer.
+    expected : array_like or scalar
+        The correct value.
+    rtol, atol : float
+        Tolerances, as in ``numpy.allclose``.
+
+    Returns
+    -------
+    bool
+        Whether the answer is right; a one-line verdict is printed.
+
+    Examples
+    --------
+    >>> check([[1, 2]], [[1, 2], [3, 4]])
+    Not yet: your answer has shape (1, 2), the expected shape is (2, 2).
+    False
+    >>> check([1, 2.5], [1, 2])
+    Not yet: 1 of 2 entries differ; the first at index (1,): 2.5 instead of 2.
+    False
+    >>> check([1, 2], [1, 2])
+    Correct!
+    True
+
+    Introduced in: book/01_hadamard_product.ipynb
+    """
+    got, want = np.asarray(answer), np.asarray(expected)
+    if got.shape != want.shape:
+        print(f"Not yet: your answer has shape {got.shape}, the expected shape is {want.shape}.")
+        return False
+    try:
+        wrong = ~np.isclose(got, want, rtol=rtol, atol=atol)
+    except TypeError:
+        wrong = np.asarray(got != want)
+    if wrong.any():
+        first = tuple(int(i) for i in np.argwhere(wrong)[0])
+        print(
+            f"Not yet: {int(wrong.sum())} of {wrong.size} entries differ; the first at index "
+            f"{first}: {got[first]} instead of {want[first]}."
+        )
+        return False
+    print("Correct!")
+    return True

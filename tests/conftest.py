@@ -1,0 +1,68 @@
+"""Shared test configuration.
+
+Browser tests need Chromium (Debian's /usr/bin/chromium, or $CHROMIUM) and
+the built book (`make html`). Without them they are skipped with the reason,
+unless HADALIB_REQUIRE_BROWSER=1 (as in CI), where a skip would hide a
+missing install step, so they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "_build" / "html"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+def _missing_or_skip(reason: str) -> None:
+    if os.environ.get("HADALIB_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason} (HADALIB_REQUIRE_BROWSER=1 makes this a failure)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        _missing_or_skip("no Chromium found: apt-get install chromium, or set CHROMIUM")
+    return path
+
+
+@pytest.fixture(scope="session")
+def built_site() -> Path:
+    if not (BUILD / "index.html").is_file():
+        _missing_or_skip(f"{BUILD / 'index.html'} is missing: run `make html` first")
+    return BUILD
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path, tmp_path_factory):
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        profile = tmp_path_factory.mktemp("chromium-profile")
+        context = p.chromium.launch_persistent_context(
+            str(profile), executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
+        )
+        yield context
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    path = ROOT / "_build" / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

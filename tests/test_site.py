@@ -1,0 +1,149 @@
+"""The rendered book in headless Chromium, with every outside request refused.
+
+For every page: no request leaves 127.0.0.1, the math is typeset by the
+book's own MathJax (no raw TeX left), every image has loaded; on the chapters
+with a kernel-free player, moving its controls changes the picture, and a
+stored ipywidgets view is rendered by the book's own widget manager.
+Screenshots go to _build/screenshots/.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from conftest import BUILD
+
+pytestmark = pytest.mark.browser
+
+PAGES = sorted(
+    str(p.relative_to(BUILD))
+    for p in BUILD.glob("**/*.html")
+    if not p.relative_to(BUILD).parts[0].startswith(("_", "."))
+    and p.name not in {"genindex.html", "search.html", "py-modindex.html"}
+    and 'http-equiv="Refresh"' not in p.read_text(errors="ignore")  # index.html: a redirect
+) if BUILD.is_dir() else ["index.html"]
+
+# Raw TeX left on a page once MathJax has run: $$...$$, \(...\), \[...\], or $x$-like spans.
+RAW_TEX_JS = r"""
+() => {
+  const main = document.querySelector("main") || document.body;
+  const copy = main.cloneNode(true);
+  copy.querySelectorAll("pre, code, script, style, mjx-container, .cell_output, textarea")
+      .forEach(e => e.remove());
+  const text = copy.innerText;
+  const found = text.match(/\$\$|\\\(|\\\[|\$[^$\s][^$\n]{0,80}?[^$\s\\]\$/);
+  return found ? found[0] + " in: " + text.slice(Math.max(0, found.index - 60), found.index + 60) : null;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def server(built_site):
+    handler = functools.partial(_QuietHandler, directory=str(built_site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def page(browser, server):
+    """A page whose outside requests are refused and recorded."""
+    page = browser.new_page()
+    page.outside = []
+
+    def guard(route):
+        url = route.request.url
+        host = urlparse(url).hostname
+        if url.startswith(("data:", "blob:")) or host == "127.0.0.1":
+            route.continue_()
+        else:
+            page.outside.append(url)
+            route.abort()
+
+    page.route("**/*", guard)
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    yield page
+    page.close()
+
+
+def _open(page, server, rel):
+    page.goto(f"{server}/{rel}", wait_until="load")
+    # MathJax 3 typesets asynchronously; wait for it where a page loads it.
+    page.wait_for_function(
+        "() => !window.MathJax || (MathJax.startup && MathJax.startup.promise)", timeout=30_000
+    )
+    page.evaluate("async () => { if (window.MathJax) await MathJax.startup.promise; }")
+
+
+@pytest.mark.parametrize("rel", PAGES)
+def test_page_is_complete_offline(page, server, screenshots, rel):
+    _open(page, server, rel)
+    has_math = page.evaluate("() => !!document.querySelector('main .math, main span.math, main div.math')")
+    if has_math:
+        assert page.locator("mjx-container").count() > 0, f"{rel}: math was not typeset"
+    raw = page.evaluate(RAW_TEX_JS)
+    assert raw is None, f"{rel}: raw TeX left on the page: {raw!r}"
+    broken = page.evaluate(
+        "() => [...document.images].filter(i => !(i.complete && i.naturalWidth > 0))"
+        ".map(i => (i.currentSrc || i.src).slice(0, 80))"
+    )
+    assert broken == [], f"{rel}: images that did not load: {broken}"
+    assert page.outside == [], f"{rel}: requests left the machine: {page.outside}"
+    assert page.errors == [], f"{rel}: JavaScript errors: {page.errors}"
+    page.screenshot(path=str(screenshots / (Path(rel).with_suffix("").as_posix().replace("/", "_") + ".png")))
+
+
+PLAYER_PAGES = [rel for rel in PAGES if "hadalib-player" in (BUILD / rel).read_text(errors="ignore")] \
+    if BUILD.is_dir() else []
+
+
+@pytest.mark.parametrize("rel", PLAYER_PAGES)
+def test_kernel_free_players_respond(page, server, screenshots, rel):
+    _open(page, server, rel)
+    players = page.locator(".hadalib-player")
+    assert players.count() > 0
+    for k in range(players.count()):
+        player = players.nth(k)
+        player.scroll_into_view_if_needed()
+        img = player.locator("img.hadalib-frame")
+        for control in player.locator("[data-control]").all():
+            before = img.get_attribute("src")
+            if control.evaluate("e => e.tagName") == "SELECT":
+                options = control.locator("option").all()
+                if len(options) < 2:
+                    continue
+                control.select_option(index=len(options) - 1)
+            else:
+                maximum = control.get_attribute("max")
+                if maximum == "0":
+                    continue
+                control.fill(maximum)
+            after = img.get_attribute("src")
+            assert after != before, f"{rel}: player {k} did not change when {control} moved"
+            assert after.startswith("data:image/png;base64,")
+    name = Path(rel).with_suffix("").as_posix().replace("/", "_")
+    players.first.screenshot(path=str(screenshots / f"{name}_player.png"))
+
+
+def test_stored_widget_view_renders_offline(page, server, screenshots):
+    rel = "book/01_hadamard_product.html"
+    _open(page, server, rel)
+    view = page.locator(".jupyter-widgets select").first
+    view.wait_for(timeout=30_000)
+    assert view.locator("option").count() == 3
+    assert page.outside == []
+    page.locator(".jupyter-widgets").first.screenshot(path=str(screenshots / "ch01_stored_widget.png"))
