@@ -240,7 +240,7 @@ def player(
         )
     frames = {}
     for index in itertools.product(*(range(len(v)) for v in choices.values())):
-        values = {name: choices[name][i] for name, i in zip(choices, index)}
+        values = {name: choices[name][i] for name, i in zip(choices, index, strict=True)}
         frames[",".join(map(str, index))] = _png_data_url(
             figure(draw, figsize=figsize, **values), dpi
         )
@@ -253,9 +253,7 @@ def player(
             options = "".join(
                 f'<option value="{i}">{html.escape(v)}</option>' for i, v in enumerate(values)
             )
-            rows.append(
-                f'<label>{label} <select data-control="{label}">{options}</select></label>'
-            )
+            rows.append(f'<label>{label} <select data-control="{label}">{options}</select></label>')
         else:
             rows.append(
                 f'<label>{label} <input type="range" data-control="{label}" min="0" '
@@ -267,7 +265,7 @@ def player(
     page = (
         f'<div class="hadalib-player" id="{uid}">'
         f'<div class="hadalib-controls" style="display:flex;gap:1.5em;flex-wrap:wrap">'
-        f'{"".join(rows)}</div>'
+        f"{''.join(rows)}</div>"
         f'<img class="hadalib-frame" style="max-width:100%" src="{frames[next(iter(frames))]}" '
         f'alt="frame 0">'
         f"<script>{script}</script></div>"

@@ -35,7 +35,9 @@ def _missing_or_skip(reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    path = (
+        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
     if not path:
         _missing_or_skip("no Chromium found: apt-get install chromium, or set CHROMIUM")
     return path
@@ -54,7 +56,10 @@ def browser(chromium_path, tmp_path_factory):
     with playwright.sync_playwright() as p:
         profile = tmp_path_factory.mktemp("chromium-profile")
         context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS,
+            str(profile),
+            executable_path=chromium_path,
+            headless=True,
+            args=CHROMIUM_ARGS,
             viewport={"width": 1280, "height": 900},
         )
         yield context

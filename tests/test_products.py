@@ -10,8 +10,12 @@ from hypothesis.extra.numpy import array_shapes, arrays
 from hadalib.products import PRODUCTS, hadamard_product, kronecker_product, multiply
 
 small_floats = st.floats(-1e3, 1e3, allow_nan=False, width=64)
-matrices = arrays(np.float64, array_shapes(min_dims=2, max_dims=2, max_side=4), elements=small_floats)
-vectors = arrays(np.float64, array_shapes(min_dims=1, max_dims=1, max_side=5), elements=small_floats)
+matrices = arrays(
+    np.float64, array_shapes(min_dims=2, max_dims=2, max_side=4), elements=small_floats
+)
+vectors = arrays(
+    np.float64, array_shapes(min_dims=1, max_dims=1, max_side=5), elements=small_floats
+)
 
 
 @given(st.data())
@@ -85,7 +89,9 @@ def test_multiply_dispatches(kind):
 
 
 def test_multiply_errors():
-    with pytest.raises(ValueError, match=r"kind must be one of \('hadamard', 'matrix', 'kronecker'\); got 'dot'"):
+    with pytest.raises(
+        ValueError, match=r"kind must be one of \('hadamard', 'matrix', 'kronecker'\); got 'dot'"
+    ):
         multiply(np.ones((2, 2)), np.ones((2, 2)), "dot")
     with pytest.raises(ValueError, match=r"a.shape\[1\] == b.shape\[0\]; got a.shape=\(2, 3\)"):
         multiply(np.ones((2, 3)), np.ones((2, 3)), "matrix")

@@ -16,18 +16,21 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-
 from conftest import BUILD
 
 pytestmark = pytest.mark.browser
 
-PAGES = sorted(
-    str(p.relative_to(BUILD))
-    for p in BUILD.glob("**/*.html")
-    if not p.relative_to(BUILD).parts[0].startswith(("_", "."))
-    and p.name not in {"genindex.html", "search.html", "py-modindex.html"}
-    and 'http-equiv="Refresh"' not in p.read_text(errors="ignore")  # index.html: a redirect
-) if BUILD.is_dir() else ["index.html"]
+PAGES = (
+    sorted(
+        str(p.relative_to(BUILD))
+        for p in BUILD.glob("**/*.html")
+        if not p.relative_to(BUILD).parts[0].startswith(("_", "."))
+        and p.name not in {"genindex.html", "search.html", "py-modindex.html"}
+        and 'http-equiv="Refresh"' not in p.read_text(errors="ignore")  # index.html: a redirect
+    )
+    if BUILD.is_dir()
+    else ["index.html"]
+)
 
 # Raw TeX left on a page once MathJax has run: $$...$$, \(...\), \[...\], or $x$-like spans.
 RAW_TEX_JS = r"""
@@ -38,7 +41,8 @@ RAW_TEX_JS = r"""
       .forEach(e => e.remove());
   const text = copy.innerText;
   const found = text.match(/\$\$|\\\(|\\\[|\$[^$\s][^$\n]{0,80}?[^$\s\\]\$/);
-  return found ? found[0] + " in: " + text.slice(Math.max(0, found.index - 60), found.index + 60) : null;
+  if (!found) { return null; }
+  return found[0] + " in: " + text.slice(Math.max(0, found.index - 60), found.index + 60);
 }
 """
 
@@ -92,7 +96,9 @@ def _open(page, server, rel):
 @pytest.mark.parametrize("rel", PAGES)
 def test_page_is_complete_offline(page, server, screenshots, rel):
     _open(page, server, rel)
-    has_math = page.evaluate("() => !!document.querySelector('main .math, main span.math, main div.math')")
+    has_math = page.evaluate(
+        "() => !!document.querySelector('main .math, main span.math, main div.math')"
+    )
     if has_math:
         assert page.locator("mjx-container").count() > 0, f"{rel}: math was not typeset"
     raw = page.evaluate(RAW_TEX_JS)
@@ -104,11 +110,16 @@ def test_page_is_complete_offline(page, server, screenshots, rel):
     assert broken == [], f"{rel}: images that did not load: {broken}"
     assert page.outside == [], f"{rel}: requests left the machine: {page.outside}"
     assert page.errors == [], f"{rel}: JavaScript errors: {page.errors}"
-    page.screenshot(path=str(screenshots / (Path(rel).with_suffix("").as_posix().replace("/", "_") + ".png")))
+    page.screenshot(
+        path=str(screenshots / (Path(rel).with_suffix("").as_posix().replace("/", "_") + ".png"))
+    )
 
 
-PLAYER_PAGES = [rel for rel in PAGES if "hadalib-player" in (BUILD / rel).read_text(errors="ignore")] \
-    if BUILD.is_dir() else []
+PLAYER_PAGES = (
+    [rel for rel in PAGES if "hadalib-player" in (BUILD / rel).read_text(errors="ignore")]
+    if BUILD.is_dir()
+    else []
+)
 
 
 @pytest.mark.parametrize("rel", PLAYER_PAGES)
@@ -146,4 +157,6 @@ def test_stored_widget_view_renders_offline(page, server, screenshots):
     view.wait_for(timeout=30_000)
     assert view.locator("option").count() == 3
     assert page.outside == []
-    page.locator(".jupyter-widgets").first.screenshot(path=str(screenshots / "ch01_stored_widget.png"))
+    page.locator(".jupyter-widgets").first.screenshot(
+        path=str(screenshots / "ch01_stored_widget.png")
+    )

@@ -15,7 +15,9 @@ def test_chapter1_operands():
     np.testing.assert_array_equal(b, [[2, -1, 2], [-1, 2, -1], [2, -1, 2]])
 
 
-@pytest.mark.parametrize(("kind", "n", "shape"), [("hadamard", 3, (3, 3)), ("kronecker", 2, (4, 4))])
+@pytest.mark.parametrize(
+    ("kind", "n", "shape"), [("hadamard", 3, (3, 3)), ("kronecker", 2, (4, 4))]
+)
 def test_figure_draws_the_product(kind, n, shape):
     fig = figure(draw_products, kind=kind, n=n)
     result = fig.axes[2].images[0].get_array()
@@ -41,7 +43,9 @@ def test_player_holds_every_combination_and_is_deterministic():
     b = player(draw_products, kind=["hadamard", "matrix"], n=[2, 3, 4]).data
     assert a == b
     frames = re.search(r"var frames = (\{.*?\});", a).group(1)
-    assert sorted(re.findall(r'"(\d,\d)"', frames)) == [f"{i},{j}" for i in range(2) for j in range(3)]
+    assert sorted(re.findall(r'"(\d,\d)"', frames)) == [
+        f"{i},{j}" for i in range(2) for j in range(3)
+    ]
     assert "<select" in a and 'type="range"' in a
     assert "http" not in a  # nothing to fetch
 
@@ -57,6 +61,8 @@ def test_check_reports_what_is_wrong(capsys):
     assert not check(np.zeros((2, 3)), np.zeros((3, 2)))
     assert "shape (2, 3), the expected shape is (3, 2)" in capsys.readouterr().out
     assert not check([1, 2, 3], [1, 5, 3])
-    assert "1 of 3 entries differ; the first at index (1,): 2 instead of 5" in capsys.readouterr().out
+    assert (
+        "1 of 3 entries differ; the first at index (1,): 2 instead of 5" in capsys.readouterr().out
+    )
     assert check(0.1 + 0.2, 0.3)
     assert capsys.readouterr().out == "Correct!\n"
