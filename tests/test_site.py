@@ -160,3 +160,23 @@ def test_stored_widget_view_renders_offline(page, server, screenshots):
     page.locator(".jupyter-widgets").first.screenshot(
         path=str(screenshots / "ch01_stored_widget.png")
     )
+
+
+def test_search_works_offline(page, server, screenshots):
+    page.goto(f"{server}/search.html?q=Schur", wait_until="load")
+    hits = page.locator("#search-results ul.search li")
+    hits.first.wait_for(timeout=30_000)
+    assert "01_hadamard_product" in hits.first.locator("a").first.get_attribute("href")
+    assert page.outside == []
+    page.screenshot(path=str(screenshots / "search.png"))
+
+
+def test_dark_mode_switch(page, server, screenshots):
+    _open(page, server, "book/01_hadamard_product.html")
+    themes = set()
+    for _ in range(3):  # the switch cycles light -> dark -> auto
+        page.locator("button.theme-switch-button").first.click()
+        themes.add(page.evaluate("() => document.documentElement.dataset.theme"))
+    assert "dark" in themes
+    page.evaluate("() => { document.documentElement.dataset.theme = 'dark'; }")
+    page.screenshot(path=str(screenshots / "ch01_dark.png"))
