@@ -40,11 +40,13 @@ _DEFAULT_FIGSIZE = (7.0, 3.0)
 
 def _new_figure(figsize: tuple[float, float]) -> Any:
     # A bare Figure, not pyplot's, so a figure is shown only where the caller
-    # displays it. Importing pyplot still matters: in a kernel it installs the
-    # inline backend's PNG formatter that displays a Figure as a picture.
-    import matplotlib.pyplot  # noqa: F401
+    # displays it. In a kernel pyplot loads its (inline) backend lazily, and
+    # with it the formatter that displays a Figure as a picture; draw_if_interactive
+    # loads it without creating or closing any figure.
+    import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
+    plt.draw_if_interactive()
     return Figure(figsize=figsize, layout="constrained")
 
 

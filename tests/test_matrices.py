@@ -1,0 +1,178 @@
+"""Tests of hadalib.matrices against SciPy, np.kron and closed forms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.linalg
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hadalib.matrices import (
+    bit_reverse,
+    gray_code,
+    hadamard_entry,
+    hadamard_matrix,
+    is_hadamard,
+    order_permutation,
+    paley,
+    sequency,
+    sylvester,
+)
+
+ORDERS = ["natural", "sequency", "dyadic"]
+sizes = st.integers(min_value=0, max_value=7).map(lambda m: 2**m)
+
+
+@pytest.mark.parametrize("m", range(8))
+def test_sylvester_equals_scipy_and_kronecker_power(m):
+    H1 = np.array([[1, 1], [1, -1]])
+    kron_power = np.ones((1, 1), dtype=int)
+    for _ in range(m):
+        kron_power = np.kron(kron_power, H1)
+    assert np.array_equal(sylvester(m), scipy.linalg.hadamard(2**m))
+    assert np.array_equal(sylvester(m), kron_power)
+    assert np.issubdtype(sylvester(m).dtype, np.integer)
+
+
+def test_entry_formula_matches_matrix():
+    n = 64
+    k = np.arange(n)
+    popcount = np.array([bin(i).count("1") for i in range(n)])
+    expected = (-1) ** popcount[k[:, None] & k[None, :]]
+    assert np.array_equal(hadamard_entry(k[:, None], k[None, :]), expected)
+    assert np.array_equal(hadamard_matrix(n), expected)
+    assert hadamard_entry(6, 3) == -1 and isinstance(hadamard_entry(6, 3), int)
+
+
+def test_sequency_and_dyadic_rows_by_definition():
+    m = 4
+    n = 2**m
+    natural = scipy.linalg.hadamard(n)
+    reverse = [int(format(k, f"0{m}b")[::-1], 2) for k in range(n)]
+    gray = [k ^ (k >> 1) for k in range(n)]
+    dyadic = hadamard_matrix(n, order="dyadic")
+    seq = hadamard_matrix(n, order="sequency")
+    assert np.array_equal(dyadic, natural[reverse])
+    assert np.array_equal(seq, dyadic[gray])
+    sign_changes = (np.diff(seq, axis=1) != 0).sum(axis=1)
+    assert np.array_equal(sign_changes, np.arange(n))
+
+
+def test_known_small_values():
+    assert [gray_code(k) for k in range(8)] == [0, 1, 3, 2, 6, 7, 5, 4]
+    assert [bit_reverse(k, 3) for k in range(8)] == [0, 4, 2, 6, 1, 5, 3, 7]
+    assert bit_reverse(0, 0) == 0
+    assert sequency([1, -1, 1, -1]) == 3
+    assert sequency([1, 0, -1, 0, 0, -1, 1]) == 2
+    assert np.array_equal(sequency(np.ones((3, 5))), [0, 0, 0])
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=sizes, order=st.sampled_from(ORDERS))
+def test_orthogonal_symmetric_involution(n, order):
+    H = hadamard_matrix(n, order=order)
+    assert np.array_equal(H @ H.T, n * np.eye(n, dtype=int))
+    assert is_hadamard(H)
+    Hn = hadamard_matrix(n, order=order, normalized=True)
+    assert np.allclose(Hn @ Hn.T, np.eye(n))
+    if order == "natural":
+        assert np.array_equal(H, H.T)
+        assert np.allclose(Hn @ Hn, np.eye(n))
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=sizes, order=st.sampled_from(ORDERS))
+def test_order_permutations_are_permutations(n, order):
+    perm = order_permutation(n, order)
+    assert sorted(perm.tolist()) == list(range(n))
+    assert np.array_equal(hadamard_matrix(n, order=order), hadamard_matrix(n)[perm])
+
+
+@settings(max_examples=50, deadline=None)
+@given(bits=st.integers(0, 20), data=st.data())
+def test_bit_reverse_is_an_involution_and_gray_code_steps_one_bit(bits, data):
+    k = data.draw(st.integers(0, 2**bits - 1))
+    assert bit_reverse(bit_reverse(k, bits), bits) == k
+    assert bin(gray_code(k) ^ gray_code(k + 1)).count("1") == 1
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**40), st.integers(0, 2**40))
+def test_entry_is_a_character(k, n):
+    # H[k, x ^ y] = H[k, x] H[k, y]: each row is a character of the group of bit strings
+    x = n ^ (k >> 3)
+    assert hadamard_entry(k, n ^ x) == hadamard_entry(k, n) * hadamard_entry(k, x)
+    assert hadamard_entry(k, n) == (-1) ** bin(k & n).count("1")
+
+
+@pytest.mark.parametrize("n", [4, 8, 12, 20, 24, 32, 44])
+def test_paley_gives_hadamard_matrices(n):
+    H = paley(n)
+    assert H.shape == (n, n)
+    assert set(np.unique(H)) == {-1, 1}
+    assert np.array_equal(H @ H.T, n * np.eye(n, dtype=int))
+
+
+def test_is_hadamard_rejects_non_hadamard():
+    H = sylvester(3).copy()
+    assert is_hadamard(H)
+    H[2, 5] = -H[2, 5]
+    assert not is_hadamard(H)
+    assert not is_hadamard(sylvester(2) * 2)
+    assert not is_hadamard(hadamard_matrix(4, normalized=True))
+    assert not is_hadamard(np.ones((2, 3)))
+    assert not is_hadamard(np.ones((0, 0)))
+    assert not is_hadamard([1, -1])
+    assert not is_hadamard([["a", "b"], ["c", "d"]])
+    assert is_hadamard([[1]])
+
+
+def test_errors_name_argument_value_and_fix():
+    with pytest.raises(
+        ValueError,
+        match=r"^n=12 is not a power of two; Sylvester's construction gives sizes 1, 2, 4, 8, "
+        r"\.\.\. \(for other orders such as 12 or 20 see hadalib\.matrices\.paley\)$",
+    ):
+        hadamard_matrix(12)
+    with pytest.raises(ValueError, match=r"^n=0 is not a power of two"):
+        order_permutation(0)
+    with pytest.raises(
+        ValueError,
+        match=r"^order='walsh' is not one of 'natural', 'sequency', "
+        r"'dyadic'$",
+    ):
+        hadamard_matrix(8, order="walsh")
+    with pytest.raises(TypeError, match=r"^n must be an integer, got 8\.0 \(float\)$"):
+        hadamard_matrix(8.0)
+    with pytest.raises(TypeError, match=r"^m must be an integer, got True \(bool\)$"):
+        sylvester(True)
+    with pytest.raises(
+        ValueError,
+        match=r"^m=-1 is negative; sylvester\(m\) has size 2\*\*m, "
+        r"so expected m >= 0$",
+    ):
+        sylvester(-1)
+    with pytest.raises(
+        ValueError,
+        match=r"^k=8 does not fit in bits=3 binary digits; "
+        r"expected 0 <= k < 8$",
+    ):
+        bit_reverse(np.arange(9), 3)
+    with pytest.raises(ValueError, match=r"^k=-1 is negative; expected an integer >= 0$"):
+        gray_code(-1)
+    with pytest.raises(
+        TypeError,
+        match=r"^k must be an integer or an array of integers, "
+        r"got dtype float64$",
+    ):
+        hadamard_entry(1.5, 2)
+    with pytest.raises(
+        ValueError,
+        match=r"^n=16: Paley's construction needs n - 1 to be a prime "
+        r"congruent to 3 mod 4 \(n = 4, 8, 12, 20, 24, 32, 44, 48, \.\.\.\); "
+        r"n - 1 = 15 is not$",
+    ):
+        paley(16)
+    with pytest.raises(ValueError, match=r"^row=array\(3\) is a scalar"):
+        sequency(3)
