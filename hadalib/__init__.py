@@ -18,6 +18,7 @@ _SUBMODULES = (
     "conv",
     "mlp",
     "transforms",
+    "signal",
     "boolean",
     "quantum",
     "nn",
@@ -36,6 +37,7 @@ _SHORTCUTS = {
     "hadamard_matrix": "matrices",
     "fwht": "transforms",
     "ifwht": "transforms",
+    "fwht_stages": "transforms",
     "fwht2": "transforms",
     "pad_pow2": "transforms",
     "dct": "transforms",
@@ -49,7 +51,9 @@ def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
         return importlib.import_module(f"hadalib.{name}")
     if name in _SHORTCUTS:
-        return getattr(importlib.import_module(f"hadalib.{_SHORTCUTS[name]}"), name)
+        value = getattr(importlib.import_module(f"hadalib.{_SHORTCUTS[name]}"), name)
+        globals()[name] = value  # later lookups skip __getattr__
+        return value
     raise AttributeError(f"module 'hadalib' has no attribute {name!r}")
 
 

@@ -12,7 +12,6 @@ Introduced in: book/07_quantum_gates.ipynb
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -20,6 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from hadalib.boolean import _truth_table
+from hadalib.matrices import _as_int
 from hadalib.transforms import fwht
 
 
@@ -42,26 +42,15 @@ _GATES = {"I": I, "X": X, "Z": Z, "H": H}
 _TOL = 1e-9
 
 
-def _int(value: Any, name: str) -> int:
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be an integer, got {value!r} (bool)")
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise TypeError(
-            f"{name} must be an integer, got {value!r} ({type(value).__name__})"
-        ) from None
-
-
 def _qubit_count(n: Any) -> int:
-    n = _int(n, "n")
+    n = _as_int(n, "n")
     if n < 0:
         raise ValueError(f"n={n} is negative; expected a number of qubits n >= 0")
     return n
 
 
 def _index(value: Any, name: str, n: int) -> int:
-    value = _int(value, name)
+    value = _as_int(value, name)
     if not 0 <= value < 2**n:
         raise ValueError(
             f"{name}={value} is out of range for n={n} qubits; expected 0 <= {name} < {2**n}"
@@ -93,7 +82,7 @@ def _state(state: ArrayLike, normalized: bool = False) -> tuple[np.ndarray, int]
 
 
 def _qubit(value: Any, name: str, n: int) -> int:
-    value = _int(value, name)
+    value = _as_int(value, name)
     if not 0 <= value < n:
         raise ValueError(
             f"{name}={value} is out of range for a state of {n} qubits; expected 0 <= {name} < {n}"
@@ -322,7 +311,7 @@ def measure(state: ArrayLike, shots: int = 1, seed: int | None = None) -> np.nda
     Introduced in: book/07_quantum_gates.ipynb
     """
     p = probabilities(state)
-    shots = _int(shots, "shots")
+    shots = _as_int(shots, "shots")
     if shots < 1:
         raise ValueError(f"shots={shots} must be at least 1")
     rng = np.random.default_rng(seed)
@@ -537,7 +526,7 @@ def grover(marked: int | Iterable[int], n: int, iterations: int | None = None) -
     targets = sorted({_index(m, "marked", n) for m in items})
     if iterations is None:
         iterations = math.floor(math.pi / 4 * math.sqrt(2**n / len(targets)))
-    iterations = _int(iterations, "iterations")
+    iterations = _as_int(iterations, "iterations")
     if iterations < 0:
         raise ValueError(f"iterations={iterations} is negative; expected iterations >= 0")
     signs = np.ones(2**n)

@@ -1,0 +1,1105 @@
+"""Signal processing with the Walsh-Hadamard transform: images, video coding, projections.
+
+The compute functions behind chapter 8, in four groups:
+
+- **images**: 2-D transforms by kind (``"wht"``, ``"dct"``, ``"fft"``), their basis
+  images, energy compaction, compression by keeping the ``k`` largest
+  coefficients, and two error measures (PSNR and SSIM);
+- **video coding**: the 4x4 integer core transform of H.264 (:data:`H264_CORE`),
+  the sum of absolute differences (SAD) and of absolute *transformed* differences
+  (SATD), and block-matching motion search with either cost;
+- **random projections**: the subsampled randomized Hadamard transform (SRHT, a
+  fast Johnson-Lindenstrauss map) beside a Gaussian projection, and the distortion
+  of pairwise distances;
+- **quantization**: symmetric low-bit quantization, with and without a
+  (randomized) Hadamard rotation that spreads outliers first, the idea behind
+  QuaRot-style quantization of large language models.
+
+Everything here takes and returns NumPy arrays (a torch tensor raises a
+``TypeError``); the transforms themselves come from :mod:`hadalib.transforms`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from hadalib.transforms import dct, fwht, fwht2, idct, ifwht, pad_pow2
+
+__all__ = [
+    "H264_CORE",
+    "transform2d",
+    "inverse_transform2d",
+    "basis_images",
+    "energy_compaction",
+    "keep_largest",
+    "compress",
+    "psnr",
+    "ssim",
+    "to_blocks",
+    "h264_transform4x4",
+    "h264_inverse4x4",
+    "sad",
+    "satd",
+    "block_motion",
+    "hadamard_rotate",
+    "srht",
+    "gaussian_projection",
+    "distance_ratios",
+    "fake_quantize",
+    "quantize_rotated",
+]
+
+#: The 4x4 integer core transform ``C`` of H.264/AVC: a block ``X`` of residuals is
+#: transformed to ``C @ X @ C.T``. Its rows are orthogonal but not of equal norm
+#: (``C @ C.T == diag(4, 10, 4, 10)``); the codec folds the norms into quantization.
+H264_CORE = np.array([[1, 1, 1, 1], [2, 1, -1, -2], [1, -1, -1, 1], [1, -2, 2, -1]])
+
+_KINDS = ("wht", "dct", "fft")
+_H4 = np.array([[1, 1, 1, 1], [1, -1, 1, -1], [1, 1, -1, -1], [1, -1, -1, 1]])
+
+
+# ---------------------------------------------------------------------------
+# input checks
+# ---------------------------------------------------------------------------
+
+
+def _as_array(x: Any, name: str, *, ndim_min: int = 0) -> np.ndarray:
+    if type(x).__module__.startswith("torch"):
+        raise TypeError(
+            f"{name} is a torch.Tensor; hadalib.signal works on NumPy arrays "
+            f"(pass {name}.numpy(), or use hadalib.transforms for tensors)"
+        )
+    arr = np.asarray(x)
+    if arr.ndim < ndim_min:
+        raise ValueError(
+            f"{name} must have at least {ndim_min} dimension(s); got shape {arr.shape}"
+        )
+    return arr
+
+
+def _as_float(x: Any, name: str, *, ndim_min: int = 0) -> np.ndarray:
+    # No copy when x is already a float64 array (astype would always copy).
+    return np.asarray(_as_array(x, name, ndim_min=ndim_min), dtype=float)
+
+
+def _check_kind(kind: Any) -> None:
+    if kind not in _KINDS:
+        raise ValueError(f"kind must be 'wht', 'dct' or 'fft', got {kind!r}")
+
+
+def _wht_order(kind: str, order: str | None) -> str:
+    if order is not None and kind != "wht":
+        raise ValueError(f"order={order!r} applies to kind='wht' only; got kind={kind!r}")
+    return "sequency" if order is None else order
+
+
+def _check_count(name: str, k: Any, size: int) -> np.ndarray:
+    k_arr = np.asarray(k)
+    if k_arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be an int or an array of ints, got {k!r}")
+    if k_arr.size and (k_arr.min() < 0 or k_arr.max() > size):
+        bad = int(k_arr.min()) if k_arr.min() < 0 else int(k_arr.max())
+        raise ValueError(
+            f"{name}={bad} is out of range for {size} coefficients; use 0 <= {name} <= {size}"
+        )
+    return k_arr
+
+
+def _check_same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str]) -> None:
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{names[0]} and {names[1]} must have the same shape; got {a.shape} and {b.shape}"
+        )
+
+
+# ---------------------------------------------------------------------------
+# images: 2-D transforms, compaction, compression, error measures
+# ---------------------------------------------------------------------------
+
+
+def transform2d(image: Any, kind: str = "wht", order: str | None = None) -> np.ndarray:
+    """Orthonormal 2-D transform of an image (over its last two axes).
+
+    All three kinds are scaled to be orthonormal (``norm="ortho"``), so that the
+    energy of the coefficients equals the energy of the image (Parseval) and
+    coefficients of different kinds can be compared.
+
+    Parameters
+    ----------
+    image : array_like
+        Real array of shape ``(..., H, W)``; leading axes are a batch. For
+        ``"wht"`` both ``H`` and ``W`` must be powers of two.
+    kind : {"wht", "dct", "fft"}
+        Walsh-Hadamard (:func:`hadalib.transforms.fwht2`), type-II DCT
+        (:func:`hadalib.transforms.dct` along both axes) or discrete Fourier
+        transform (``numpy.fft.fft2``).
+    order : {"natural", "sequency", "dyadic"} or None
+        Order of the WHT coefficients, for ``kind="wht"`` only; ``None`` means
+        ``"sequency"``, which puts slowly varying basis images first, as the DCT
+        and FFT do.
+
+    Returns
+    -------
+    numpy.ndarray
+        Coefficients of shape ``(..., H, W)``: real for ``"wht"`` and ``"dct"``,
+        complex for ``"fft"`` (coefficient ``(0, 0)`` is the scaled mean in each case).
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` or ``order`` is not accepted, the image has fewer than two
+        dimensions, or (for ``"wht"``) a side is not a power of two.
+
+    Examples
+    --------
+    >>> transform2d([[1.0, 1.0], [1.0, 1.0]], kind="wht")
+    array([[2., 0.],
+           [0., 0.]])
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    x = _as_array(image, "image", ndim_min=2)
+    _check_kind(kind)
+    order = _wht_order(kind, order)
+    if kind == "wht":
+        return fwht2(x, norm="ortho", order=order)
+    if kind == "dct":
+        return dct(dct(x, axis=-2), axis=-1)
+    return np.fft.fft2(x, norm="ortho")
+
+
+def inverse_transform2d(coeffs: Any, kind: str = "wht", order: str | None = None) -> np.ndarray:
+    """Inverse of :func:`transform2d`: the image whose coefficients are ``coeffs``.
+
+    Parameters
+    ----------
+    coeffs : array_like
+        Coefficients of shape ``(..., H, W)``, as :func:`transform2d` returns them.
+    kind : {"wht", "dct", "fft"}
+        The transform that produced them.
+    order : {"natural", "sequency", "dyadic"} or None
+        For ``kind="wht"`` only: the order of the coefficients (``None``: ``"sequency"``).
+
+    Returns
+    -------
+    numpy.ndarray
+        The image, shape ``(..., H, W)``; complex for ``"fft"`` (take ``.real``
+        when the coefficients came from a real image).
+
+    Raises
+    ------
+    ValueError
+        As for :func:`transform2d`.
+
+    Examples
+    --------
+    >>> inverse_transform2d([[2.0, 0.0], [0.0, 0.0]], kind="wht")
+    array([[1., 1.],
+           [1., 1.]])
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    c = _as_array(coeffs, "coeffs", ndim_min=2)
+    _check_kind(kind)
+    order = _wht_order(kind, order)
+    if kind == "wht":
+        rows = ifwht(c, axis=-2, norm="ortho", order=order)
+        return ifwht(rows, axis=-1, norm="ortho", order=order)
+    if kind == "dct":
+        return idct(idct(c, axis=-2), axis=-1)
+    return np.fft.ifft2(c, norm="ortho")
+
+
+def basis_images(kind: str = "wht", n: int = 8, order: str | None = None) -> np.ndarray:
+    """The ``n*n`` basis images of an ``n x n`` 2-D transform.
+
+    ``basis[u, v]`` is the image whose only nonzero coefficient is a 1 at
+    ``(u, v)``; every image is the sum of the basis images weighted by its
+    coefficients.
+
+    Parameters
+    ----------
+    kind : {"wht", "dct", "fft"}
+        The transform.
+    n : int
+        Side of the images (a power of two for ``"wht"``).
+    order : {"natural", "sequency", "dyadic"} or None
+        For ``kind="wht"`` only (``None``: ``"sequency"``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Array of shape ``(n, n, n, n)``: ``basis[u, v]`` is an ``n x n`` image;
+        complex for ``"fft"``.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is not a positive int, or as for :func:`transform2d`.
+
+    Examples
+    --------
+    >>> basis_images("wht", n=2)[0, 1]
+    array([[ 0.5, -0.5],
+           [ 0.5, -0.5]])
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"n must be a positive int, got {n!r}")
+    impulses = np.eye(n * n).reshape(n, n, n, n)
+    return inverse_transform2d(impulses, kind, order)
+
+
+def energy_compaction(coeffs: Any, k: Any) -> Any:
+    """Fraction of the energy held by the ``k`` largest coefficients (in magnitude).
+
+    For an orthonormal transform the total energy ``sum |c|**2`` is the energy
+    of the signal, so this says how much of the image ``k`` numbers can carry.
+
+    Parameters
+    ----------
+    coeffs : array_like
+        Coefficients of any shape (real or complex); all entries compete.
+    k : int or array_like of int
+        How many coefficients to keep, ``0 <= k <= coeffs.size``.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The fraction(s) in ``[0, 1]``, of the shape of ``k``.
+
+    Raises
+    ------
+    ValueError
+        If ``k`` is out of range or all coefficients are zero.
+    TypeError
+        If ``k`` is not an integer.
+
+    Examples
+    --------
+    >>> energy_compaction([3.0, 0.0, -4.0], [0, 1, 3])
+    array([0.  , 0.64, 1.  ])
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    c = _as_array(coeffs, "coeffs")
+    k_arr = _check_count("k", k, c.size)
+    magnitude = np.abs(c.ravel())
+    peak = magnitude.max(initial=0.0)
+    if peak == 0:
+        raise ValueError("coeffs are all zero: the energy fraction is undefined")
+    power = np.sort((magnitude / peak) ** 2)[::-1]  # scaled so tiny values do not underflow
+    cumulative = np.concatenate([[0.0], np.cumsum(power)]) / power.sum()
+    result = cumulative[k_arr]
+    return float(result) if result.ndim == 0 else result
+
+
+def keep_largest(coeffs: Any, k: int) -> np.ndarray:
+    """Keep the ``k`` coefficients of largest magnitude and set the rest to zero.
+
+    Ties are broken by position (the earlier index in C order is kept), so the
+    result is deterministic.
+
+    Parameters
+    ----------
+    coeffs : array_like
+        Coefficients of any shape (real or complex).
+    k : int
+        How many to keep, ``0 <= k <= coeffs.size``.
+
+    Returns
+    -------
+    numpy.ndarray
+        A new array of the same shape and dtype with at most ``k`` nonzero entries.
+
+    Raises
+    ------
+    ValueError
+        If ``k`` is out of range.
+    TypeError
+        If ``k`` is not an int.
+
+    Examples
+    --------
+    >>> keep_largest([1.0, -5.0, 3.0, 0.5], 2)
+    array([ 0., -5.,  3.,  0.])
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    c = _as_array(coeffs, "coeffs")
+    if np.ndim(k) != 0:
+        raise TypeError("k must be a single int")
+    k = int(_check_count("k", k, c.size))
+    flat = c.ravel()
+    keep = np.argsort(-np.abs(flat), kind="stable")[:k]
+    out = np.zeros_like(flat)
+    out[keep] = flat[keep]
+    return out.reshape(c.shape)
+
+
+def compress(image: Any, kind: str, k: int, order: str | None = None) -> np.ndarray:
+    """Reconstruct an image from its ``k`` largest transform coefficients.
+
+    ``inverse_transform2d(keep_largest(transform2d(image, kind), k), kind)``, real
+    part. For ``"fft"`` the coefficients of a real image come in conjugate pairs
+    of equal magnitude, which are kept together (except possibly the last pair
+    at the cut), so ``k`` complex coefficients carry about ``k`` real numbers, as
+    for the other kinds.
+
+    Parameters
+    ----------
+    image : array_like
+        Real 2-D image (sides powers of two for ``"wht"``).
+    kind : {"wht", "dct", "fft"}
+        The transform.
+    k : int
+        Number of coefficients kept, ``0 <= k <= image.size``.
+    order : {"natural", "sequency", "dyadic"} or None
+        For ``"wht"`` only; the result does not depend on it.
+
+    Returns
+    -------
+    numpy.ndarray
+        The reconstructed real image, of the image's shape.
+
+    Raises
+    ------
+    ValueError
+        As for :func:`transform2d` and :func:`keep_largest`.
+
+    Examples
+    --------
+    >>> image = [[4.0, 4.0], [4.0, 0.0]]
+    >>> compress(image, "wht", 1)
+    array([[3., 3.],
+           [3., 3.]])
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    x = _as_array(image, "image", ndim_min=2)
+    if x.ndim != 2:
+        raise ValueError(f"image must be 2-D; got shape {x.shape}")
+    coeffs = keep_largest(transform2d(x, kind, order), k)
+    return np.real(inverse_transform2d(coeffs, kind, order))
+
+
+def _data_range(reference: np.ndarray, data_range: float | None) -> float:
+    if data_range is None:
+        data_range = float(reference.max() - reference.min())
+    if not data_range > 0:
+        raise ValueError(
+            f"data_range must be positive, got {data_range!r} (a constant reference "
+            "has no range: pass data_range explicitly)"
+        )
+    return float(data_range)
+
+
+def psnr(reference: Any, estimate: Any, data_range: float | None = None) -> float:
+    """Peak signal-to-noise ratio in decibels: ``10 log10(R**2 / MSE)``.
+
+    Parameters
+    ----------
+    reference, estimate : array_like
+        Real arrays of the same shape.
+    data_range : float or None
+        The peak ``R`` (e.g. 1.0 for images in ``[0, 1]``, 255 for 8-bit);
+        ``None`` uses ``reference.max() - reference.min()``.
+
+    Returns
+    -------
+    float
+        PSNR in dB; ``inf`` when the arrays are equal.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ or the data range is not positive.
+
+    Examples
+    --------
+    >>> psnr([0.0, 1.0], [0.0, 0.9], data_range=1.0)
+    23.010299956639813
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    ref = _as_float(reference, "reference")
+    est = _as_float(estimate, "estimate")
+    _check_same_shape(ref, est, ("reference", "estimate"))
+    r = _data_range(ref, data_range)
+    mse = float(np.mean((ref - est) ** 2))
+    return np.inf if mse == 0 else float(10 * np.log10(r * r / mse))
+
+
+def ssim(
+    reference: Any, estimate: Any, data_range: float | None = None, win_size: int = 7
+) -> float:
+    """Mean structural similarity (SSIM) of two grayscale images.
+
+    The index of Wang, Bovik, Sheikh and Simoncelli (2004) with a uniform
+    ``win_size x win_size`` window, sample (co)variances and the constants
+    ``K1 = 0.01``, ``K2 = 0.03``, averaged over every window that fits inside the
+    image: the defaults of ``skimage.metrics.structural_similarity``. It
+    compares local means, contrasts and correlations, and is 1 for equal images.
+
+    Parameters
+    ----------
+    reference, estimate : array_like
+        Real 2-D images of the same shape.
+    data_range : float or None
+        The dynamic range ``R`` of the images; ``None`` uses
+        ``reference.max() - reference.min()``.
+    win_size : int
+        Odd side of the window, at least 3 and at most the smaller image side.
+
+    Returns
+    -------
+    float
+        The mean SSIM, at most 1.
+
+    Raises
+    ------
+    ValueError
+        If the images are not 2-D of the same shape, the window does not fit or
+        is even, or the data range is not positive.
+
+    Examples
+    --------
+    >>> image = np.arange(64.0).reshape(8, 8)
+    >>> ssim(image, image)
+    1.0
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    x = _as_float(reference, "reference")
+    y = _as_float(estimate, "estimate")
+    _check_same_shape(x, y, ("reference", "estimate"))
+    if x.ndim != 2:
+        raise ValueError(f"reference must be a 2-D image; got shape {x.shape}")
+    if (
+        not isinstance(win_size, (int, np.integer))
+        or win_size < 3
+        or win_size % 2 == 0
+        or win_size > min(x.shape)
+    ):
+        raise ValueError(
+            f"win_size must be an odd int between 3 and {min(x.shape)} (the smaller image "
+            f"side), got {win_size!r}"
+        )
+    r = _data_range(x, data_range)
+    window = (win_size, win_size)
+
+    def local_mean(a: np.ndarray) -> np.ndarray:
+        return np.lib.stride_tricks.sliding_window_view(a, window).mean(axis=(-2, -1))
+
+    ux, uy = local_mean(x), local_mean(y)
+    sample = win_size**2 / (win_size**2 - 1)  # unbiased (co)variances
+    vx = sample * (local_mean(x * x) - ux * ux)
+    vy = sample * (local_mean(y * y) - uy * uy)
+    vxy = sample * (local_mean(x * y) - ux * uy)
+    c1, c2 = (0.01 * r) ** 2, (0.03 * r) ** 2
+    s = ((2 * ux * uy + c1) * (2 * vxy + c2)) / ((ux**2 + uy**2 + c1) * (vx + vy + c2))
+    return float(s.mean())
+
+
+# ---------------------------------------------------------------------------
+# video coding: the H.264 integer transform, SAD, SATD, motion search
+# ---------------------------------------------------------------------------
+
+
+def to_blocks(image: Any, size: int) -> np.ndarray:
+    """Cut an image into non-overlapping ``size x size`` blocks.
+
+    Parameters
+    ----------
+    image : array_like
+        2-D array whose sides are multiples of ``size``.
+    size : int
+        Side of the blocks.
+
+    Returns
+    -------
+    numpy.ndarray
+        Array of shape ``(H // size, W // size, size, size)``: ``blocks[i, j]``
+        is the block whose top-left pixel is ``(i * size, j * size)``.
+
+    Raises
+    ------
+    ValueError
+        If the image is not 2-D, ``size`` is not a positive int, or a side is
+        not a multiple of ``size`` (the message says what to crop to).
+
+    Examples
+    --------
+    >>> to_blocks(np.arange(16).reshape(4, 4), 2)[0, 1]
+    array([[2, 3],
+           [6, 7]])
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    x = _as_array(image, "image")
+    if x.ndim != 2:
+        raise ValueError(f"image must be 2-D; got shape {x.shape}")
+    if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < 1:
+        raise ValueError(f"size must be a positive int, got {size!r}")
+    h, w = x.shape
+    if h % size or w % size:
+        raise ValueError(
+            f"image shape {x.shape} is not a multiple of size={size} along both axes; "
+            f"crop it to {(h - h % size, w - w % size)}"
+        )
+    return x.reshape(h // size, size, w // size, size).swapaxes(1, 2)
+
+
+def _check_blocks4(blocks: Any, name: str) -> np.ndarray:
+    b = _as_array(blocks, name)
+    if b.ndim < 2 or b.shape[-2:] != (4, 4):
+        raise ValueError(f"{name} must have shape (..., 4, 4); got {b.shape}")
+    return b
+
+
+def h264_transform4x4(blocks: Any) -> np.ndarray:
+    """The H.264/AVC 4x4 forward core transform ``C @ X @ C.T`` (:data:`H264_CORE`).
+
+    An integer approximation of the 4x4 DCT that needs only additions,
+    subtractions and shifts by one bit, so encoder and decoder agree exactly.
+
+    Parameters
+    ----------
+    blocks : array_like
+        Integer (or real) array of shape ``(..., 4, 4)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The transformed blocks, same shape; integers for integer input.
+
+    Raises
+    ------
+    ValueError
+        If the last two axes are not ``(4, 4)``.
+
+    Examples
+    --------
+    >>> h264_transform4x4(np.ones((4, 4), dtype=int))[0]
+    array([16,  0,  0,  0])
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    b = _check_blocks4(blocks, "blocks")
+    return H264_CORE @ b @ H264_CORE.T
+
+
+def h264_inverse4x4(coeffs: Any) -> np.ndarray:
+    """Exact inverse of :func:`h264_transform4x4` (before any quantization).
+
+    Since ``C @ C.T = D = diag(4, 10, 4, 10)``, the inverse is
+    ``C.T @ D^-1 @ Y @ D^-1 @ C``. (The codec itself folds ``D^-1`` into its
+    quantization tables and uses a scaled integer inverse.)
+
+    Parameters
+    ----------
+    coeffs : array_like
+        Array of shape ``(..., 4, 4)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Float array of blocks of the same shape.
+
+    Raises
+    ------
+    ValueError
+        If the last two axes are not ``(4, 4)``.
+
+    Examples
+    --------
+    >>> block = np.arange(16).reshape(4, 4)
+    >>> bool(np.allclose(h264_inverse4x4(h264_transform4x4(block)), block))
+    True
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    y = _check_blocks4(coeffs, "coeffs")
+    inv_norms = 1.0 / np.array([4.0, 10.0, 4.0, 10.0])
+    left = H264_CORE.T * inv_norms  # C.T @ D^-1
+    return left @ y @ left.T
+
+
+def sad(a: Any, b: Any) -> float:
+    """Sum of absolute differences ``sum |a - b|``.
+
+    Parameters
+    ----------
+    a, b : array_like
+        Arrays of the same shape.
+
+    Returns
+    -------
+    float
+        The sum.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ.
+
+    Examples
+    --------
+    >>> sad([[1, 2], [3, 4]], [[1, 1], [1, 1]])
+    6.0
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    x, y = _as_float(a, "a"), _as_float(b, "b")
+    _check_same_shape(x, y, ("a", "b"))
+    return float(np.abs(x - y).sum())
+
+
+def _satd_map(diff: np.ndarray) -> np.ndarray:
+    """Per-4x4-block SATD of a difference image (sides multiples of 4)."""
+    coeffs = _H4 @ to_blocks(diff, 4) @ _H4
+    return np.abs(coeffs).sum(axis=(-2, -1)) / 4
+
+
+def satd(a: Any, b: Any) -> float:
+    """Sum of absolute transformed differences over 4x4 blocks.
+
+    The difference ``a - b`` is cut into 4x4 blocks, each block ``D`` is
+    transformed to ``H4 @ D @ H4 / 4`` (the orthonormal 2-D WHT) and the absolute
+    values are summed. Video encoders use it as a cheap stand-in for the cost of
+    coding a residual: a smooth or constant difference costs little after a
+    transform, although its SAD is large. (x264 reports twice this value.)
+
+    Parameters
+    ----------
+    a, b : array_like
+        2-D arrays of the same shape, sides multiples of 4.
+
+    Returns
+    -------
+    float
+        The SATD.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ or are not multiples of 4.
+
+    Examples
+    --------
+    >>> a = np.full((4, 4), 3.0)
+    >>> sad(a, np.zeros((4, 4))), satd(a, np.zeros((4, 4)))
+    (48.0, 12.0)
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    x, y = _as_float(a, "a"), _as_float(b, "b")
+    _check_same_shape(x, y, ("a", "b"))
+    return float(_satd_map(x - y).sum())
+
+
+def block_motion(
+    current: Any, reference: Any, size: int = 8, radius: int = 4, cost: str = "satd"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Full-search block matching: a motion vector per block and the predicted frame.
+
+    For every ``size x size`` block of ``current`` at ``(y, x)``, every
+    displacement ``(dy, dx)`` with ``|dy|, |dx| <= radius`` is tried and the one
+    whose reference block at ``(y + dy, x + dx)`` minimizes the cost wins (ties go
+    to the shortest vector, then to the first in raster order). The reference is
+    extended beyond its border by repeating edge pixels, as video codecs do.
+
+    Parameters
+    ----------
+    current, reference : array_like
+        2-D frames of the same shape, sides multiples of ``size``.
+    size : int
+        Block side; a multiple of 4 for ``cost="satd"``.
+    radius : int
+        Search range in pixels (non-negative).
+    cost : {"sad", "satd"}
+        Matching cost: :func:`sad`, or :func:`satd` over the 4x4 sub-blocks.
+
+    Returns
+    -------
+    vectors : numpy.ndarray
+        Int array of shape ``(H // size, W // size, 2)`` of ``(dy, dx)``.
+    prediction : numpy.ndarray
+        The motion-compensated prediction of ``current`` (float, same shape).
+
+    Raises
+    ------
+    ValueError
+        If ``cost`` is not accepted, the shapes differ or do not fit ``size``,
+        or ``radius`` is negative.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> reference = rng.random((16, 16))
+    >>> current = np.roll(reference, shift=(1, -2), axis=(0, 1))
+    >>> vectors, prediction = block_motion(current, reference, size=8, radius=3)
+    >>> vectors[1, 0].tolist()
+    [-1, 2]
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    if cost not in ("sad", "satd"):
+        raise ValueError(f"cost must be 'sad' or 'satd', got {cost!r}")
+    cur = _as_float(current, "current")
+    ref = _as_float(reference, "reference")
+    _check_same_shape(cur, ref, ("current", "reference"))
+    to_blocks(cur, size)  # checks 2-D and divisibility
+    if cost == "satd" and size % 4:
+        raise ValueError(f"size must be a multiple of 4 for cost='satd', got {size}")
+    if not isinstance(radius, (int, np.integer)) or radius < 0:
+        raise ValueError(f"radius must be a non-negative int, got {radius!r}")
+    h, w = cur.shape
+    padded = np.pad(ref, radius, mode="edge")
+    span = range(-radius, radius + 1)
+    candidates = sorted(
+        ((dy, dx) for dy in span for dx in span), key=lambda v: abs(v[0]) + abs(v[1])
+    )
+    costs = np.empty((len(candidates), h // size, w // size))
+    for i, (dy, dx) in enumerate(candidates):
+        shifted = padded[radius + dy : radius + dy + h, radius + dx : radius + dx + w]
+        if cost == "sad":
+            costs[i] = np.abs(to_blocks(cur - shifted, size)).sum(axis=(-2, -1))
+        else:
+            per4 = _satd_map(cur - shifted)
+            q = size // 4
+            costs[i] = per4.reshape(h // size, q, w // size, q).sum(axis=(1, 3))
+    best = np.argmin(costs, axis=0)  # first minimum: the shortest vector
+    vectors = np.array(candidates)[best]
+    prediction = np.empty_like(cur)
+    for i in range(h // size):
+        for j in range(w // size):
+            dy, dx = vectors[i, j]
+            y, x = i * size + radius + dy, j * size + radius + dx
+            prediction[i * size : (i + 1) * size, j * size : (j + 1) * size] = padded[
+                y : y + size, x : x + size
+            ]
+    return vectors, prediction
+
+
+# ---------------------------------------------------------------------------
+# random projections and rotations
+# ---------------------------------------------------------------------------
+
+
+def _random_signs(rng: np.random.Generator, n: int) -> np.ndarray:
+    return rng.integers(0, 2, size=n) * 2.0 - 1.0
+
+
+def _check_seed(seed: Any, name: str = "seed") -> None:
+    if seed is not None and (not isinstance(seed, (int, np.integer)) or isinstance(seed, bool)):
+        raise TypeError(f"{name} must be an int or None, got {seed!r}")
+
+
+def hadamard_rotate(
+    x: Any, seed: int | None = None, axis: int = -1, inverse: bool = False
+) -> np.ndarray:
+    """Rotate vectors by a (randomized) normalized Hadamard matrix.
+
+    With ``seed=None`` the rotation is ``R = H / sqrt(n)`` (the orthonormal WHT);
+    with an int seed it is ``R = H D / sqrt(n)``, where ``D`` is a diagonal of
+    random signs drawn from ``np.random.default_rng(seed)``. Either way ``R`` is
+    orthogonal, costs ``O(n log n)``, and spreads a vector's energy over all
+    coordinates; the random signs make that hold for *every* input vector with
+    high probability (without them, e.g. a constant vector is sent to a spike).
+
+    Parameters
+    ----------
+    x : array_like
+        Real array; the length along ``axis`` must be a power of two.
+    seed : int or None
+        Seed of the random signs; ``None`` for no signs (see above).
+    axis : int
+        The axis of the vectors.
+    inverse : bool
+        Apply ``R.T`` (the inverse) instead of ``R``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The rotated array, same shape (float).
+
+    Raises
+    ------
+    ValueError
+        If the length along ``axis`` is not a power of two.
+    TypeError
+        If ``seed`` is neither an int nor None.
+
+    Examples
+    --------
+    >>> hadamard_rotate([2.0, 0.0, 0.0, 0.0])
+    array([1., 1., 1., 1.])
+    >>> y = hadamard_rotate([1.0, 2.0, 3.0, 4.0], seed=0)
+    >>> hadamard_rotate(y, seed=0, inverse=True)
+    array([1., 2., 3., 4.])
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    _check_seed(seed)
+    arr = _as_float(x, "x", ndim_min=1)
+    if seed is None:
+        return fwht(arr, axis=axis, norm="ortho")
+    n = arr.shape[axis]
+    shape = [1] * arr.ndim
+    shape[axis] = n
+    signs = _random_signs(np.random.default_rng(seed), n).reshape(shape)
+    if inverse:
+        return signs * fwht(arr, axis=axis, norm="ortho")
+    return fwht(arr * signs, axis=axis, norm="ortho")
+
+
+def srht(X: Any, k: int, seed: int = 0) -> np.ndarray:
+    """Subsampled randomized Hadamard transform: a fast Johnson-Lindenstrauss map.
+
+    Each row ``x`` (length ``d``) is zero-padded to ``n = 2**ceil(log2 d)``,
+    rotated by ``H D / sqrt(n)`` (:func:`hadamard_rotate` with this seed) and
+    ``k`` of its ``n`` coordinates, drawn without replacement, are kept and
+    scaled by ``sqrt(n / k)``, so that ``E ||S x||**2 = ||x||**2``. It costs
+    ``O(d log d)`` per row instead of the ``O(d k)`` of a dense Gaussian map.
+
+    Parameters
+    ----------
+    X : array_like
+        Real array of shape ``(..., d)``; each row is a point.
+    k : int
+        Target dimension, ``1 <= k <= n``.
+    seed : int
+        Seed of the signs and the sampled coordinates (the same seed gives the
+        same map, so different arrays can be projected consistently).
+
+    Returns
+    -------
+    numpy.ndarray
+        Array of shape ``(..., k)``.
+
+    Raises
+    ------
+    ValueError
+        If ``k`` is out of range.
+    TypeError
+        If ``k`` or ``seed`` is not an int.
+
+    Examples
+    --------
+    >>> X = np.eye(4)
+    >>> Y = srht(X, 4, seed=0)  # k = n: a rotation, norms are kept exactly
+    >>> np.linalg.norm(Y, axis=1).round(12)
+    array([1., 1., 1., 1.])
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    _check_seed(seed)
+    arr = _as_float(X, "X", ndim_min=1)
+    padded = pad_pow2(arr, axis=-1)
+    n = padded.shape[-1]
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
+        raise TypeError(f"k must be an int, got {k!r}")
+    if not 1 <= k <= n:
+        raise ValueError(
+            f"k={k} is out of range for rows of length {arr.shape[-1]} (padded to {n}); "
+            f"use 1 <= k <= {n}"
+        )
+    rng = np.random.default_rng(seed)
+    _random_signs(rng, n)  # the signs hadamard_rotate draws from the same seed
+    rows = np.sort(rng.choice(n, size=k, replace=False))
+    return hadamard_rotate(padded, seed=seed)[..., rows] * np.sqrt(n / k)
+
+
+def gaussian_projection(X: Any, k: int, seed: int = 0) -> np.ndarray:
+    """Project rows onto ``k`` dimensions with a Gaussian random matrix.
+
+    ``X @ G / sqrt(k)`` with ``G`` of shape ``(d, k)`` and independent standard
+    normal entries drawn from ``np.random.default_rng(seed)``, so that
+    ``E ||x G / sqrt(k)||**2 = ||x||**2``: the classical Johnson-Lindenstrauss map.
+
+    Parameters
+    ----------
+    X : array_like
+        Real array of shape ``(..., d)``.
+    k : int
+        Target dimension, ``k >= 1``.
+    seed : int
+        Seed of ``G``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Array of shape ``(..., k)``.
+
+    Raises
+    ------
+    ValueError
+        If ``k < 1``.
+    TypeError
+        If ``k`` or ``seed`` is not an int.
+
+    Examples
+    --------
+    >>> gaussian_projection(np.ones((5, 64)), 8, seed=0).shape
+    (5, 8)
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    _check_seed(seed)
+    arr = _as_float(X, "X", ndim_min=1)
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
+        raise TypeError(f"k must be an int, got {k!r}")
+    if k < 1:
+        raise ValueError(f"k={k} is out of range; use k >= 1")
+    g = np.random.default_rng(seed).standard_normal((arr.shape[-1], k))
+    return arr @ g / np.sqrt(k)
+
+
+def distance_ratios(X: Any, Y: Any) -> np.ndarray:
+    """Ratios ``||y_i - y_j|| / ||x_i - x_j||`` over all pairs ``i < j``.
+
+    How much a projection ``X -> Y`` stretches (ratio > 1) or shrinks (< 1)
+    each pairwise distance. Pairs of equal points (distance 0 in ``X``) are
+    left out.
+
+    Parameters
+    ----------
+    X : array_like
+        Points, shape ``(m, d)``.
+    Y : array_like
+        The same points projected, shape ``(m, k)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The ratios, in the order of ``scipy.spatial.distance.pdist`` (pairs
+        ``(0, 1), (0, 2), ..., (1, 2), ...``), without the left-out pairs.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` and ``Y`` are not 2-D with the same number of rows.
+
+    Examples
+    --------
+    >>> distance_ratios([[0, 0], [3, 4]], [[0], [10]])
+    array([2.])
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    x = _as_float(X, "X")
+    y = _as_float(Y, "Y")
+    if x.ndim != 2 or y.ndim != 2 or x.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"X and Y must be 2-D with the same number of rows; got shapes {x.shape} and {y.shape}"
+        )
+    before, after = [], []
+    for i in range(x.shape[0] - 1):
+        before.append(np.linalg.norm(x[i + 1 :] - x[i], axis=1))
+        after.append(np.linalg.norm(y[i + 1 :] - y[i], axis=1))
+    if not before:
+        return np.empty(0)
+    d_x, d_y = np.concatenate(before), np.concatenate(after)
+    keep = d_x > 0
+    return d_y[keep] / d_x[keep]
+
+
+# ---------------------------------------------------------------------------
+# quantization
+# ---------------------------------------------------------------------------
+
+
+def fake_quantize(x: Any, bits: int = 4, axis: int | None = None) -> np.ndarray:
+    """Symmetric round-to-nearest quantization (ties to even), returned dequantized.
+
+    With ``q = 2**(bits - 1) - 1`` (7 for int4) and the scale
+    ``s = max |x| / q``, each entry becomes ``s * clip(round(x / s), -q, q)``: an
+    integer in ``[-q, q]`` times one float. One scale per tensor
+    (``axis=None``) or one per vector along ``axis``. A single large outlier
+    makes ``s`` large, and every other entry is then rounded coarsely.
+
+    Parameters
+    ----------
+    x : array_like
+        Real array.
+    bits : int
+        Bits per integer, at least 2.
+    axis : int or None
+        Axis along which the maximum is taken (one scale per vector along it),
+        or ``None`` for one scale for the whole array.
+
+    Returns
+    -------
+    numpy.ndarray
+        The quantized values, as floats, same shape; all-zero vectors stay zero.
+
+    Raises
+    ------
+    ValueError
+        If ``bits < 2``.
+    TypeError
+        If ``bits`` is not an int.
+
+    Examples
+    --------
+    >>> fake_quantize([1.0, 0.2, -0.5, 0.04], bits=4)
+    array([ 1.        ,  0.14285714, -0.57142857,  0.        ])
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    if not isinstance(bits, (int, np.integer)) or isinstance(bits, bool):
+        raise TypeError(f"bits must be an int, got {bits!r}")
+    if bits < 2:
+        raise ValueError(f"bits={bits} is too few for symmetric quantization; use bits >= 2")
+    arr = _as_float(x, "x")
+    q = 2 ** (bits - 1) - 1
+    absmax = np.max(np.abs(arr), axis=axis, keepdims=axis is not None)
+    scale = np.where(absmax > 0, absmax / q, 1.0)
+    return scale * np.clip(np.rint(arr / scale), -q, q)
+
+
+def quantize_rotated(x: Any, bits: int = 4, seed: int | None = None, axis: int = -1) -> np.ndarray:
+    """Quantize in a Hadamard-rotated basis: ``R.T @ fake_quantize(R @ x)``.
+
+    The rotation ``R`` of :func:`hadamard_rotate` spreads an outlier's energy over
+    all coordinates, so the maximum (and with it the quantization step) shrinks
+    and the other entries are kept more finely; the rotation is orthogonal, so the
+    error in the rotated basis is the error in the original one. This is the idea
+    behind QuaRot-style low-bit quantization of transformer activations.
+
+    Parameters
+    ----------
+    x : array_like
+        Real array; the length along ``axis`` must be a power of two.
+    bits : int
+        Bits per integer, at least 2.
+    seed : int or None
+        Seed of the random signs of the rotation (``None``: plain Hadamard).
+    axis : int
+        Axis of the vectors; each vector is rotated and gets its own scale.
+
+    Returns
+    -------
+    numpy.ndarray
+        The dequantized array in the original basis, same shape.
+
+    Raises
+    ------
+    ValueError
+        If ``bits < 2`` or the length along ``axis`` is not a power of two.
+
+    Examples
+    --------
+    >>> x = np.array([8.0, 0.0, 0.0, 0.0])  # an outlier alone: exact after rotation
+    >>> quantize_rotated(x, bits=4)
+    array([8., 0., 0., 0.])
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    rotated = hadamard_rotate(x, seed=seed, axis=axis)
+    quantized = fake_quantize(rotated, bits=bits, axis=axis)
+    return hadamard_rotate(quantized, seed=seed, axis=axis, inverse=True)
