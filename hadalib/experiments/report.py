@@ -1,0 +1,345 @@
+"""Tables over the JSON records of :mod:`hadalib.experiments.resnet_wht`.
+
+Usage::
+
+    python -m hadalib.experiments.report book/results/ [--data digits] [--figures DIR]
+
+prints, per data set and setting, each variant's mean and 95% interval over seeds
+(Student's t) of the test accuracy and the training time, and the throughput, peak
+memory and energy where a GPU measured them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from hadalib.nn import VARIANTS
+
+__all__ = ["load_results", "interval", "summarize", "format_table", "main"]
+
+_NOT_MEASURED = "not yet measured"
+
+#: Columns of the accuracy table (chapter 9): header, key, scale, decimals.
+ACCURACY_COLUMNS = (
+    ("variant", "variant", 1, 0),
+    ("axes", "axes", 1, 0),
+    ("seeds", "n", 1, 0),
+    ("parameters", "params", 1, 0),
+    ("test accuracy % (95% CI)", "final_test_acc", 100, 1),
+    ("s / epoch", "seconds_per_epoch", 1, 2),
+)
+#: Columns of the cost table (chapter 10).
+COST_COLUMNS = (
+    ("variant", "variant", 1, 0),
+    ("repeats", "n", 1, 0),
+    ("images/s", "images_per_s", 1, 0),
+    ("peak memory GiB", "peak_memory_bytes", 2.0**-30, 2),
+    ("kJ / epoch", "energy_per_epoch_j", 1e-3, 2),
+    ("J / image", "energy_per_image_j", 1, 3),
+)
+
+
+def load_results(path: str | os.PathLike, **where: Any) -> list[dict[str, Any]]:
+    """Read the run records (``*.json`` of kind ``resnet_wht``) in a folder.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Folder of the records (not searched recursively).
+    **where
+        Keep only records whose top-level fields equal these, e.g. ``data="digits"``.
+
+    Returns
+    -------
+    list of dict
+        The records, sorted by file name.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` is not a folder.
+    ValueError
+        If a ``where`` key is not a field of the records.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> run = {"kind": "resnet_wht", "data": "digits", "seed": 0}
+    >>> _ = (folder / "run.json").write_text(json.dumps(run))
+    >>> [r["seed"] for r in load_results(folder, data="digits")]
+    [0]
+
+    Introduced in: book/09_transform_layers.ipynb
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} is not a folder of JSON records")
+    records = []
+    for file in sorted(folder.glob("*.json")):
+        record = json.loads(file.read_text())
+        if not isinstance(record, dict) or record.get("kind") != "resnet_wht":
+            continue
+        for key in where:
+            if key not in record:
+                raise ValueError(f"records have no field {key!r}; fields: {', '.join(record)}")
+        if all(record[k] == v for k, v in where.items()):
+            records.append(record)
+    return records
+
+
+def interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float]:
+    """Mean and two-sided confidence interval of the mean (Student's t).
+
+    Parameters
+    ----------
+    values : list of float
+        Independent measurements (e.g. one per seed).
+    confidence : float
+        Coverage of the interval.
+
+    Returns
+    -------
+    (float, float, float)
+        ``(mean, low, high)``; ``low`` and ``high`` are NaN for fewer than two values.
+
+    Raises
+    ------
+    ValueError
+        If ``values`` is empty or ``confidence`` is not in (0, 1).
+
+    Examples
+    --------
+    >>> tuple(round(v, 3) for v in interval([1.0, 2.0, 3.0]))
+    (2.0, -0.484, 4.484)
+
+    Introduced in: book/09_transform_layers.ipynb
+    """
+    from scipy import stats
+
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+    n = len(values)
+    if n == 0:
+        raise ValueError("values is empty; need at least one measurement")
+    mean = math.fsum(values) / n
+    if n < 2:
+        return mean, math.nan, math.nan
+    sd = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
+    return mean, mean - half, mean + half
+
+
+def _group_key(record: Mapping[str, Any], by: Sequence[str]) -> tuple[Any, ...]:
+    return tuple(record[k] for k in by)
+
+
+def summarize(
+    results: Iterable[Mapping[str, Any]],
+    metrics: Sequence[str] = ("final_test_acc",),
+    by: Sequence[str] = ("variant", "axes"),
+    include_missing: bool = False,
+) -> list[dict[str, Any]]:
+    """Group records and give each metric's mean and 95% interval over the group.
+
+    Parameters
+    ----------
+    results : list of dict
+        Records from :func:`load_results`.
+    metrics : tuple of str
+        Keys of each record's ``summary`` (e.g. ``"final_test_acc"``,
+        ``"images_per_s"``, ``"energy_per_image_j"``, ``"params"``).
+    by : tuple of str
+        Record fields that define a group (a run differs from its group's others only
+        by its seed).
+    include_missing : bool
+        Also give a row (with ``n == 0``) for every variant of
+        ``hadalib.nn.VARIANTS`` that has no record (needs ``by[0] == "variant"``).
+
+    Returns
+    -------
+    list of dict
+        One row per group in the order of ``VARIANTS``: the ``by`` fields, ``n`` (number
+        of records), ``seeds`` and, per metric, ``{"mean", "low", "high", "values"}``
+        (None where a record lacks the measurement, e.g. energy without NVML).
+
+    Examples
+    --------
+    >>> runs = [{"variant": "baseline", "seed": s, "summary": {"final_test_acc": a}}
+    ...         for s, a in [(0, 0.9), (1, 0.92)]]
+    >>> row = summarize(runs, by=("variant",))[0]
+    >>> row["n"], round(row["final_test_acc"]["mean"], 2)
+    (2, 0.91)
+
+    Introduced in: book/09_transform_layers.ipynb
+    """
+    groups: dict[tuple[Any, ...], list[Mapping[str, Any]]] = {}
+    for record in results:
+        groups.setdefault(_group_key(record, by), []).append(record)
+    if include_missing:
+        if by[0] != "variant":
+            raise ValueError(f"include_missing needs by[0] == 'variant', got by={tuple(by)!r}")
+        present = {key[0] for key in groups}
+        for name in VARIANTS:
+            if name not in present:
+                groups[(name, *[None] * (len(by) - 1))] = []
+    order = {name: i for i, name in enumerate(VARIANTS)}
+    rows = []
+    for key in sorted(groups, key=lambda k: (order.get(k[0], len(order)), [str(v) for v in k])):
+        members = groups[key]
+        row: dict[str, Any] = dict(zip(by, key, strict=True))
+        row["n"] = len(members)
+        row["seeds"] = sorted(m["seed"] for m in members)
+        for metric in metrics:
+            values = [m["summary"].get(metric) for m in members]
+            if not values or any(v is None for v in values):
+                row[metric] = None
+                continue
+            mean, low, high = interval([float(v) for v in values])
+            row[metric] = {"mean": mean, "low": low, "high": high, "values": values}
+        rows.append(row)
+    return rows
+
+
+def _cell(value: Any, scale: float, decimals: int) -> str:
+    if isinstance(value, dict):
+        mean = f"{value['mean'] * scale:.{decimals}f}"
+        if math.isnan(value["low"]) or value["low"] == value["high"]:
+            return mean
+        return f"{mean} [{value['low'] * scale:.{decimals}f}, {value['high'] * scale:.{decimals}f}]"
+    if value is None:
+        return _NOT_MEASURED
+    if isinstance(value, float):
+        return f"{value * scale:.{decimals}f}"
+    return str(value)
+
+
+def format_table(rows: Sequence[Mapping[str, Any]],
+                 columns: Sequence[tuple[str, str, float, int]] = ACCURACY_COLUMNS) -> str:
+    """Format :func:`summarize` rows as a plain-text table.
+
+    A metric shows as ``mean [low, high]`` (its 95% interval) and as ``not yet
+    measured`` where no record has it.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Rows of :func:`summarize`.
+    columns : list of tuple
+        Each ``(header, key, scale, decimals)``: what to show, a row key
+        (``"variant"``, ``"n"``) or a metric, multiplied by ``scale`` and shown with
+        ``decimals`` digits. ``ACCURACY_COLUMNS`` and
+        ``COST_COLUMNS`` are the tables of chapters 9 and 10.
+
+    Returns
+    -------
+    str
+        The table, one line per row under a header line.
+
+    Examples
+    --------
+    >>> rows = [{"variant": "baseline", "n": 0, "images_per_s": None}]
+    >>> print(format_table(rows, [("variant", "variant", 1, 0),
+    ...                           ("images/s", "images_per_s", 1, 0)]))
+    variant   images/s
+    baseline  not yet measured
+
+    Introduced in: book/10_resnet50_wht.ipynb
+    """
+    cells = [[header for header, *_ in columns]]
+    for row in rows:
+        line = []
+        for _, key, scale, decimals in columns:
+            value = row.get(key)
+            if key == "axes" and str(row.get("variant")).startswith(("baseline", "fft")):
+                # only WHT and DCT layers have a choice of axes
+                line.append("(H, W)" if row["variant"].startswith("fft") else "-")
+                continue
+            if key == "params" and isinstance(value, dict):
+                value = int(value["mean"])
+                line.append(f"{value:,}")
+                continue
+            line.append(_cell(value, scale, decimals))
+        cells.append(line)
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells
+    )
+
+
+def _settings(results: Sequence[Mapping[str, Any]]) -> dict[tuple[Any, ...], list[Any]]:
+    keys = ("data", "image_size", "model", "width", "smoke")
+    out: dict[tuple[Any, ...], list[Any]] = {}
+    for r in results:
+        out.setdefault(tuple(r[k] for k in keys), []).append(r)
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> str:
+    """Print the report of a folder of records (the ``python -m`` entry point).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        ``FOLDER [--data NAME] [--figures DIR]`` (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    str
+        The text printed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> main([tempfile.mkdtemp()]).startswith("no records in")  # doctest: +ELLIPSIS
+    no records in ...
+    True
+
+    Introduced in: book/09_transform_layers.ipynb
+    """
+    p = argparse.ArgumentParser(prog="python -m hadalib.experiments.report",
+                                description="Tables over the JSON records of resnet_wht.")
+    p.add_argument("folder", help="folder of the JSON records, e.g. book/results")
+    p.add_argument("--data", choices=("cifar100", "digits", "synthetic"), default=None)
+    p.add_argument("--figures", default=None,
+                   help="also save the chapters' figures as PNG files into this folder")
+    args = p.parse_args(argv)
+    where = {} if args.data is None else {"data": args.data}
+    results = load_results(args.folder, **where)
+    parts = []
+    for (data, size, model, width, smoke), group in _settings(results).items():
+        title = f"== {data}, {size}x{size}, {model} width {width}"
+        title += " (smoke)" if smoke else ""
+        parts.append(f"{title}: {len(group)} runs")
+        metrics = ("final_test_acc", "seconds_per_epoch", "params", "images_per_s",
+                   "peak_memory_bytes", "energy_per_epoch_j", "energy_per_image_j")
+        rows = summarize(group, metrics)
+        parts.append(format_table(rows, ACCURACY_COLUMNS))
+        if any(r["summary"].get("energy_j") is not None or r["summary"].get(
+                "peak_memory_bytes") is not None for r in group):
+            parts.append(format_table(rows, COST_COLUMNS))
+        if args.figures:
+            _save_figures(group, rows, Path(args.figures), f"{data}{size}-{model}w{width}")
+    text = "\n".join(parts) if parts else f"no records in {args.folder}"
+    print(text)
+    return text
+
+
+def _save_figures(group: Sequence[Mapping[str, Any]], rows: Sequence[Mapping[str, Any]],
+                  folder: Path, stem: str) -> None:
+    from hadalib.plotting import draw_study_curves, draw_variant_intervals
+    from hadalib.widgets import figure
+
+    folder.mkdir(parents=True, exist_ok=True)
+    figure(draw_variant_intervals, rows=rows).savefig(folder / f"{stem}-accuracy.png", dpi=100)
+    figure(draw_study_curves, results=group).savefig(folder / f"{stem}-curves.png", dpi=100)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,449 @@
+"""ResNet-18 and ResNet-50 with transform layers at the placements of the WHT study.
+
+The networks are written here (no torchvision needed) with torchvision's module names
+(``conv1, bn1, layer1..layer4, fc``, ``downsample.0/1``), so a torchvision ImageNet
+state_dict loads unchanged. Transform layers have no parameters and no buffers, so they
+add nothing to the state_dict.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+import torch
+from torch import nn
+
+from hadalib.nn.layers import Transform
+
+__all__ = ["PLACEMENTS", "VARIANTS", "ResNet", "resnet18", "resnet50"]
+
+#: The three placements of the study, named as in the paper (Keras layer names).
+PLACEMENTS = ("input", "conv2_block1", "conv4_block6")
+
+_KIND_NAMES = ("wht", "dct", "fft")
+_PLACEMENT_GROUPS = {
+    "input": ("input",),
+    "early": ("conv2_block1",),
+    "early-late": ("conv2_block1", "conv4_block6"),
+}
+
+#: The ten variants of the study: name -> {placement: kind}.
+VARIANTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {"baseline": MappingProxyType({})}
+    | {
+        f"{kind}-{group}": MappingProxyType({p: kind for p in placements})
+        for kind in _KIND_NAMES
+        for group, placements in _PLACEMENT_GROUPS.items()
+    }
+)
+
+_STEMS = ("imagenet", "cifar")
+
+
+def _conv(cin: int, cout: int, k: int, stride: int = 1) -> nn.Conv2d:
+    return nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2, bias=False)
+
+
+def _shortcut(cin: int, cout: int, stride: int) -> nn.Module | None:
+    if stride == 1 and cin == cout:
+        return None
+    return nn.Sequential(_conv(cin, cout, 1, stride), nn.BatchNorm2d(cout))
+
+
+class _BasicBlock(nn.Module):
+    expansion = 1
+
+    def __init__(self, cin: int, width: int, stride: int) -> None:
+        super().__init__()
+        self.conv1 = _conv(cin, width, 3, stride)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.conv2 = _conv(width, width, 3)
+        self.bn2 = nn.BatchNorm2d(width)
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = _shortcut(cin, width, stride)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return self.relu(out + identity)
+
+
+class _Bottleneck(nn.Module):
+    # ResNet v1.5 (as torchvision): the stride sits in the 3x3 convolution.
+    expansion = 4
+
+    def __init__(self, cin: int, width: int, stride: int) -> None:
+        super().__init__()
+        cout = width * self.expansion
+        self.conv1 = _conv(cin, width, 1)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.conv2 = _conv(width, width, 3, stride)
+        self.bn2 = nn.BatchNorm2d(width)
+        self.conv3 = _conv(width, cout, 1)
+        self.bn3 = nn.BatchNorm2d(cout)
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = _shortcut(cin, cout, stride)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        out = self.bn3(self.conv3(out))
+        return self.relu(out + identity)
+
+
+class ResNet(nn.Module):
+    """A ResNet with parameter-free transform layers at named placements.
+
+    Build it with :func:`resnet18` or :func:`resnet50`. The placements are
+    ``"input"`` (before ``conv1``), ``"conv2_block1"`` (after ``layer1[0]``) and
+    ``"conv4_block6"`` (after the last block of ``layer3``, which is ``layer3[5]`` in
+    ResNet-50). The head is global average pooling, dropout and the linear layer ``fc``.
+
+    Parameters
+    ----------
+    block : {"basic", "bottleneck"}
+        Residual block type (ResNet-18 uses "basic", ResNet-50 "bottleneck").
+    layers : tuple of int
+        Number of blocks in ``layer1`` .. ``layer4`` (four numbers).
+    num_classes : int
+        Outputs of ``fc``.
+    transforms : dict, optional
+        Maps a placement to a transform kind (``"wht"``, ``"dct"``, ``"fft"``) or to a
+        ready ``torch.nn.Module``, e.g. ``VARIANTS["wht-early-late"]``.
+    axes : {"channel", "spatial"}
+        Axes of the WHT and DCT layers given by kind (FFT layers act on (H, W)).
+    width : int
+        Channels of the stem and of ``layer1``'s 3x3 convolutions (64 in the
+        standard networks); later stages double it.
+    stem : {"imagenet", "cifar"}
+        "imagenet": 7x7 convolution with stride 2 and max pooling; "cifar": a 3x3
+        convolution with stride 1 and no pooling, for small images.
+    in_channels : int
+        Channels of the input image.
+    dropout : float
+        Dropout probability before ``fc``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown placement or kind, or a bad size.
+
+    Examples
+    --------
+    >>> model = resnet18(num_classes=10, width=8, stem="cifar")
+    >>> isinstance(model, ResNet)
+    True
+
+    Introduced in: book/09_transform_layers.ipynb
+    """
+
+    def __init__(
+        self,
+        block: str,
+        layers: tuple[int, int, int, int],
+        num_classes: int = 1000,
+        transforms: Mapping[str, str | nn.Module] | None = None,
+        axes: str = "channel",
+        width: int = 64,
+        stem: str = "imagenet",
+        in_channels: int = 3,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__()
+        blocks = {"basic": _BasicBlock, "bottleneck": _Bottleneck}
+        if block not in blocks:
+            raise ValueError(f"block must be 'basic' or 'bottleneck', got {block!r}")
+        if stem not in _STEMS:
+            raise ValueError(f"stem must be 'imagenet' or 'cifar', got {stem!r}")
+        for name, value in (("num_classes", num_classes), ("width", width),
+                            ("in_channels", in_channels)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        block_cls = blocks[block]
+        if stem == "imagenet":
+            self.conv1 = nn.Conv2d(in_channels, width, 7, stride=2, padding=3, bias=False)
+            self.maxpool: nn.Module = nn.MaxPool2d(3, stride=2, padding=1)
+        else:
+            self.conv1 = _conv(in_channels, width, 3)
+            self.maxpool = nn.Identity()
+        self.bn1 = nn.BatchNorm2d(width)
+        self.relu = nn.ReLU(inplace=True)
+        cin = width
+        for i, n_blocks in enumerate(layers):
+            stage_width = width * 2**i
+            stage = []
+            for j in range(n_blocks):
+                stride = 2 if i > 0 and j == 0 else 1
+                stage.append(block_cls(cin, stage_width, stride))
+                cin = stage_width * block_cls.expansion
+            setattr(self, f"layer{i + 1}", nn.Sequential(*stage))
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.dropout = nn.Dropout(dropout)
+        self.fc = nn.Linear(cin, num_classes)
+        self._after_block = {(1, 0): "conv2_block1", (3, layers[2] - 1): "conv4_block6"}
+        self.transforms = nn.ModuleDict(_transform_modules(transforms, axes))
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+
+    def _maybe_transform(self, placement: str, x: torch.Tensor) -> torch.Tensor:
+        if placement in self.transforms:
+            return self.transforms[placement](x)
+        return x
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits of shape (N, num_classes) for images ``x`` of shape (N, C, H, W)."""
+        x = self._maybe_transform("input", x)
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        for i in range(1, 5):
+            for j, block in enumerate(getattr(self, f"layer{i}")):
+                x = block(x)
+                placement = self._after_block.get((i, j))
+                if placement is not None:
+                    x = self._maybe_transform(placement, x)
+        x = torch.flatten(self.avgpool(x), 1)
+        return self.fc(self.dropout(x))
+
+    def placement_shapes(self, image_size: int) -> dict[str, tuple[int, int, int]]:
+        """Shape ``(C, H, W)`` of the feature map at each placement for square images.
+
+        Parameters
+        ----------
+        image_size : int
+            Height and width of the input image.
+
+        Returns
+        -------
+        dict
+            Maps each name in ``PLACEMENTS`` to a tuple ``(C, H, W)``.
+
+        Examples
+        --------
+        >>> resnet50().placement_shapes(224)["conv4_block6"]
+        (1024, 14, 14)
+
+        Introduced in: book/09_transform_layers.ipynb
+        """
+        shapes: dict[str, tuple[int, int, int]] = {}
+        x = torch.zeros(1, self.conv1.in_channels, image_size, image_size,
+                        device=self.conv1.weight.device)
+        shapes["input"] = tuple(x.shape[1:])
+        was_training = self.training
+        self.eval()
+        with torch.no_grad():
+            x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+            for i in range(1, 4):
+                for j, block in enumerate(getattr(self, f"layer{i}")):
+                    x = block(x)
+                    placement = self._after_block.get((i, j))
+                    if placement is not None:
+                        shapes[placement] = tuple(x.shape[1:])
+        self.train(was_training)
+        return shapes
+
+
+def _transform_modules(
+    transforms: Mapping[str, str | nn.Module] | None, axes: str
+) -> dict[str, nn.Module]:
+    modules: dict[str, nn.Module] = {}
+    for placement, spec in (transforms or {}).items():
+        if placement not in PLACEMENTS:
+            raise ValueError(
+                f"unknown placement {placement!r}; accepted: {', '.join(PLACEMENTS)}"
+            )
+        if isinstance(spec, nn.Module):
+            modules[placement] = spec
+        elif spec in _KIND_NAMES:
+            modules[placement] = Transform(spec, axes=None if spec == "fft" else axes)
+        else:
+            raise ValueError(
+                f"transform at {placement!r} must be 'wht', 'dct', 'fft' or a "
+                f"torch.nn.Module, got {spec!r}"
+            )
+    return modules
+
+
+_TORCHVISION_WEIGHTS = {"resnet18": "ResNet18_Weights", "resnet50": "ResNet50_Weights"}
+
+
+def _torchvision_state_dict(arch: str) -> dict[str, torch.Tensor]:
+    try:
+        import torchvision.models as tvm
+    except Exception as exc:  # ImportError, or a torchvision built for another torch
+        raise RuntimeError(
+            f"weights='torchvision' needs torchvision, which could not be imported "
+            f"({type(exc).__name__}: {exc}); install the torchvision release that matches "
+            f"torch {torch.__version__}, or pass the path of a saved state_dict"
+        ) from exc
+    weights = getattr(tvm, _TORCHVISION_WEIGHTS[arch]).IMAGENET1K_V1
+    return weights.get_state_dict(progress=True)
+
+
+def _load_weights(model: ResNet, weights: Any, arch: str) -> None:
+    """Load ImageNet weights into ``model``; ``fc`` is kept fresh when its shape differs."""
+    if weights == "torchvision":
+        state, source = _torchvision_state_dict(arch), "torchvision"
+    elif isinstance(weights, Mapping):
+        state, source = dict(weights), "the given state_dict"
+    elif isinstance(weights, (str, os.PathLike)):
+        source = os.fspath(weights)
+        if not os.path.isfile(source):
+            raise ValueError(
+                f"weights={source!r} is not a file; pass None, 'torchvision', the path of a "
+                "saved state_dict (torch.save(model.state_dict(), path)) or a state_dict"
+            )
+        state = torch.load(source, map_location="cpu", weights_only=True)
+        if not isinstance(state, Mapping):
+            raise ValueError(f"{source} holds a {type(state).__name__}, not a state_dict")
+        state = dict(state)
+    else:
+        raise TypeError(
+            f"weights must be None, 'torchvision', a path or a state_dict, got "
+            f"{type(weights).__name__}"
+        )
+    own = model.state_dict()
+    for key in ("fc.weight", "fc.bias"):
+        if key in state and key in own and state[key].shape != own[key].shape:
+            state[key] = own[key]
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        raise ValueError(
+            f"the weights from {source} do not fit this {arch}: {exc}".split("\n\t")[0]
+        ) from exc
+
+
+def _build(arch: str, block: str, layers: tuple[int, int, int, int], num_classes: int,
+           transforms: Mapping[str, str | nn.Module] | None, weights: Any,
+           **options: Any) -> ResNet:
+    model = ResNet(block, layers, num_classes, transforms, **options)
+    if weights is not None:
+        _load_weights(model, weights, arch)
+    return model
+
+
+def resnet18(
+    num_classes: int = 1000,
+    transforms: Mapping[str, str | nn.Module] | None = None,
+    *,
+    axes: str = "channel",
+    width: int = 64,
+    stem: str = "imagenet",
+    in_channels: int = 3,
+    dropout: float = 0.0,
+    weights: Any = None,
+) -> ResNet:
+    """ResNet-18 (basic blocks, 2-2-2-2) with optional transform layers.
+
+    With ``width=16, stem="cifar"`` it is the small network of chapter 9's CPU study.
+    ``"conv4_block6"`` maps to the last block of ``layer3`` (``layer3[1]`` here).
+
+    Parameters
+    ----------
+    num_classes : int
+        Outputs of the head ``fc``.
+    transforms : dict, optional
+        Placement -> kind, e.g. ``VARIANTS["wht-early"]`` (see :class:`ResNet`).
+    axes : {"channel", "spatial"}
+        Axes of WHT and DCT layers.
+    width : int
+        Base width (64 in the standard network).
+    stem : {"imagenet", "cifar"}
+        Stem of the network (see :class:`ResNet`).
+    in_channels : int
+        Input channels.
+    dropout : float
+        Dropout before ``fc``.
+    weights : None, str, os.PathLike or dict
+        ImageNet weights to load: ``"torchvision"``, the path of a saved state_dict, or a
+        state_dict (``"torchvision"`` needs the torchvision package and
+        downloads its ``IMAGENET1K_V1`` weights); ``fc`` is freshly initialised when
+        ``num_classes`` differs from the checkpoint's.
+
+    Returns
+    -------
+    ResNet
+        The network, in training mode.
+
+    Raises
+    ------
+    ValueError
+        For an unknown placement or kind, or weights that do not fit.
+
+    Examples
+    --------
+    >>> import torch
+    >>> model = resnet18(10, VARIANTS["wht-early"], width=16, stem="cifar", in_channels=1)
+    >>> model(torch.zeros(2, 1, 8, 8)).shape
+    torch.Size([2, 10])
+
+    Introduced in: book/09_transform_layers.ipynb
+    """
+    return _build("resnet18", "basic", (2, 2, 2, 2), num_classes, transforms, weights,
+                  axes=axes, width=width, stem=stem, in_channels=in_channels, dropout=dropout)
+
+
+def resnet50(
+    num_classes: int = 1000,
+    transforms: Mapping[str, str | nn.Module] | None = None,
+    *,
+    axes: str = "channel",
+    width: int = 64,
+    stem: str = "imagenet",
+    in_channels: int = 3,
+    dropout: float = 0.0,
+    weights: Any = None,
+) -> ResNet:
+    """ResNet-50 v1.5 (bottleneck blocks, 3-4-6-3), torchvision's layout and names.
+
+    ``"conv2_block1"`` is the output of ``layer1[0]`` (256 channels, 56x56 at 224x224
+    input) and ``"conv4_block6"`` that of ``layer3[5]`` (1024 channels, 14x14).
+
+    Parameters
+    ----------
+    num_classes : int
+        Outputs of the head ``fc`` (100 for CIFAR-100).
+    transforms : dict, optional
+        Placement -> kind, e.g. ``VARIANTS["wht-early-late"]`` (see :class:`ResNet`).
+    axes : {"channel", "spatial"}
+        Axes of WHT and DCT layers.
+    width : int
+        Base width (64 in the standard network).
+    stem : {"imagenet", "cifar"}
+        Stem of the network (see :class:`ResNet`).
+    in_channels : int
+        Input channels.
+    dropout : float
+        Dropout before ``fc`` (the study uses 0.5).
+    weights : None, str, os.PathLike or dict
+        ImageNet weights, as in :func:`resnet18`.
+
+    Returns
+    -------
+    ResNet
+        The network, in training mode.
+
+    Raises
+    ------
+    ValueError
+        For an unknown placement or kind, or weights that do not fit.
+
+    Examples
+    --------
+    >>> model = resnet50(100, VARIANTS["wht-early-late"])
+    >>> sorted(model.transforms)
+    ['conv2_block1', 'conv4_block6']
+    >>> sum(p.numel() for p in model.parameters())
+    23712932
+
+    Introduced in: book/10_resnet50_wht.ipynb
+    """
+    return _build("resnet50", "bottleneck", (3, 4, 6, 3), num_classes, transforms, weights,
+                  axes=axes, width=width, stem=stem, in_channels=in_channels, dropout=dropout)

@@ -1,0 +1,228 @@
+"""End-to-end tests of the experiment CLI (CPU, --smoke) and of the report over its records."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+import scipy.stats
+import torch
+
+from hadalib.experiments import report, resnet_wht, study
+from hadalib.nn import VARIANTS, resnet18
+
+# The small network of chapter 9 on the digits: quick enough for several epochs in a test.
+SMALL = ["--data", "digits", "--model", "resnet18", "--width", "8", "--stem", "cifar",
+         "--no-progress"]
+
+
+def _run(tmp_path, *args):
+    return resnet_wht.main([*SMALL, "--out", str(tmp_path), *args])
+
+
+def _without_timing(history):
+    timing = {"train_seconds", "images_per_s"}
+    return [{k: v for k, v in h.items() if k not in timing} for h in history]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_every_variant_runs_in_smoke_mode(tmp_path, variant):
+    record = resnet_wht.main(["--variant", variant, "--smoke", "--width", "16", "--batch-size",
+                              "4", "--no-progress", "--out", str(tmp_path)])
+    assert record["variant"] == variant and record["model"] == "resnet50"
+    assert record["transforms"] == dict(VARIANTS[variant])
+    assert record["image_size"] == 32 and record["steps_per_epoch"] == 2
+    assert math.isfinite(record["history"][0]["train_loss"])
+    files = sorted(p.name for p in tmp_path.iterdir() if p.is_file())
+    assert files == [f"synthetic32-resnet50w16-{variant}-seed0-smoke.json"]
+
+
+def test_record_is_complete_json_with_provenance(tmp_path):
+    record = _run(tmp_path, "--variant", "wht-early-late", "--smoke", "--epochs", "2")
+    path = tmp_path / "digits8-resnet18w8-wht-early-late-seed0-smoke.json"
+    assert json.loads(path.read_text()) == json.loads(json.dumps(record))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoints", path.name]
+    assert list((tmp_path / "checkpoints").iterdir()) == []  # removed after a finished run
+    prov = record["provenance"]
+    for key in ("git_commit", "git_dirty", "hadalib_version", "torch", "cuda", "driver",
+                "gpu_name", "seed", "args", "energy_method", "world_size", "started_utc"):
+        assert key in prov, key
+    assert prov["torch"] == torch.__version__ and prov["world_size"] == 1
+    assert prov["args"]["variant"] == "wht-early-late" and prov["seed"] == 0
+    assert record["energy"]["method"] == prov["energy_method"]
+    summary = record["summary"]
+    assert summary["epochs"] == 2 and len(record["history"]) == 2
+    assert summary["params"] == sum(
+        p.numel() for p in resnet18(10, width=8, stem="cifar", in_channels=1).parameters())
+    assert summary["final_test_acc"] == record["history"][-1]["test_acc"]
+    assert record["history"][0]["train_images"] == 16
+    if prov["energy_method"] == "unavailable":
+        assert summary["energy_j"] is None and record["energy"]["reason"]
+
+
+def test_interrupted_run_resumes_to_the_same_final_state(tmp_path, monkeypatch):
+    args = ["--variant", "wht-early", "--epochs", "3", "--limit-train", "96", "--limit-test",
+            "32", "--batch-size", "16", "--keep-checkpoint"]
+    straight = _run(tmp_path / "a", *args)
+    evaluate = resnet_wht._evaluate
+    calls = []
+
+    def interrupted(*a, **k):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the user stops the run during the second epoch
+        return evaluate(*a, **k)
+
+    monkeypatch.setattr(resnet_wht, "_evaluate", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _run(tmp_path / "b", *args)
+    name = "digits8-resnet18w8-wht-early-seed0"
+    assert not (tmp_path / "b" / f"{name}.json").exists()
+    saved = torch.load(tmp_path / "b" / "checkpoints" / f"{name}.pt", weights_only=True)
+    assert len(saved["history"]) == 1
+    monkeypatch.setattr(resnet_wht, "_evaluate", evaluate)
+    resumed = _run(tmp_path / "b", *args, "--resume")
+    assert resumed["provenance"]["resumed"] is True
+    assert _without_timing(resumed["history"]) == _without_timing(straight["history"])
+    a = torch.load(tmp_path / "a" / "checkpoints" / f"{name}.pt", weights_only=True)
+    b = torch.load(tmp_path / "b" / "checkpoints" / f"{name}.pt", weights_only=True)
+    for key, value in a["model"].items():
+        assert torch.equal(value, b["model"][key]), key
+    # a finished run is not run again
+    again = _run(tmp_path / "b", *args, "--resume")
+    assert again["history"] == resumed["history"]
+
+
+def test_resume_refuses_other_arguments(tmp_path, monkeypatch):
+    args = ["--variant", "dct-early", "--smoke", "--epochs", "1", "--keep-checkpoint"]
+    _run(tmp_path, *args)
+    (tmp_path / "digits8-resnet18w8-dct-early-seed0-smoke.json").unlink()
+    with pytest.raises(SystemExit, match=r"--resume: .*dct-early-seed0-smoke.pt was written with "
+                                         r"different arguments \(lr=0.001\)"):
+        _run(tmp_path, *args, "--resume", "--lr", "0.01", "--epochs", "2")
+
+
+def test_weights_from_a_saved_state_dict(tmp_path):
+    path = tmp_path / "pretrained.pt"
+    torch.save(resnet18(width=8, stem="cifar", in_channels=1).state_dict(), path)
+    record = _run(tmp_path, "--variant", "baseline", "--smoke", "--weights", str(path))
+    assert record["provenance"]["args"]["weights"] == str(path)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--variant", "wht-middle"], "argument --variant: unknown variant 'wht-middle'; accepted: "
+                                  "baseline, wht-input, wht-early, wht-early-late, dct-input, "
+                                  "dct-early, dct-early-late, fft-input, fft-early, "
+                                  "fft-early-late"),
+    (["--variant", "baseline", "--data", "mnist"],
+     "argument --data: invalid choice: 'mnist' (choose from 'cifar100', 'digits', 'synthetic')"),
+    (["--variant", "baseline", "--image-size", "4"], "--image-size must be at least 8, got 4"),
+    (["--variant", "baseline", "--epochs", "0"],
+     "argument --epochs: expected a positive integer, got '0'"),
+    (["--variant", "baseline", "--dropout", "1.5"], "--dropout must be in [0, 1), got 1.5"),
+])
+def test_bad_arguments_list_what_is_accepted(argv, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        resnet_wht.main(argv)
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_two_process_ddp_with_gloo_writes_one_record(tmp_path):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+           "-m", "hadalib.experiments.resnet_wht", "--variant", "wht-early-late", *SMALL,
+           "--smoke", "--epochs", "2", "--out", str(tmp_path)]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    files = [p.name for p in tmp_path.glob("*.json")]
+    assert files == ["digits8-resnet18w8-wht-early-late-seed0-smoke-ddp2.json"]
+    record = json.loads((tmp_path / files[0]).read_text())
+    assert record["provenance"]["world_size"] == 2 and record["energy"]["devices"] == 2
+    assert record["history"][1]["train_images"] == 16  # the global batch of 8 is split 4 + 4
+    assert len(record["history"]) == 2
+
+
+# -- the report ------------------------------------------------------------------------------
+
+
+def _record(variant, seed, acc, axes="channel", **summary):
+    return {"kind": "resnet_wht", "variant": variant, "axes": axes, "seed": seed,
+            "data": "digits", "image_size": 8, "model": "resnet18", "width": 16,
+            "smoke": False, "summary": {"final_test_acc": acc, "params": 1000,
+                                        "seconds_per_epoch": 1.0, **summary}}
+
+
+def test_interval_matches_scipy():
+    values = [0.91, 0.95, 0.93, 0.96, 0.90]
+    mean, low, high = report.interval(values)
+    ref = scipy.stats.t.interval(0.95, len(values) - 1, loc=sum(values) / 5,
+                                 scale=scipy.stats.sem(values))
+    assert mean == pytest.approx(0.93)
+    assert (low, high) == pytest.approx(ref)
+    assert math.isnan(report.interval([0.5])[1])
+    with pytest.raises(ValueError, match=r"values is empty; need at least one measurement"):
+        report.interval([])
+    with pytest.raises(ValueError, match=r"confidence must be in \(0, 1\), got 95"):
+        report.interval([1.0, 2.0], confidence=95)
+
+
+def test_summarize_groups_by_variant_in_study_order(tmp_path):
+    runs = [_record("wht-early", s, 0.9 + 0.01 * s) for s in range(3)]
+    runs += [_record("baseline", s, 0.8) for s in range(2)]
+    runs += [_record("wht-early", 0, 0.5, axes="spatial")]
+    rows = report.summarize(runs, metrics=("final_test_acc", "images_per_s"))
+    assert [(r["variant"], r["axes"], r["n"]) for r in rows] == [
+        ("baseline", "channel", 2), ("wht-early", "channel", 3), ("wht-early", "spatial", 1)]
+    assert rows[1]["final_test_acc"]["mean"] == pytest.approx(0.91)
+    assert rows[1]["seeds"] == [0, 1, 2]
+    assert rows[0]["images_per_s"] is None  # not measured in these records
+    full = report.summarize(runs[:1], by=("variant",), include_missing=True)
+    assert [r["variant"] for r in full] == list(VARIANTS)
+    table = report.format_table(full, report.COST_COLUMNS)
+    assert table.splitlines()[1].split("  ")[0] == "baseline"
+    assert "not yet measured" in table.splitlines()[1]
+
+
+def test_report_cli_reads_a_folder(tmp_path, capsys):
+    for s in range(2):
+        (tmp_path / f"r{s}.json").write_text(json.dumps(_record("baseline", s, 0.9 + 0.02 * s)))
+    (tmp_path / "other.json").write_text(json.dumps({"kind": "something else"}))
+    text = report.main([str(tmp_path)])
+    assert capsys.readouterr().out.strip() == text
+    lines = text.splitlines()
+    assert lines[0] == "== digits, 8x8, resnet18 width 16: 2 runs"
+    assert lines[2].split() == ["baseline", "-", "2", "1,000", "91.0", "[78.3,",
+                                "103.7]", "1.00"]
+    assert len(report.load_results(tmp_path, variant="baseline")) == 2
+    with pytest.raises(ValueError, match=r"records have no field 'colour'"):
+        report.load_results(tmp_path, colour="red")
+    with pytest.raises(FileNotFoundError, match=r"is not a folder of JSON records"):
+        report.load_results(tmp_path / "missing")
+
+
+# -- the studies -----------------------------------------------------------------------------
+
+
+def test_studies_list_their_runs(capsys):
+    digits = study.study_runs("digits", out="results")
+    assert len(digits) == 5 * (10 + 6)  # five seeds, ten variants and six spatial readings
+    assert all(r[-2:] == ["--out", "results"] and "--resume" in r for r in digits)
+    spatial = {r[r.index("--variant") + 1] for r in digits if "spatial" in r}
+    assert spatial == {v for v in VARIANTS if v.split("-")[0] in ("wht", "dct")}
+    assert len(study.study_runs("gpu")) == 30 and len(study.study_runs("cifar100")) == 30
+    assert study.main(["gpu", "--dry-run"]) == 30
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("python -m hadalib.experiments.resnet_wht --data synthetic")
+    with pytest.raises(ValueError, match=r"unknown study 'imagenet'; accepted: digits, gpu, "
+                                         r"cifar100"):
+        study.study_runs("imagenet")
+    # every run's arguments are accepted by the runner's parser
+    for run in digits[:3] + study.study_runs("gpu")[:1] + study.study_runs("cifar100")[:1]:
+        resnet_wht._parser().parse_args(run)
