@@ -15,7 +15,7 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize
 # The kernel obeys MPLBACKEND: a non-inline backend makes every notebook figure vanish.
 unexport MPLBACKEND
 
-.PHONY: book html test lab execute experiments lint clean
+.PHONY: book html test lab execute experiments clean
 
 book: html
 	@echo "The book is at $(abspath $(BUILD)/index.html)"
@@ -57,6 +57,14 @@ $(ASSETS): node_modules/.package-lock.json
 	cp node_modules/requirejs/require.js _assets/vendor/require.js
 	cp node_modules/@jupyter-widgets/html-manager/dist/embed-amd.js _assets/vendor/embed-amd.js
 	touch $@
+
+# The studies behind chapters 9 and 10: JSON records in book/results/ (finished
+# runs are skipped), then the tables. Re-execute the chapters afterwards.
+experiments: $(STAMP)
+	OMP_NUM_THREADS=1 $(BIN)/python -m hadalib.experiments.study digits --out book/results
+	if $(BIN)/python -c "import sys, torch; sys.exit(not torch.cuda.is_available())"; then \
+	  $(BIN)/python -m hadalib.experiments.study gpu --out book/results; fi
+	$(BIN)/python -m hadalib.experiments.report book/results/
 
 clean:
 	rm -rf _build _assets/vendor

@@ -751,7 +751,7 @@ def draw_variant_intervals(fig: Any, rows: Any = (), metric: str = "final_test_a
     ----------
     fig : matplotlib.figure.Figure
         The figure to draw on.
-    rows : sequence of dict
+    rows : list of dict
         Rows of :func:`hadalib.experiments.report.summarize` that include ``metric``.
     metric : str
         Which metric to draw.
@@ -794,7 +794,7 @@ def draw_study_curves(fig: Any, results: Any = (), metric: str = "test_acc",
     ----------
     fig : matplotlib.figure.Figure
         The figure to draw on.
-    results : sequence of dict
+    results : list of dict
         Run records (see :func:`hadalib.experiments.report.load_results`).
     metric : str
         A key of each epoch's entry in ``history`` (e.g. "test_acc", "train_loss").
@@ -807,7 +807,7 @@ def draw_study_curves(fig: Any, results: Any = (), metric: str = "test_acc",
     >>> run = {"variant": "baseline", "axes": "channel",
     ...        "history": [{"test_acc": 0.5}, {"test_acc": 0.8}]}
     >>> figure(draw_study_curves, results=[run]).axes[0].get_ylabel()
-    'test_acc'
+    'test accuracy'
 
     Introduced in: book/09_transform_layers.ipynb
     """
@@ -825,8 +825,10 @@ def draw_study_curves(fig: Any, results: Any = (), metric: str = "test_acc",
         ax.plot(np.arange(1, len(curve) + 1), curve, styles.get(placement, "-"),
                 color=_variant_colour(variant), lw=2.5 if variant == "baseline" else 1.2,
                 label=variant)
+    labels = {"test_acc": "test accuracy", "train_acc": "training accuracy",
+              "test_loss": "test loss", "train_loss": "training loss"}
     ax.set_xlabel("epoch")
-    ax.set_ylabel(metric)
+    ax.set_ylabel(labels.get(metric, metric))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, ncol=2)
 
@@ -872,3 +874,110 @@ def draw_energy_plausibility(fig: Any, images_per_s: float = 2470.0, watts: floa
     ax.set_xlim(10, 3e5)
     ax.invert_yaxis()
     ax.set_xlabel(f"energy of {epochs} epochs of ResNet-50 on CIFAR-100 at 224x224 (kJ)")
+
+
+# ---- chapter 6: the fast transform ------------------------------------------
+
+
+def chapter6_example(n: int) -> np.ndarray:
+    """The 0/1 vector whose butterfly chapter 6 draws (length 8 or 16).
+
+    Parameters
+    ----------
+    n : {8, 16}
+        Length. For 8 it is the truth table (1, 0, 1, 0, 0, 1, 1, 0) of chapter 5.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integers 0 and 1.
+
+    Raises
+    ------
+    ValueError
+        If n is not 8 or 16.
+
+    Examples
+    --------
+    >>> chapter6_example(8).tolist()
+    [1, 0, 1, 0, 0, 1, 1, 0]
+
+    Introduced in: book/06_fast_transform.ipynb
+    """
+    tables = {
+        8: [1, 0, 1, 0, 0, 1, 1, 0],
+        16: [1, 0, 1, 0, 0, 1, 1, 0, 1, 1, 0, 0, 1, 0, 0, 1],
+    }
+    if n not in tables:
+        raise ValueError(f"n must be 8 or 16, got {n!r}")
+    return np.array(tables[n])
+
+
+def draw_butterfly(fig: Any, stage: int = 0, n: int = 8) -> None:
+    """Draw the butterfly of the fast WHT of :func:`chapter6_example` up to ``stage``.
+
+    Column s holds the vector after s stages (computed with
+    :func:`hadalib.transforms.fwht_stages`); stage s combines entries at distance
+    ``h = 2**(s-1)``: blue lines carry the sums ``a + b``, red dashed lines the
+    differences ``a - b``. The current stage is drawn dark, earlier ones light.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure to draw on.
+    stage : int
+        Stages done, 0 to log2(n) (larger values are clipped).
+    n : {8, 16}
+        Length of the example vector.
+
+    Examples
+    --------
+    >>> from hadalib.widgets import figure
+    >>> figure(draw_butterfly, stage=1, n=8).axes[0].get_title()
+    'stage 1 of 3: pairs at distance h = 1'
+
+    Introduced in: book/06_fast_transform.ipynb
+    """
+    from hadalib.transforms import fwht_stages
+
+    stages = fwht_stages(chapter6_example(n))
+    m = len(stages) - 1
+    stage = max(0, min(int(stage), m))
+    ax = fig.subplots()
+    for s in range(1, stage + 1):
+        h = 2 ** (s - 1)
+        alpha = 1.0 if s == stage else 0.25
+        for j in range(n):
+            if j & h:
+                continue
+            lo, hi = j, j + h
+            for start in (lo, hi):
+                ax.plot([s - 1, s], [start, lo], color="tab:blue", alpha=alpha, lw=1.2)
+            ax.plot([s - 1, s], [lo, hi], color="tab:red", alpha=alpha, lw=1.2, ls="--")
+            ax.plot([s - 1, s], [hi, hi], color="tab:red", alpha=alpha, lw=1.2, ls="--")
+    for s in range(m + 1):
+        for j in range(n):
+            done = s <= stage
+            ax.text(
+                s,
+                j,
+                f"{stages[s][j]:d}" if done else "·",
+                ha="center",
+                va="center",
+                fontsize=8 if n > 8 else 9,
+                bbox={"boxstyle": "round", "fc": "white" if done else "0.93", "ec": "0.6"},
+            )
+    ax.set_xlim(-0.5, m + 0.5)
+    ax.set_ylim(n - 0.5, -0.5)
+    ax.set_xticks(range(m + 1), ["x"] + [f"stage {s}" for s in range(1, m + 1)], fontsize=8)
+    ax.set_yticks(range(n), [str(j) for j in range(n)], fontsize=7)
+    ax.set_ylabel("index j")
+    for side in ("top", "right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
+    if stage == 0:
+        title = f"the input x (n = {n}): press the stage slider"
+    elif stage == m:
+        title = f"stage {m} of {m}: H_{n} x, the Walsh spectrum (natural order)"
+    else:
+        title = f"stage {stage} of {m}: pairs at distance h = {2 ** (stage - 1)}"
+    ax.set_title(title, fontsize=9)
