@@ -2,8 +2,8 @@
 
 Each ``draw_*`` function draws onto the matplotlib ``Figure`` it is given,
 ``draw(fig, **values)``, so that :mod:`hadalib.widgets` can show it live, as
-a kernel-free player or as a static figure. Chapters append theirs below,
-under a heading comment naming the chapter.
+a kernel-free player or as a static figure. Sections follow the chapters,
+each under a heading comment naming its chapter.
 """
 
 from __future__ import annotations
@@ -88,239 +88,6 @@ def draw_products(fig: Any, kind: str = "hadamard", n: int = 2) -> None:
     _matrix_panel(axes[0], a, "A", vmax)
     _matrix_panel(axes[1], b, "B", vmax)
     _matrix_panel(axes[2], c, f"A {symbol} B", vmax)
-
-
-# ---- chapter 4: Hadamard matrices -------------------------------------------
-
-
-def draw_walsh_functions(fig: Any, m: int = 3, order: str = "sequency") -> None:
-    """Draw the Hadamard matrix of size ``2**m`` and its rows as square waves (chapter 4's widget).
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure
-        The figure to draw on.
-    m : int
-        The matrix has ``2**m`` rows.
-    order : {"natural", "sequency", "dyadic"}
-        Row order, as in :func:`hadalib.matrices.hadamard_matrix`.
-
-    Examples
-    --------
-    >>> from hadalib.widgets import figure
-    >>> figure(draw_walsh_functions, m=2, order="natural").axes[0].get_title()
-    'H_4, natural order'
-
-    Introduced in: book/04_hadamard_matrices.ipynb
-    """
-    from hadalib.matrices import hadamard_matrix, sequency
-
-    n = 2**m
-    H = hadamard_matrix(n, order=order)
-    ax_m, ax_w = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.5]})
-    ax_m.imshow(H, cmap="RdBu_r", vmin=-1.6, vmax=1.6)
-    ax_m.set_title(f"H_{n}, {order} order", fontsize=9)
-    ax_m.set_xticks([])
-    ax_m.set_yticks(range(n) if n <= 16 else [])
-    ax_m.tick_params(labelsize=7)
-    t = np.arange(n + 1)
-    for k, row in enumerate(H):
-        base = n - 1 - k
-        ax_w.step(t, base + 0.38 * np.append(row, row[-1]), where="post", lw=1, color="C0")
-        if n <= 16:
-            ax_w.text(n + 0.3, base, str(sequency(row)), va="center", fontsize=7)
-    ax_w.set_xlim(0, n + 1.2)
-    ax_w.set_ylim(-0.7, n - 0.3)
-    ax_w.set_yticks([])
-    ax_w.set_xticks([0, n])
-    ax_w.set_xticklabels(["0", "1"], fontsize=7)
-    ax_w.set_title("rows as Walsh functions on [0, 1) (right: sign changes)", fontsize=9)
-    for side in ("top", "right", "left"):
-        ax_w.spines[side].set_visible(False)
-
-
-# ---- chapter 5: the Walsh spectrum ------------------------------------------
-
-
-def draw_walsh_spectrum(fig: Any, table: str = "10100110") -> None:
-    """Draw a truth table, its two Walsh spectra and its polynomials (chapter 5's widget).
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure
-        The figure to draw on.
-    table : str
-        The truth table as a string of 0s and 1s, ``f(0)`` first (``x = sum_i x_i 2**i``);
-        its length is a power of two.
-
-    Examples
-    --------
-    >>> from hadalib.widgets import figure
-    >>> [ax.get_title() for ax in figure(draw_walsh_spectrum, table="0001").axes]
-    ['truth table f(x)', 'spectrum of f (0/1)', 'spectrum of (-1)^f (±1)']
-
-    Introduced in: book/05_walsh_spectrum.ipynb
-    """
-    from hadalib.boolean import (
-        algebraic_normal_form,
-        arithmetic_polynomial,
-        format_polynomial,
-        nonlinearity,
-        walsh_spectrum,
-    )
-
-    f = np.array([int(c) for c in table])
-    n = len(f)
-    m = n.bit_length() - 1
-    labels = [format(x, f"0{m}b") if m else "·" for x in range(n)]
-    panels = [
-        ("truth table f(x)", f, "C2"),
-        ("spectrum of f (0/1)", walsh_spectrum(f), "C0"),
-        ("spectrum of (-1)^f (±1)", walsh_spectrum(f, encoding="pm1"), "C1"),
-    ]
-    axes = fig.subplots(1, 3)
-    for ax, (title, values, color) in zip(axes, panels, strict=True):
-        ax.bar(range(n), values, color=color)
-        ax.axhline(0, color="k", lw=0.6)
-        ax.set_title(title, fontsize=9)
-        ax.set_xticks(range(n))
-        ax.set_xticklabels(labels, rotation=90 if m > 2 else 0, fontsize=7)
-        ax.tick_params(axis="y", labelsize=7)
-        limit = max(1, int(np.abs(values).max()))
-        ax.set_ylim(-limit - 0.5 if values.min() < 0 else 0, limit + 0.5)
-    axes[0].set_yticks([0, 1])
-    axes[0].set_xlabel(f"x (bits x{m - 1}..x0)" if m else "x", fontsize=8)
-    axes[1].set_xlabel("u", fontsize=8)
-    axes[2].set_xlabel("u", fontsize=8)
-    fig.suptitle(
-        f"f = {format_polynomial(arithmetic_polynomial(f))}      "
-        f"ANF: {format_polynomial(algebraic_normal_form(f), xor=True)}      "
-        f"nonlinearity {nonlinearity(f)}",
-        fontsize=9,
-    )
-
-
-# ---- chapter 7: quantum gates -----------------------------------------------
-
-
-def draw_bloch(fig: Any, states: dict[str, Any] | None = None) -> None:
-    """Draw one-qubit states as arrows on the Bloch sphere.
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure
-        The figure to draw on.
-    states : dict, optional
-        ``{label: state}`` with normalized one-qubit states (2 amplitudes); by default
-        ``|0>``, ``|1>``, ``H|0>`` and ``H|1>``.
-
-    Examples
-    --------
-    >>> from hadalib.widgets import figure
-    >>> len(figure(draw_bloch).axes)
-    1
-
-    Introduced in: book/07_quantum_gates.ipynb
-    """
-    from hadalib.quantum import H, apply, basis_state, bloch_vector
-
-    if states is None:
-        zero, one = basis_state(0, 1), basis_state(1, 1)
-        states = {"|0⟩": zero, "|1⟩": one, "H|0⟩": apply(zero, H, 0), "H|1⟩": apply(one, H, 0)}
-    ax = fig.add_subplot(projection="3d")
-    u, v = np.mgrid[0 : 2 * np.pi : 25j, 0 : np.pi : 13j]
-    ax.plot_wireframe(np.cos(u) * np.sin(v), np.sin(u) * np.sin(v), np.cos(v), color="0.85", lw=0.5)
-    for axis in np.eye(3):
-        ax.plot(*np.stack([-axis, axis]).T, color="0.5", lw=0.7)
-    ax.text(1.25, 0, 0, "x", fontsize=8)
-    ax.text(0, 1.25, 0, "y", fontsize=8)
-    ax.text(0, 0, 1.25, "z", fontsize=8)
-    for k, (label, state) in enumerate(states.items()):
-        x, y, z = bloch_vector(state)
-        ax.quiver(0, 0, 0, x, y, z, color=f"C{k}", lw=2, arrow_length_ratio=0.12)
-        ax.text(1.12 * x, 1.12 * y, 1.12 * z, label, color=f"C{k}", fontsize=9)
-    ax.set_box_aspect((1, 1, 1))
-    ax.set_axis_off()
-    ax.view_init(elev=20, azim=35)
-
-
-def _circuit_gates(labels: list[str]) -> list[tuple[Any, ...]]:
-    """Parse gate labels such as ``"H 0"`` or ``"CX 0→1"`` (``"—"``: no gate)."""
-    gates: list[tuple[Any, ...]] = []
-    for label in labels:
-        if label in ("—", ""):
-            continue
-        name, wires = label.split()
-        if name == "CX":
-            control, target = (int(q) for q in wires.split("→"))
-            gates.append(("X", target, control))
-        else:
-            gates.append((name, int(wires)))
-    return gates
-
-
-def draw_circuit(
-    fig: Any,
-    n: int = 2,
-    step1: str = "H 0",
-    step2: str = "CX 0→1",
-    step3: str = "—",
-    step4: str = "—",
-) -> None:
-    """Draw a small circuit and the amplitudes it leaves (chapter 7's circuit builder).
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure
-        The figure to draw on.
-    n : int
-        Number of qubits; the circuit starts in ``|0...0>``.
-    step1, step2, step3, step4 : str
-        The gates in time order: ``"H q"``, ``"X q"``, ``"Z q"``, ``"I q"`` on qubit ``q``,
-        ``"CX c→t"`` (CNOT with control ``c`` and target ``t``), or ``"—"`` for none.
-
-    Examples
-    --------
-    >>> from hadalib.widgets import figure
-    >>> figure(draw_circuit).axes[1].get_title()
-    'amplitudes (probability above each bar)'
-
-    Introduced in: book/07_quantum_gates.ipynb
-    """
-    from hadalib.quantum import probabilities, run_circuit
-
-    labels = [step1, step2, step3, step4]
-    psi = run_circuit(_circuit_gates(labels), n)
-    ax_c, ax_a = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.4]})
-    for q in range(n):
-        ax_c.plot([0, len(labels) + 1], [-q, -q], color="k", lw=0.8)
-        ax_c.text(-0.2, -q, f"q{q}  |0⟩", ha="right", va="center", fontsize=9)
-    box = {"boxstyle": "square,pad=0.3", "facecolor": "white", "edgecolor": "k"}
-    for t, label in enumerate(labels, start=1):
-        for name, *wires in _circuit_gates([label]):
-            if len(wires) == 2:
-                target, control = wires
-                ax_c.plot([t, t], [-control, -target], color="k", lw=0.8)
-                ax_c.plot(t, -control, "ko", ms=5)
-                ax_c.text(t, -target, "⊕", ha="center", va="center", fontsize=16)
-            else:
-                ax_c.text(t, -wires[0], name, ha="center", va="center", fontsize=10, bbox=box)
-    ax_c.set_xlim(-1.4, len(labels) + 1)
-    ax_c.set_ylim(-n + 0.4, 0.6)
-    ax_c.set_axis_off()
-    ax_c.set_title("circuit (time →)", fontsize=9)
-    p = probabilities(psi)
-    amplitudes = psi.real  # the gates I, X, Z, H and CX are real
-    index = np.arange(2**n)
-    ax_a.bar(index, amplitudes, color=np.where(amplitudes < 0, "C3", "C0"))
-    for x in index:
-        ax_a.text(x, max(amplitudes[x], 0) + 0.04, f"{p[x]:.2f}", ha="center", fontsize=7)
-    ax_a.axhline(0, color="k", lw=0.6)
-    ax_a.set_ylim(-1.1, 1.25)
-    ax_a.set_xticks(index)
-    ax_a.set_xticklabels([f"|{x:0{n}b}⟩" for x in index], fontsize=7, rotation=90 if n > 2 else 0)
-    ax_a.tick_params(axis="y", labelsize=7)
-    ax_a.set_title("amplitudes (probability above each bar)", fontsize=9)
 
 
 # ---- chapter 2: backpropagation ---------------------------------------------
@@ -580,6 +347,346 @@ def draw_feature_maps(fig: Any, maps: dict[str, np.ndarray], ncols: int = 3) -> 
         ax.set_title(title, fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
+
+
+# ---- chapter 4: Hadamard matrices -------------------------------------------
+
+
+def draw_walsh_functions(fig: Any, m: int = 3, order: str = "sequency") -> None:
+    """Draw the Hadamard matrix of size ``2**m`` and its rows as square waves (chapter 4's widget).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure to draw on.
+    m : int
+        The matrix has ``2**m`` rows.
+    order : {"natural", "sequency", "dyadic"}
+        Row order, as in :func:`hadalib.matrices.hadamard_matrix`.
+
+    Examples
+    --------
+    >>> from hadalib.widgets import figure
+    >>> figure(draw_walsh_functions, m=2, order="natural").axes[0].get_title()
+    'H_4, natural order'
+
+    Introduced in: book/04_hadamard_matrices.ipynb
+    """
+    from hadalib.matrices import hadamard_matrix, sequency
+
+    n = 2**m
+    H = hadamard_matrix(n, order=order)
+    ax_m, ax_w = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.5]})
+    ax_m.imshow(H, cmap="RdBu_r", vmin=-1.6, vmax=1.6)
+    ax_m.set_title(f"H_{n}, {order} order", fontsize=9)
+    ax_m.set_xticks([])
+    ax_m.set_yticks(range(n) if n <= 16 else [])
+    ax_m.tick_params(labelsize=7)
+    t = np.arange(n + 1)
+    for k, row in enumerate(H):
+        base = n - 1 - k
+        ax_w.step(t, base + 0.38 * np.append(row, row[-1]), where="post", lw=1, color="C0")
+        if n <= 16:
+            ax_w.text(n + 0.3, base, str(sequency(row)), va="center", fontsize=7)
+    ax_w.set_xlim(0, n + 1.2)
+    ax_w.set_ylim(-0.7, n - 0.3)
+    ax_w.set_yticks([])
+    ax_w.set_xticks([0, n])
+    ax_w.set_xticklabels(["0", "1"], fontsize=7)
+    ax_w.set_title("rows as Walsh functions on [0, 1) (right: sign changes)", fontsize=9)
+    for side in ("top", "right", "left"):
+        ax_w.spines[side].set_visible(False)
+
+
+# ---- chapter 5: the Walsh spectrum ------------------------------------------
+
+
+def draw_walsh_spectrum(fig: Any, table: str = "10100110") -> None:
+    """Draw a truth table, its two Walsh spectra and its polynomials (chapter 5's widget).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure to draw on.
+    table : str
+        The truth table as a string of 0s and 1s, ``f(0)`` first (``x = sum_i x_i 2**i``);
+        its length is a power of two.
+
+    Examples
+    --------
+    >>> from hadalib.widgets import figure
+    >>> [ax.get_title() for ax in figure(draw_walsh_spectrum, table="0001").axes]
+    ['truth table f(x)', 'spectrum of f (0/1)', 'spectrum of (-1)^f (±1)']
+
+    Introduced in: book/05_walsh_spectrum.ipynb
+    """
+    from hadalib.boolean import (
+        algebraic_normal_form,
+        arithmetic_polynomial,
+        format_polynomial,
+        nonlinearity,
+        walsh_spectrum,
+    )
+
+    f = np.array([int(c) for c in table])
+    n = len(f)
+    m = n.bit_length() - 1
+    labels = [format(x, f"0{m}b") if m else "·" for x in range(n)]
+    panels = [
+        ("truth table f(x)", f, "C2"),
+        ("spectrum of f (0/1)", walsh_spectrum(f), "C0"),
+        ("spectrum of (-1)^f (±1)", walsh_spectrum(f, encoding="pm1"), "C1"),
+    ]
+    axes = fig.subplots(1, 3)
+    for ax, (title, values, color) in zip(axes, panels, strict=True):
+        ax.bar(range(n), values, color=color)
+        ax.axhline(0, color="k", lw=0.6)
+        ax.set_title(title, fontsize=9)
+        ax.set_xticks(range(n))
+        ax.set_xticklabels(labels, rotation=90 if m > 2 else 0, fontsize=7)
+        ax.tick_params(axis="y", labelsize=7)
+        limit = max(1, int(np.abs(values).max()))
+        ax.set_ylim(-limit - 0.5 if values.min() < 0 else 0, limit + 0.5)
+    axes[0].set_yticks([0, 1])
+    axes[0].set_xlabel(f"x (bits x{m - 1}..x0)" if m else "x", fontsize=8)
+    axes[1].set_xlabel("u", fontsize=8)
+    axes[2].set_xlabel("u", fontsize=8)
+    fig.suptitle(
+        f"f = {format_polynomial(arithmetic_polynomial(f))}      "
+        f"ANF: {format_polynomial(algebraic_normal_form(f), xor=True)}      "
+        f"nonlinearity {nonlinearity(f)}",
+        fontsize=9,
+    )
+
+
+# ---- chapter 6: the fast transform ------------------------------------------
+
+
+def chapter6_example(n: int) -> np.ndarray:
+    """The 0/1 vector whose butterfly chapter 6 draws (length 8 or 16).
+
+    Parameters
+    ----------
+    n : {8, 16}
+        Length. For 8 it is the truth table (1, 0, 1, 0, 0, 1, 1, 0) of chapter 5.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integers 0 and 1.
+
+    Raises
+    ------
+    ValueError
+        If n is not 8 or 16.
+
+    Examples
+    --------
+    >>> chapter6_example(8).tolist()
+    [1, 0, 1, 0, 0, 1, 1, 0]
+
+    Introduced in: book/06_fast_transform.ipynb
+    """
+    tables = {
+        8: [1, 0, 1, 0, 0, 1, 1, 0],
+        16: [1, 0, 1, 0, 0, 1, 1, 0, 1, 1, 0, 0, 1, 0, 0, 1],
+    }
+    if n not in tables:
+        raise ValueError(f"n must be 8 or 16, got {n!r}")
+    return np.array(tables[n])
+
+
+def draw_butterfly(fig: Any, stage: int = 0, n: int = 8) -> None:
+    """Draw the butterfly of the fast WHT of :func:`chapter6_example` up to ``stage``.
+
+    Column s holds the vector after s stages (computed with
+    :func:`hadalib.transforms.fwht_stages`); stage s combines entries at distance
+    ``h = 2**(s-1)``: blue lines carry the sums ``a + b``, red dashed lines the
+    differences ``a - b``. The current stage is drawn dark, earlier ones light.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure to draw on.
+    stage : int
+        Stages done, 0 to log2(n) (larger values are clipped).
+    n : {8, 16}
+        Length of the example vector.
+
+    Examples
+    --------
+    >>> from hadalib.widgets import figure
+    >>> figure(draw_butterfly, stage=1, n=8).axes[0].get_title()
+    'stage 1 of 3: pairs at distance h = 1'
+
+    Introduced in: book/06_fast_transform.ipynb
+    """
+    from hadalib.transforms import fwht_stages
+
+    stages = fwht_stages(chapter6_example(n))
+    m = len(stages) - 1
+    stage = max(0, min(int(stage), m))
+    ax = fig.subplots()
+    for s in range(1, stage + 1):
+        h = 2 ** (s - 1)
+        alpha = 1.0 if s == stage else 0.25
+        for j in range(n):
+            if j & h:
+                continue
+            lo, hi = j, j + h
+            for start in (lo, hi):
+                ax.plot([s - 1, s], [start, lo], color="tab:blue", alpha=alpha, lw=1.2)
+            ax.plot([s - 1, s], [lo, hi], color="tab:red", alpha=alpha, lw=1.2, ls="--")
+            ax.plot([s - 1, s], [hi, hi], color="tab:red", alpha=alpha, lw=1.2, ls="--")
+    for s in range(m + 1):
+        for j in range(n):
+            done = s <= stage
+            ax.text(
+                s,
+                j,
+                f"{stages[s][j]:d}" if done else "·",
+                ha="center",
+                va="center",
+                fontsize=8 if n > 8 else 9,
+                bbox={"boxstyle": "round", "fc": "white" if done else "0.93", "ec": "0.6"},
+            )
+    ax.set_xlim(-0.5, m + 0.5)
+    ax.set_ylim(n - 0.5, -0.5)
+    ax.set_xticks(range(m + 1), ["x"] + [f"stage {s}" for s in range(1, m + 1)], fontsize=8)
+    ax.set_yticks(range(n), [str(j) for j in range(n)], fontsize=7)
+    ax.set_ylabel("index j")
+    for side in ("top", "right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
+    if stage == 0:
+        title = f"the input x (n = {n}): press the stage slider"
+    elif stage == m:
+        title = f"stage {m} of {m}: H_{n} x, the Walsh spectrum (natural order)"
+    else:
+        title = f"stage {stage} of {m}: pairs at distance h = {2 ** (stage - 1)}"
+    ax.set_title(title, fontsize=9)
+
+
+# ---- chapter 7: quantum gates -----------------------------------------------
+
+
+def draw_bloch(fig: Any, states: dict[str, Any] | None = None) -> None:
+    """Draw one-qubit states as arrows on the Bloch sphere.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure to draw on.
+    states : dict, optional
+        ``{label: state}`` with normalized one-qubit states (2 amplitudes); by default
+        ``|0>``, ``|1>``, ``H|0>`` and ``H|1>``.
+
+    Examples
+    --------
+    >>> from hadalib.widgets import figure
+    >>> len(figure(draw_bloch).axes)
+    1
+
+    Introduced in: book/07_quantum_gates.ipynb
+    """
+    from hadalib.quantum import H, apply, basis_state, bloch_vector
+
+    if states is None:
+        zero, one = basis_state(0, 1), basis_state(1, 1)
+        states = {"|0⟩": zero, "|1⟩": one, "H|0⟩": apply(zero, H, 0), "H|1⟩": apply(one, H, 0)}
+    ax = fig.add_subplot(projection="3d")
+    u, v = np.mgrid[0 : 2 * np.pi : 25j, 0 : np.pi : 13j]
+    ax.plot_wireframe(np.cos(u) * np.sin(v), np.sin(u) * np.sin(v), np.cos(v), color="0.85", lw=0.5)
+    for axis in np.eye(3):
+        ax.plot(*np.stack([-axis, axis]).T, color="0.5", lw=0.7)
+    ax.text(1.25, 0, 0, "x", fontsize=8)
+    ax.text(0, 1.25, 0, "y", fontsize=8)
+    ax.text(0, 0, 1.25, "z", fontsize=8)
+    for k, (label, state) in enumerate(states.items()):
+        x, y, z = bloch_vector(state)
+        ax.quiver(0, 0, 0, x, y, z, color=f"C{k}", lw=2, arrow_length_ratio=0.12)
+        ax.text(1.12 * x, 1.12 * y, 1.12 * z, label, color=f"C{k}", fontsize=9)
+    ax.set_box_aspect((1, 1, 1))
+    ax.set_axis_off()
+    ax.view_init(elev=20, azim=35)
+
+
+def _circuit_gates(labels: list[str]) -> list[tuple[Any, ...]]:
+    """Parse gate labels such as ``"H 0"`` or ``"CX 0→1"`` (``"—"``: no gate)."""
+    gates: list[tuple[Any, ...]] = []
+    for label in labels:
+        if label in ("—", ""):
+            continue
+        name, wires = label.split()
+        if name == "CX":
+            control, target = (int(q) for q in wires.split("→"))
+            gates.append(("X", target, control))
+        else:
+            gates.append((name, int(wires)))
+    return gates
+
+
+def draw_circuit(
+    fig: Any,
+    n: int = 2,
+    step1: str = "H 0",
+    step2: str = "CX 0→1",
+    step3: str = "—",
+    step4: str = "—",
+) -> None:
+    """Draw a small circuit and the amplitudes it leaves (chapter 7's circuit builder).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure to draw on.
+    n : int
+        Number of qubits; the circuit starts in ``|0...0>``.
+    step1, step2, step3, step4 : str
+        The gates in time order: ``"H q"``, ``"X q"``, ``"Z q"``, ``"I q"`` on qubit ``q``,
+        ``"CX c→t"`` (CNOT with control ``c`` and target ``t``), or ``"—"`` for none.
+
+    Examples
+    --------
+    >>> from hadalib.widgets import figure
+    >>> figure(draw_circuit).axes[1].get_title()
+    'amplitudes (probability above each bar)'
+
+    Introduced in: book/07_quantum_gates.ipynb
+    """
+    from hadalib.quantum import probabilities, run_circuit
+
+    labels = [step1, step2, step3, step4]
+    psi = run_circuit(_circuit_gates(labels), n)
+    ax_c, ax_a = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.4]})
+    for q in range(n):
+        ax_c.plot([0, len(labels) + 1], [-q, -q], color="k", lw=0.8)
+        ax_c.text(-0.2, -q, f"q{q}  |0⟩", ha="right", va="center", fontsize=9)
+    box = {"boxstyle": "square,pad=0.3", "facecolor": "white", "edgecolor": "k"}
+    for t, label in enumerate(labels, start=1):
+        for name, *wires in _circuit_gates([label]):
+            if len(wires) == 2:
+                target, control = wires
+                ax_c.plot([t, t], [-control, -target], color="k", lw=0.8)
+                ax_c.plot(t, -control, "ko", ms=5)
+                ax_c.text(t, -target, "⊕", ha="center", va="center", fontsize=16)
+            else:
+                ax_c.text(t, -wires[0], name, ha="center", va="center", fontsize=10, bbox=box)
+    ax_c.set_xlim(-1.4, len(labels) + 1)
+    ax_c.set_ylim(-n + 0.4, 0.6)
+    ax_c.set_axis_off()
+    ax_c.set_title("circuit (time →)", fontsize=9)
+    p = probabilities(psi)
+    amplitudes = psi.real  # the gates I, X, Z, H and CX are real
+    index = np.arange(2**n)
+    ax_a.bar(index, amplitudes, color=np.where(amplitudes < 0, "C3", "C0"))
+    for x in index:
+        ax_a.text(x, max(amplitudes[x], 0) + 0.04, f"{p[x]:.2f}", ha="center", fontsize=7)
+    ax_a.axhline(0, color="k", lw=0.6)
+    ax_a.set_ylim(-1.1, 1.25)
+    ax_a.set_xticks(index)
+    ax_a.set_xticklabels([f"|{x:0{n}b}⟩" for x in index], fontsize=7, rotation=90 if n > 2 else 0)
+    ax_a.tick_params(axis="y", labelsize=7)
+    ax_a.set_title("amplitudes (probability above each bar)", fontsize=9)
 
 
 # ---- chapter 8: signal processing ------------------------------------------
@@ -874,110 +981,3 @@ def draw_energy_plausibility(fig: Any, images_per_s: float = 2470.0, watts: floa
     ax.set_xlim(10, 3e5)
     ax.invert_yaxis()
     ax.set_xlabel(f"energy of {epochs} epochs of ResNet-50 on CIFAR-100 at 224x224 (kJ)")
-
-
-# ---- chapter 6: the fast transform ------------------------------------------
-
-
-def chapter6_example(n: int) -> np.ndarray:
-    """The 0/1 vector whose butterfly chapter 6 draws (length 8 or 16).
-
-    Parameters
-    ----------
-    n : {8, 16}
-        Length. For 8 it is the truth table (1, 0, 1, 0, 0, 1, 1, 0) of chapter 5.
-
-    Returns
-    -------
-    numpy.ndarray
-        Integers 0 and 1.
-
-    Raises
-    ------
-    ValueError
-        If n is not 8 or 16.
-
-    Examples
-    --------
-    >>> chapter6_example(8).tolist()
-    [1, 0, 1, 0, 0, 1, 1, 0]
-
-    Introduced in: book/06_fast_transform.ipynb
-    """
-    tables = {
-        8: [1, 0, 1, 0, 0, 1, 1, 0],
-        16: [1, 0, 1, 0, 0, 1, 1, 0, 1, 1, 0, 0, 1, 0, 0, 1],
-    }
-    if n not in tables:
-        raise ValueError(f"n must be 8 or 16, got {n!r}")
-    return np.array(tables[n])
-
-
-def draw_butterfly(fig: Any, stage: int = 0, n: int = 8) -> None:
-    """Draw the butterfly of the fast WHT of :func:`chapter6_example` up to ``stage``.
-
-    Column s holds the vector after s stages (computed with
-    :func:`hadalib.transforms.fwht_stages`); stage s combines entries at distance
-    ``h = 2**(s-1)``: blue lines carry the sums ``a + b``, red dashed lines the
-    differences ``a - b``. The current stage is drawn dark, earlier ones light.
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure
-        The figure to draw on.
-    stage : int
-        Stages done, 0 to log2(n) (larger values are clipped).
-    n : {8, 16}
-        Length of the example vector.
-
-    Examples
-    --------
-    >>> from hadalib.widgets import figure
-    >>> figure(draw_butterfly, stage=1, n=8).axes[0].get_title()
-    'stage 1 of 3: pairs at distance h = 1'
-
-    Introduced in: book/06_fast_transform.ipynb
-    """
-    from hadalib.transforms import fwht_stages
-
-    stages = fwht_stages(chapter6_example(n))
-    m = len(stages) - 1
-    stage = max(0, min(int(stage), m))
-    ax = fig.subplots()
-    for s in range(1, stage + 1):
-        h = 2 ** (s - 1)
-        alpha = 1.0 if s == stage else 0.25
-        for j in range(n):
-            if j & h:
-                continue
-            lo, hi = j, j + h
-            for start in (lo, hi):
-                ax.plot([s - 1, s], [start, lo], color="tab:blue", alpha=alpha, lw=1.2)
-            ax.plot([s - 1, s], [lo, hi], color="tab:red", alpha=alpha, lw=1.2, ls="--")
-            ax.plot([s - 1, s], [hi, hi], color="tab:red", alpha=alpha, lw=1.2, ls="--")
-    for s in range(m + 1):
-        for j in range(n):
-            done = s <= stage
-            ax.text(
-                s,
-                j,
-                f"{stages[s][j]:d}" if done else "·",
-                ha="center",
-                va="center",
-                fontsize=8 if n > 8 else 9,
-                bbox={"boxstyle": "round", "fc": "white" if done else "0.93", "ec": "0.6"},
-            )
-    ax.set_xlim(-0.5, m + 0.5)
-    ax.set_ylim(n - 0.5, -0.5)
-    ax.set_xticks(range(m + 1), ["x"] + [f"stage {s}" for s in range(1, m + 1)], fontsize=8)
-    ax.set_yticks(range(n), [str(j) for j in range(n)], fontsize=7)
-    ax.set_ylabel("index j")
-    for side in ("top", "right", "bottom", "left"):
-        ax.spines[side].set_visible(False)
-    if stage == 0:
-        title = f"the input x (n = {n}): press the stage slider"
-    elif stage == m:
-        title = f"stage {m} of {m}: H_{n} x, the Walsh spectrum (natural order)"
-    else:
-        title = f"stage {stage} of {m}: pairs at distance h = {2 ** (stage - 1)}"
-    ax.set_title(title, fontsize=9)
