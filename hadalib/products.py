@@ -7,6 +7,7 @@ product also accepts two torch tensors and then returns a tensor.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,10 @@ PRODUCTS = ("hadamard", "matrix", "kronecker")
 
 
 def _is_tensor(x: Any) -> bool:
-    return type(x).__module__.startswith("torch")
+    # A tensor can only exist once torch has been imported, so looking in sys.modules
+    # never imports torch (the whole library relies on this to stay light).
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(x, torch.Tensor)
 
 
 def hadamard_product(a: Any, b: Any) -> Any:

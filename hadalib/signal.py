@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from hadalib.transforms import dct, fwht, fwht2, idct, ifwht, pad_pow2
+from hadalib.products import _is_tensor
+from hadalib.transforms import _check_choice, dct, fwht, fwht2, idct, ifwht, pad_pow2
 
 __all__ = [
     "H264_CORE",
@@ -66,7 +67,7 @@ _H4 = np.array([[1, 1, 1, 1], [1, -1, 1, -1], [1, 1, -1, -1], [1, -1, -1, 1]])
 
 
 def _as_array(x: Any, name: str, *, ndim_min: int = 0) -> np.ndarray:
-    if type(x).__module__.startswith("torch"):
+    if _is_tensor(x):
         raise TypeError(
             f"{name} is a torch.Tensor; hadalib.signal works on NumPy arrays "
             f"(pass {name}.numpy(), or use hadalib.transforms for tensors)"
@@ -85,8 +86,7 @@ def _as_float(x: Any, name: str, *, ndim_min: int = 0) -> np.ndarray:
 
 
 def _check_kind(kind: Any) -> None:
-    if kind not in _KINDS:
-        raise ValueError(f"kind must be 'wht', 'dct' or 'fft', got {kind!r}")
+    _check_choice("kind", kind, _KINDS)
 
 
 def _wht_order(kind: str, order: str | None) -> str:

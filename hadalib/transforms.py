@@ -9,30 +9,22 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from hadalib.matrices import order_permutation
+from hadalib.matrices import _ORDERS, order_permutation
+from hadalib.products import _is_tensor
 
 __all__ = ["fwht", "ifwht", "fwht2", "pad_pow2", "dct", "idct", "fwht_stages"]
 
 _NORMS = ("backward", "ortho", "forward")
-_ORDERS = ("natural", "sequency", "dyadic")
 
 
 # ---------------------------------------------------------------------------
 # input checks
 # ---------------------------------------------------------------------------
-
-
-def _is_tensor(x: Any) -> bool:
-    # A tensor can only exist once torch has been imported, so looking in sys.modules
-    # never imports torch.
-    torch = sys.modules.get("torch")
-    return torch is not None and isinstance(x, torch.Tensor)
 
 
 def _next_pow2(n: int) -> int:

@@ -87,11 +87,16 @@ def _control(name: str, spec: Any) -> Any:
     if isinstance(spec, w.ValueWidget):
         return spec
     values = _as_choices(name, spec)
-    if all(isinstance(v, str) for v in values):
+    if _is_menu(values):
         return w.Dropdown(options=values, value=values[0], description=name)
     return w.SelectionSlider(
         options=values, value=values[0], description=name, continuous_update=False
     )
+
+
+def _is_menu(values: list) -> bool:
+    """Strings are chosen from a drop-down menu; anything else on a slider."""
+    return all(isinstance(v, str) for v in values)
 
 
 def _as_choices(name: str, spec: Any) -> list:
@@ -251,7 +256,7 @@ def player(
     rows = []
     for name, values in choices.items():
         label = html.escape(name)
-        if all(isinstance(v, str) for v in values):
+        if _is_menu(values):
             options = "".join(
                 f'<option value="{i}">{html.escape(v)}</option>' for i, v in enumerate(values)
             )

@@ -5,13 +5,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from hadalib.transforms import dct, fwht, pad_pow2
+from hadalib.transforms import _NORMS, dct, fwht, pad_pow2
 
 __all__ = ["Transform"]
 
 KINDS = ("wht", "dct", "fft")
 AXES = ("channel", "spatial")
-NORMS = ("backward", "ortho", "forward")
+NORMS = _NORMS
 
 
 def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
