@@ -49,13 +49,16 @@ def _qubit_count(n: Any) -> int:
     return n
 
 
-def _index(value: Any, name: str, n: int) -> int:
+def _in_range(value: Any, name: str, stop: int, of: str) -> int:
+    """value as an int in [0, stop), or an error naming it and what it indexes (``of``)."""
     value = _as_int(value, name)
-    if not 0 <= value < 2**n:
-        raise ValueError(
-            f"{name}={value} is out of range for n={n} qubits; expected 0 <= {name} < {2**n}"
-        )
+    if not 0 <= value < stop:
+        raise ValueError(f"{name}={value} is out of range for {of}; expected 0 <= {name} < {stop}")
     return value
+
+
+def _index(value: Any, name: str, n: int) -> int:
+    return _in_range(value, name, 2**n, f"n={n} qubits")
 
 
 def _state(state: ArrayLike, normalized: bool = False) -> tuple[np.ndarray, int]:
@@ -82,12 +85,7 @@ def _state(state: ArrayLike, normalized: bool = False) -> tuple[np.ndarray, int]
 
 
 def _qubit(value: Any, name: str, n: int) -> int:
-    value = _as_int(value, name)
-    if not 0 <= value < n:
-        raise ValueError(
-            f"{name}={value} is out of range for a state of {n} qubits; expected 0 <= {name} < {n}"
-        )
-    return value
+    return _in_range(value, name, n, f"a state of {n} qubits")
 
 
 def zero_state(n: int) -> np.ndarray:
