@@ -21,7 +21,7 @@ Layout: ``src`` and ``dst`` are 1-D contiguous arrays holding C-ordered data of 
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from functools import lru_cache
 
 import numba
@@ -178,6 +178,23 @@ def _fwht_serial(x, y, length, stride):
         _wide_rows(y, 0, total // length, length, stride)
 
 
+def without_cache() -> None:
+    """Stop these kernels from reading (or writing) numba's on-disk cache.
+
+    numba fails, instead of recompiling, when a cache file is damaged (truncated, or
+    garbage); after this call every kernel not yet compiled in this process is compiled
+    afresh in memory. (numba has no public switch for this: ``cache=True`` installs a
+    file cache on each dispatcher, which this replaces by numba's own null cache.)
+    """
+    from numba.core.caching import NullCache
+    from numba.core.dispatcher import Dispatcher
+
+    for value in list(globals().values()):
+        if isinstance(value, Dispatcher):
+            value._cache = NullCache()
+            value._compiler._failed_cache.clear()  # failures the damaged cache caused
+
+
 _POOL: tuple[int, ThreadPoolExecutor] | None = None  # (pid that made it, pool)
 
 
@@ -192,7 +209,9 @@ def _in_parallel(tasks: list[tuple]) -> None:
     global _POOL
     if _POOL is None or _POOL[0] != os.getpid():  # a forked child needs its own threads
         _POOL = (os.getpid(), ThreadPoolExecutor(_threads(), thread_name_prefix="hadalib-fwht"))
-    for future in [_POOL[1].submit(*task) for task in tasks]:
+    futures = [_POOL[1].submit(*task) for task in tasks]
+    wait(futures)  # all of them, even if one failed: none may still write after we return
+    for future in futures:
         future.result()
 
 

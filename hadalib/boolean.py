@@ -10,9 +10,21 @@ Introduced in: book/05_walsh_spectrum.ipynb
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike
 
+from hadalib._checks import (
+    ORDERS,
+    as_array,
+    as_real,
+    check_choice,
+    check_finite,
+    refuse_tensor,
+    truth_table_array,
+)
 from hadalib.transforms import fwht, ifwht
 
 _ENCODINGS = ("01", "pm1")
@@ -27,26 +39,11 @@ def _size_message(name: str, length: int) -> str:
 
 def _truth_table(truth_table: ArrayLike) -> np.ndarray:
     """Check a truth table and return it as an int64 array of 0/1."""
-    f = np.asarray(truth_table)
-    if f.dtype.kind not in "biuf":
-        raise TypeError(f"truth_table must hold the numbers 0 and 1, got dtype {f.dtype}")
-    if f.ndim != 1:
-        raise ValueError(f"truth_table must be one-dimensional, got shape {f.shape}")
-    if len(f) == 0 or len(f) & (len(f) - 1):
-        raise ValueError(_size_message("truth_table", len(f)))
-    bad = np.flatnonzero((f != 0) & (f != 1))
-    if bad.size:
-        i = int(bad[0])
-        raise ValueError(
-            f"truth_table holds {f[i].item()!r} at index {i}; a truth table holds only 0 and 1 "
-            "(or False and True); convert a +-1 table F with (1 - F) // 2"
-        )
-    return f.astype(np.int64)
+    return truth_table_array(truth_table, "truth_table")
 
 
-def _check_encoding(encoding: str) -> None:
-    if encoding not in _ENCODINGS:
-        raise ValueError(f"encoding={encoding!r} is not one of '01', 'pm1'")
+def _check_encoding(encoding: Any) -> None:
+    check_choice("encoding", encoding, _ENCODINGS)
 
 
 def _mobius(f: np.ndarray) -> np.ndarray:
@@ -98,7 +95,7 @@ def walsh_spectrum(
     Raises
     ------
     TypeError
-        If the table does not hold numbers.
+        If the table does not hold numbers, or is a torch tensor.
     ValueError
         If the table is not 1-D, its length is not a power of two, it holds values other than
         0/1, or ``encoding`` or ``order`` is unknown.
@@ -144,7 +141,10 @@ def from_walsh_spectrum(
     ------
     ValueError
         If the length is not a power of two, ``encoding`` or ``order`` is unknown, or the
-        coefficients are not the spectrum of any Boolean function.
+        coefficients are not the spectrum of any Boolean function (NaN and infinities
+        included).
+    TypeError
+        If the coefficients are not real numbers, or are a torch tensor.
 
     Examples
     --------
@@ -154,7 +154,10 @@ def from_walsh_spectrum(
     Introduced in: book/05_walsh_spectrum.ipynb
     """
     _check_encoding(encoding)
-    s = np.asarray(spectrum, dtype=np.float64)
+    check_choice("order", order, ORDERS)
+    refuse_tensor(spectrum, "spectrum", "hadalib.boolean")
+    s = as_array(spectrum, "spectrum", kinds="biuf", dtype=np.float64)
+    check_finite(s, "spectrum", "a Walsh spectrum holds finite integers")
     if s.ndim != 1:
         raise ValueError(f"spectrum must be one-dimensional, got shape {s.shape}")
     if len(s) == 0 or len(s) & (len(s) - 1):
@@ -255,7 +258,10 @@ def format_polynomial(polynomial: dict[tuple[int, ...], int], xor: bool = False)
     Raises
     ------
     TypeError
-        If a key is not a tuple of variable indices.
+        If ``polynomial`` is not a dict, a key is not a tuple of variable indices (ints
+        ``>= 0``) or a coefficient is not a real number.
+    ValueError
+        If a coefficient is NaN or infinite.
 
     Examples
     --------
@@ -266,12 +272,25 @@ def format_polynomial(polynomial: dict[tuple[int, ...], int], xor: bool = False)
 
     Introduced in: book/05_walsh_spectrum.ipynb
     """
+    if not isinstance(polynomial, Mapping):
+        raise TypeError(
+            f"polynomial must be a dict {{variable_indices: coefficient}}, e.g. {{(0, 2): 1}}; "
+            f"got {type(polynomial).__name__}"
+        )
     text = ""
     for variables, coeff in polynomial.items():
-        if not isinstance(variables, tuple):
+        if not isinstance(variables, tuple) or not all(
+            isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)) and i >= 0
+            for i in variables
+        ):
             raise TypeError(
                 f"polynomial key {variables!r} is not a tuple of variable indices, "
                 "e.g. (0, 2) for x0x2 or () for the constant"
+            )
+        if not np.isfinite(as_real(coeff, f"polynomial[{variables!r}]")):
+            raise ValueError(
+                f"polynomial[{variables!r}] = {coeff!r} is not a finite number; the "
+                "coefficients are integers"
             )
         if coeff == 0 or (xor and coeff % 2 == 0):
             continue

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from hadalib._checks import as_array, check_choice, refuse_tensor
+
 __all__ = ["convolve2d", "correlate2d", "sliding_windows"]
 
 _PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -28,7 +30,8 @@ _PADDING_WORDS = ("valid", "same", "full")
 
 
 def _as_image(x: Any, name: str) -> np.ndarray:
-    x = np.asarray(x)
+    refuse_tensor(x, name, "hadalib.conv", "use torch.nn.functional.conv2d for tensors")
+    x = as_array(x, name, kinds=None)
     if np.iscomplexobj(x):
         raise TypeError(f"{name} must be real; got dtype {x.dtype}")
     if x.dtype.kind not in "biuf":
@@ -44,6 +47,8 @@ def _as_image(x: Any, name: str) -> np.ndarray:
 
 
 def _pair(value: Any, name: str, minimum: int) -> tuple[int, int]:
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        value = tuple(value.tolist())  # e.g. kernel.shape given as an array
     items = value if isinstance(value, (tuple, list)) else (value, value)
     if len(items) != 2 or not all(
         isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= minimum for v in items
@@ -91,10 +96,7 @@ def _padded(
 ) -> np.ndarray:
     image = _as_image(image, "image")
     kernel_shape = _pair(kernel_shape, "kernel_shape", 1)
-    if pad_mode not in _PAD_MODES:
-        raise ValueError(
-            f"pad_mode {pad_mode!r} is not one of 'zeros', 'reflect', 'replicate', 'circular'"
-        )
+    check_choice("pad_mode", pad_mode, tuple(_PAD_MODES))
     widths = _pad_widths(padding, kernel_shape, flipped)
     padded = np.pad(image, widths, mode=_PAD_MODES[pad_mode])
     if padded.shape[0] < kernel_shape[0] or padded.shape[1] < kernel_shape[1]:
@@ -110,6 +112,18 @@ def _windows(padded: np.ndarray, kernel_shape: tuple[int, int], stride: Any) -> 
     sh, sw = _pair(stride, "stride", 1)
     view = np.lib.stride_tricks.sliding_window_view(padded, kernel_shape)
     return view[::sh, ::sw]
+
+
+def _sum_of_products(windows: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Sum over each window of window ∘ kernel, in a dtype that can hold the sum.
+
+    NumPy would sum booleans with a logical OR and small integers with wrap-around
+    (uint8: 200 + 200 = 144), so booleans and integers are summed as int64, and
+    floating point in the common float type (at least float32).
+    """
+    common = np.result_type(windows.dtype, kernel.dtype)
+    dtype = np.int64 if common.kind in "biu" else np.result_type(common, np.float32)
+    return np.einsum("ijkl,kl->ij", windows, kernel, dtype=dtype, casting="unsafe")
 
 
 def correlate2d(
@@ -146,7 +160,11 @@ def correlate2d(
     Returns
     -------
     numpy.ndarray
-        Shape ``((H + pt + pb - kh) // sh + 1, (W + pl + pr - kw) // sw + 1)``.
+        Shape ``((H + pt + pb - kh) // sh + 1, (W + pl + pr - kw) // sw + 1)``. The dtype
+        holds the sums without overflow: int64 when both inputs are booleans or
+        integers (a bool image counts, it is not OR-ed; uint8 does not wrap around),
+        else the common floating type of the inputs, at least float32 (float32 stays
+        float32, float16 is summed as float32).
 
     Raises
     ------
@@ -154,7 +172,7 @@ def correlate2d(
         For an unknown ``padding`` or ``pad_mode``, a stride below 1, arrays
         that are not 2-D, or a kernel larger than the padded image.
     TypeError
-        For complex or non-numeric input.
+        For complex or non-numeric input, or a torch tensor.
 
     Examples
     --------
@@ -175,7 +193,7 @@ def correlate2d(
     padded = _padded(image, kernel.shape, padding, pad_mode)
     windows = _windows(padded, kernel.shape, stride)
     # Each output entry is the sum of a Hadamard product window ∘ kernel.
-    return np.einsum("ijkl,kl->ij", windows, kernel)
+    return _sum_of_products(windows, kernel)
 
 
 def convolve2d(
@@ -208,14 +226,14 @@ def convolve2d(
     Returns
     -------
     numpy.ndarray
-        Of the shape :func:`correlate2d` gives.
+        Of the shape and dtype :func:`correlate2d` gives.
 
     Raises
     ------
     ValueError
         As in :func:`correlate2d`.
     TypeError
-        For complex or non-numeric input.
+        For complex or non-numeric input, or a torch tensor.
 
     Examples
     --------
@@ -233,7 +251,7 @@ def convolve2d(
     kernel = _as_image(kernel, "kernel")[::-1, ::-1]
     padded = _padded(image, kernel.shape, padding, pad_mode, flipped=True)
     windows = _windows(padded, kernel.shape, stride)
-    return np.einsum("ijkl,kl->ij", windows, kernel)
+    return _sum_of_products(windows, kernel)
 
 
 def sliding_windows(

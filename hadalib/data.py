@@ -2,10 +2,12 @@
 
 CIFAR-100 is read from the official python archive ``cifar-100-python.tar.gz`` (or the
 folder it extracts to). Nothing downloads unless asked. The archive's and the files'
-published MD5s are checked, extraction refuses anything but plain files and folders
-inside the target folder, and the pickles are read by an unpickler that builds only what
-the format uses (lists, dicts, strings, numbers and NumPy uint8 arrays): a hostile pickle
-cannot run code.
+published MD5s are checked; when they are not (``verify=False``), nothing in the files is
+trusted. Extraction refuses anything but plain files and folders inside the target folder
+and stops at the official files' sizes; the pickles are read by an unpickler that builds
+only what the format uses (lists, dicts, strings, numbers and NumPy integer arrays whose
+bytes are in the file): a hostile pickle cannot run code or claim memory it does not hold;
+and the labels and pixels are checked against their ranges.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import math
 import os
 import pickle
 import shutil
@@ -42,40 +45,208 @@ _REDO = (
     "(hadalib.data.load_cifar100(root, download=True), or by hand from "
     "https://www.cs.toronto.edu/~kriz/cifar.html)"
 )
+# The official files' sizes with a small margin: extraction and reading stop there, so an
+# untrusted archive can fill neither the disk nor the memory.
+_OFFICIAL_SIZE = {"train": "155 MB", "test": "31 MB", "meta": "1.5 KB"}
+_CAPS = {"train": 160_000_000, "test": 32_000_000, "meta": 16_384}
+_OTHER_CAP = 1_000_000  # file.txt~ (an editor's backup) or any other member
+_TOTAL_CAP = 192_000_000  # the official files hold about 187 MB in all
+_MAX_MEMBERS = 16  # the official archive has 5: the folder and 4 files
+_HEADER_SLACK = 1 << 20  # tar headers and padding, on top of the files' bytes
+# The NumPy dtypes an array in a pickle may have: numbers only (floats pass here so that the
+# field checks can say which field holds them).
+_DTYPES = frozenset({"u1", "u2", "u4", "u8", "i1", "i2", "i4", "i8", "f2", "f4", "f8"})
 
 
-class _RefusedGlobal(pickle.UnpicklingError):
-    """A pickle asked for a global outside the allow-list."""
+class _Refused(pickle.UnpicklingError):
+    """A pickle asked for something the CIFAR-100 format does not use."""
+
+
+class _Budget:
+    """Bytes the unpickler's stand-ins may build for one pickle: no more than its file holds."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, size: int) -> None:
+        self.left = size
+
+    def charge(self, nbytes: int) -> None:
+        self.left -= nbytes
+        if self.left < 0:
+            raise _Refused("the pickle builds more bytes than the file holds (one string "
+                           "reused to amplify it); refusing it")
+
+
+class _NdarrayClass:
+    """Stands for ``numpy.ndarray`` as the reconstructor's first argument; builds nothing."""
+
+    __slots__ = ()
+
+
+_NDARRAY = _NdarrayClass()
+
+
+class _PendingDtype:
+    """``numpy.dtype(code)`` from a pickle, until BUILD gives its byte order."""
+
+    __slots__ = ("code", "order")
+
+    def __init__(self, code: str) -> None:
+        self.code, self.order = code, "|"
+
+    def __setstate__(self, state: Any) -> None:
+        order = state[1] if isinstance(state, tuple) and len(state) >= 5 else None
+        order = order.decode("latin1") if isinstance(order, bytes) else order
+        if order not in ("<", ">", "|", "=") or any(s is not None for s in state[2:5]):
+            raise _Refused(f"refusing numpy dtype {self.code!r} with fields or a subarray: a "
+                           "CIFAR-100 pickle holds only plain numeric arrays")
+        self.order = order
+
+
+class _PendingArray:
+    """What numpy's reconstructor returns, until BUILD brings the array's state and bytes."""
+
+    __slots__ = ("array", "budget")
+
+    def __init__(self, budget: _Budget) -> None:
+        self.array, self.budget = None, budget
+
+    def __setstate__(self, state: Any) -> None:
+        if self.array is not None or not isinstance(state, tuple) or len(state) not in (4, 5):
+            raise _Refused("an array's state is not numpy's (version, shape, dtype, fortran, "
+                           "data)")
+        shape, dtype, fortran, raw = state[-4:]
+        self.array = _array(self.budget, raw, dtype, shape, "F" if fortran else "C")
+
+
+def _array(budget: _Budget, raw: Any, dtype: Any, shape: Any, order: Any,
+           axis_order: Any = None) -> np.ndarray:
+    """An array over ``raw``, the bytes in the file, once its claimed size matches them."""
+    if not isinstance(dtype, _PendingDtype):
+        raise _Refused(f"an array's dtype is a {type(dtype).__name__}, not a numpy dtype")
+    dt = np.dtype(dtype.order + dtype.code)
+    if not (isinstance(shape, tuple) and all(type(n) is int and n >= 0 for n in shape)):
+        raise _Refused(f"an array's shape is {shape!r}, not a tuple of sizes")
+    if not isinstance(raw, (bytes, bytearray, str)):
+        raise _Refused(f"an array's data is a {type(raw).__name__}, not bytes")
+    claimed = math.prod(shape) * dt.itemsize
+    if claimed != len(raw):
+        raise _Refused(f"an array claims shape {shape} of {dt} ({claimed} bytes) but its data "
+                       f"has {len(raw)} bytes")
+    if isinstance(raw, str):  # a Python 2 str, read as latin1
+        budget.charge(len(raw))
+        raw = raw.encode("latin1")
+    array = np.frombuffer(raw, dtype=dt)
+    if order == "K" and axis_order is not None:  # numpy's _frombuffer for permuted strides
+        return array.reshape(shape).transpose(axis_order)
+    if order not in ("C", "F"):
+        raise _Refused(f"an array's order is {order!r}, not 'C' or 'F'")
+    return array.reshape(shape, order=order)
+
+
+def _bytes_from(budget: _Budget, what: str, value: Any, encoding: Any = None) -> bytes:
+    """``value`` as bytes, as pickle writes them: bytes, or a str with the latin1 codec."""
+    if isinstance(value, str) and encoding in ("latin1", "latin-1"):
+        budget.charge(len(value))
+        return value.encode("latin1")
+    if isinstance(value, (bytes, bytearray)) and encoding is None:
+        budget.charge(len(value))
+        return bytes(value)
+    args = ", ".join([type(value).__name__] + ([repr(encoding)] if encoding is not None else []))
+    raise _Refused(f"{what}({args}) is not how pickle writes bytes; accepted: {what}(bytes) "
+                   f"or {what}(str, 'latin1')")
+
+
+def _stand_ins(budget: _Budget) -> dict[tuple[str, str], Any]:
+    """The callables a CIFAR-100 pickle may name, made afresh for each file.
+
+    Every way Python 3's protocols 2-5 write a NumPy array: the reconstructor and
+    ``__setstate__`` (with the bytes as ``bytes``, ``bytearray``, ``_codecs.encode(str,
+    'latin1')`` in protocol 2, or a Python 2 ``str``), and ``_frombuffer`` (protocol 5).
+    """
+    def reconstruct(subtype: Any, shape: Any, dtype: Any) -> _PendingArray:
+        if subtype is not _NDARRAY:
+            raise _Refused("numpy's reconstructor may only build a numpy.ndarray")
+        return _PendingArray(budget)
+
+    def frombuffer(buf: Any, dtype: Any, shape: Any, order: Any,
+                   axis_order: Any = None) -> np.ndarray:
+        if not isinstance(buf, (bytes, bytearray)):
+            raise _Refused(f"numpy's _frombuffer got a {type(buf).__name__}, not bytes")
+        return _array(budget, buf, dtype, shape, order, axis_order)
+
+    def dtype(code: Any, align: Any = False, copy: Any = True) -> _PendingDtype:
+        text = code.decode("latin1") if isinstance(code, bytes) else code
+        if text not in _DTYPES:
+            raise _Refused(f"refusing numpy dtype {text!r}: a CIFAR-100 pickle holds only "
+                           f"numeric arrays ({', '.join(sorted(_DTYPES))} accepted)")
+        return _PendingDtype(text)
+
+    def encode(value: Any, encoding: Any = None) -> bytes:
+        return _bytes_from(budget, "_codecs.encode", value, encoding)
+
+    def bytes_(*args: Any) -> bytes:
+        return _bytes_from(budget, "builtins.bytes", *args) if args else b""
+
+    def bytearray_(*args: Any) -> bytearray:
+        return bytearray(_bytes_from(budget, "builtins.bytearray", *args) if args else b"")
+
+    names = {"_reconstruct": reconstruct, "_frombuffer": frombuffer}
+    out = {(f"numpy.{core}.{module}", name): names[name] for core in ("core", "_core")
+           for module, name in (("multiarray", "_reconstruct"), ("numeric", "_frombuffer"))}
+    out |= {("numpy", "ndarray"): _NDARRAY, ("numpy", "dtype"): dtype,
+            ("_codecs", "encode"): encode}
+    for module in ("builtins", "__builtin__"):  # protocol 2 writes the Python 2 name
+        out |= {(module, "bytes"): bytes_, (module, "bytearray"): bytearray_}
+    return out
 
 
 class _RestrictedUnpickler(pickle.Unpickler):
-    """Builds only NumPy arrays and dtypes besides plain containers; refuses any other global."""
+    """Builds plain containers and, through stand-ins, NumPy arrays; refuses any other global.
+
+    The stand-ins are fresh closures per file, so that BUILD on one of them touches nothing
+    shared, and they charge every byte they make to a budget of the file's size.
+    """
+
+    def __init__(self, file: io.BufferedReader, size: int) -> None:
+        super().__init__(file, encoding="latin1")
+        self._stand_ins = _stand_ins(_Budget(size))
 
     def find_class(self, module: str, name: str) -> Any:
-        if name == "_reconstruct" and module in ("numpy.core.multiarray",
-                                                 "numpy._core.multiarray"):
-            # the reconstructor NumPy itself pickles arrays with, whatever its module path
-            return np.zeros(0).__reduce__()[0]
-        if module == "numpy" and name in ("ndarray", "dtype"):
-            return getattr(np, name)
-        raise _RefusedGlobal(
-            f"refusing to load global {module}.{name}: a CIFAR-100 pickle only needs "
-            "numpy.ndarray, numpy.dtype and numpy's array reconstructor"
-        )
+        try:
+            return self._stand_ins[module, name]
+        except KeyError:
+            raise _Refused(
+                f"refusing to load global {module}.{name}: a CIFAR-100 pickle only needs "
+                "numpy.ndarray, numpy.dtype, numpy's array reconstructor or _frombuffer, and "
+                "the bytes they hold"
+            ) from None
 
 
 def _unpickle(path: Path) -> dict[str, Any]:
     try:
         with open(path, "rb") as f:
-            obj = _RestrictedUnpickler(f, encoding="latin1").load()
-    except _RefusedGlobal as exc:
+            obj = _RestrictedUnpickler(f, os.fstat(f.fileno()).st_size).load()
+    except _Refused as exc:
         raise ValueError(f"{path}: {exc}; {_REDO}") from exc
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
-            IndexError, KeyError) as exc:
-        raise ValueError(f"{path} is truncated or corrupted ({exc}); {_REDO}") from exc
+            IndexError, KeyError, MemoryError, OverflowError) as exc:
+        raise ValueError(f"{path} is truncated or corrupted ({type(exc).__name__}: {exc}); "
+                         f"{_REDO}") from exc
     if not isinstance(obj, dict):
         raise ValueError(f"{path} holds a {type(obj).__name__}, not a CIFAR-100 dict; {_REDO}")
-    return {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in obj.items()}
+    out = {}
+    for key, value in obj.items():
+        if isinstance(value, _PendingArray):
+            if value.array is None:
+                raise ValueError(
+                    f"{path}: an array built by numpy's reconstructor has no data (no "
+                    "__setstate__ with its bytes); only arrays whose bytes are in the file "
+                    f"are accepted; {_REDO}"
+                )
+            value = value.array
+        out[key.decode("latin1") if isinstance(key, bytes) else key] = value
+    return out
 
 
 def _md5(path: Path) -> str:
@@ -115,31 +286,78 @@ def _download(url: str, path: Path) -> None:
         raise
 
 
+def _too_big(name: str, size: int) -> str:
+    """Why ``size`` bytes are refused for the folder's file ``name``."""
+    cap = _CAPS.get(name, _OTHER_CAP)
+    official = (f"the official file has about {_OFFICIAL_SIZE[name]}" if name in _OFFICIAL_SIZE
+                else f"{name} is not one of the official data files")
+    return f"has {size} bytes; {official}, so at most {cap} bytes are accepted"
+
+
+class _CappedReader:
+    """A stream that refuses to yield more than ``limit`` bytes (a decompression bomb)."""
+
+    def __init__(self, stream: Any, limit: int, archive: Path) -> None:
+        self._stream, self._limit, self._left, self._archive = stream, limit, limit, archive
+
+    def read(self, size: int = -1) -> bytes:
+        want = self._left + 1 if size < 0 else min(size, self._left + 1)
+        data = self._stream.read(want)
+        self._left -= len(data)
+        if self._left < 0:
+            raise ValueError(
+                f"{self._archive} decompresses to more than {self._limit} bytes, more than "
+                f"the official archive; refusing to extract this archive; {_REDO}"
+            )
+        return data
+
+
+def _extract_members(tar: tarfile.TarFile, archive: Path, tmp: Path, dest: Path) -> None:
+    """Write the plain files and folders of ``tar`` under ``tmp``, within the official sizes."""
+    total = 0
+    for count, member in enumerate(tar, start=1):
+        if count > _MAX_MEMBERS:
+            raise ValueError(f"{archive} has more than {_MAX_MEMBERS} members (the official "
+                             f"one has 5); refusing to extract this archive; {_REDO}")
+        target, name = (tmp / member.name).resolve(), member.name.removeprefix(f"{_FOLDER}/")
+        if not target.is_relative_to(tmp) or os.path.isabs(member.name):
+            why = f"would be written outside {dest}"
+        elif member.isdir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        elif not member.isfile():
+            why = "is a link or special file"
+        elif member.issparse():
+            why = "is a sparse file"
+        elif member.size > _CAPS.get(name, _OTHER_CAP):
+            why = _too_big(name, member.size)
+        else:
+            total += member.size
+            if total > _TOTAL_CAP:
+                raise ValueError(f"{archive}: its files hold more than {_TOTAL_CAP} bytes in "
+                                 f"all; refusing to extract this archive; {_REDO}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with tar.extractfile(member) as src, open(target, "wb") as out:
+                shutil.copyfileobj(src, out)
+            continue
+        raise ValueError(f"{archive}: member {member.name!r} {why}; refusing to extract this "
+                         f"archive; {_REDO}")
+
+
 def _safe_extract(archive: Path, dest: Path) -> None:
-    """Extract plain files and folders of a tar.gz into ``dest``; refuse anything else."""
+    """Extract plain files and folders of a tar.gz into ``dest``; refuse anything else.
+
+    Everything is written to a temporary folder that moves into place only once the whole
+    archive is extracted, so a refused or broken archive leaves nothing behind.
+    """
     dest = dest.resolve()
     tmp = Path(tempfile.mkdtemp(dir=dest, prefix=".extract-"))
     try:
         try:
-            with tarfile.open(archive, "r:gz") as tar:
-                for member in tar:
-                    target = (tmp / member.name).resolve()
-                    if not target.is_relative_to(tmp) or os.path.isabs(member.name):
-                        raise ValueError(
-                            f"{archive}: member {member.name!r} would be written outside "
-                            f"{dest}; refusing to extract this archive; {_REDO}"
-                        )
-                    if member.isdir():
-                        target.mkdir(parents=True, exist_ok=True)
-                    elif member.isfile():
-                        target.parent.mkdir(parents=True, exist_ok=True)
-                        with tar.extractfile(member) as src, open(target, "wb") as out:
-                            shutil.copyfileobj(src, out)
-                    else:
-                        raise ValueError(
-                            f"{archive}: member {member.name!r} is a link or special file; "
-                            f"refusing to extract this archive; {_REDO}"
-                        )
+            with gzip.open(archive, "rb") as gz, tarfile.open(
+                    fileobj=_CappedReader(gz, _TOTAL_CAP + _HEADER_SLACK, archive),
+                    mode="r|") as tar:
+                _extract_members(tar, archive, tmp, dest)
         except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
             raise ValueError(
                 f"cannot read {archive}: truncated or corrupted archive "
@@ -152,22 +370,83 @@ def _safe_extract(archive: Path, dest: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _split(folder: Path, name: str, verify: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _checked_file(folder: Path, name: str, verify: bool) -> Path:
+    """``folder/name``, once it exists, is no larger than the official file and, if asked,
+    has the published MD5."""
     path = folder / name
     if not path.is_file():
         raise ValueError(f"{path} is missing; {_REDO}")
+    size = path.stat().st_size
+    if size > _CAPS[name]:
+        raise ValueError(f"{path} {_too_big(name, size)}; {_REDO}")
     if verify:
         _check_md5(path, _FILE_MD5[name])
-    d = _unpickle(path)
+    return path
+
+
+def _field(path: Path, d: dict[str, Any], key: str) -> Any:
     try:
-        data = np.asarray(d["data"], dtype=np.uint8)
-        fine = np.asarray(d["fine_labels"], dtype=np.int64)
-        coarse = np.asarray(d["coarse_labels"], dtype=np.int64)
-    except KeyError as exc:
-        raise ValueError(f"{path} has no {exc} entry; {_REDO}") from exc
-    if data.ndim != 2 or data.shape[1] != 3 * 32 * 32 or not len(fine) == len(coarse) == len(data):
-        raise ValueError(f"{path}: data of shape {data.shape} is not N x 3072 uint8; {_REDO}")
-    images = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+        return d[key]
+    except KeyError:
+        raise ValueError(f"{path} has no {key!r} entry; {_REDO}") from None
+
+
+def _integers(path: Path, field: str, value: Any, accepted: str, high: int) -> np.ndarray:
+    """``value`` as an integer array with values in 0..high; else a ValueError naming the
+    file, the field, what it holds and what is ``accepted``."""
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ValueError(f"{path}: {field} is not an array of numbers ({exc}); CIFAR-100 "
+                         f"{accepted}; {_REDO}") from exc
+    if array.dtype.kind not in "iu" and array.size:
+        raise ValueError(f"{path}: {field} has dtype {array.dtype}; CIFAR-100 {accepted}; "
+                         f"{_REDO}")
+    if array.size and (array.min() < 0 or array.max() > high):
+        bad = array.min() if array.min() < 0 else array.max()
+        raise ValueError(f"{path}: {field} contains {bad}; CIFAR-100 {accepted}; {_REDO}")
+    return array
+
+
+def _labels(path: Path, field: str, value: Any, classes: int, images: int) -> np.ndarray:
+    kind = field.split("_")[0]
+    accepted = f"{kind} labels are integers 0..{classes - 1}"
+    labels = _integers(path, field, value, accepted, classes - 1)
+    if labels.ndim != 1:
+        raise ValueError(f"{path}: {field} has shape {labels.shape}; CIFAR-100 {kind} labels "
+                         f"are a list of integers 0..{classes - 1}, one per image; {_REDO}")
+    if len(labels) != images:
+        raise ValueError(f"{path}: {field} has {len(labels)} labels for {images} images; "
+                         f"CIFAR-100 has one {kind} label per image; {_REDO}")
+    return labels.astype(np.int64)
+
+
+def _label_names(path: Path, meta: dict[str, Any], field: str, count: int) -> list[str]:
+    names = _field(path, meta, field)
+    if not isinstance(names, (list, tuple)):
+        got = f"a {type(names).__name__}"
+    elif len(names) != count:
+        got = f"a list of length {len(names)}"
+    elif not all(isinstance(n, (str, bytes)) for n in names):
+        got = "a list holding a " + next(
+            type(n).__name__ for n in names if not isinstance(n, (str, bytes)))
+    else:
+        return [n.decode("latin1") if isinstance(n, bytes) else n for n in names]
+    raise ValueError(f"{path}: {field} is {got}; CIFAR-100 has {count} "
+                     f"{field.split('_')[0]} label names (strings); {_REDO}")
+
+
+def _split(folder: Path, name: str, verify: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    path = _checked_file(folder, name, verify)
+    d = _unpickle(path)
+    data = _integers(path, "data", _field(path, d, "data"),
+                     "pixels are integers 0..255 (uint8)", 255)
+    if data.ndim != 2 or data.shape[1] != 3 * 32 * 32:
+        raise ValueError(f"{path}: data has shape {data.shape}; CIFAR-100 data are N x 3072 "
+                         f"rows (3 x 32 x 32 pixels, channel-major); {_REDO}")
+    fine = _labels(path, "fine_labels", _field(path, d, "fine_labels"), 100, len(data))
+    coarse = _labels(path, "coarse_labels", _field(path, d, "coarse_labels"), 20, len(data))
+    images = data.astype(np.uint8, copy=False).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
     return np.ascontiguousarray(images), fine, coarse
 
 
@@ -187,7 +466,9 @@ def load_cifar100(root: str | os.PathLike, download: bool = False,
         Download the archive (about 161 MB, with a progress bar) if it is missing.
     verify : bool
         Check the published MD5s of the archive and of the ``train``, ``test`` and
-        ``meta`` files. Pass False for an archive made by :func:`make_synthetic_cifar100`.
+        ``meta`` files. Pass False for an archive made by :func:`make_synthetic_cifar100`;
+        the files are then untrusted, and still limited to the official sizes and checked
+        value by value.
 
     Returns
     -------
@@ -203,8 +484,10 @@ def load_cifar100(root: str | os.PathLike, download: bool = False,
         If neither the folder nor the archive is there and ``download`` is False.
     ValueError
         If a checksum does not match, the archive is truncated or corrupted, a member
-        would be written outside ``root``, or a pickle asks for anything beyond the
-        format; the message names the file and what to do.
+        would be written outside ``root``, is a link or a sparse file, or is larger than
+        the official file, a pickle asks for anything beyond the format (or an array whose
+        bytes are not in the file), or labels or pixels are not integers in their ranges;
+        the message names the file, the field and what to do.
 
     Examples
     --------
@@ -234,17 +517,10 @@ def load_cifar100(root: str | os.PathLike, download: bool = False,
         _safe_extract(archive, root)
     x_train, y_train, c_train = _split(folder, "train", verify)
     x_test, y_test, c_test = _split(folder, "test", verify)
-    meta_path = folder / "meta"
-    if not meta_path.is_file():
-        raise ValueError(f"{meta_path} is missing; {_REDO}")
-    if verify:
-        _check_md5(meta_path, _FILE_MD5["meta"])
+    meta_path = _checked_file(folder, "meta", verify)
     meta = _unpickle(meta_path)
-    try:
-        names = [str(n) for n in meta["fine_label_names"]]
-        coarse_names = [str(n) for n in meta["coarse_label_names"]]
-    except KeyError as exc:
-        raise ValueError(f"{meta_path} has no {exc} entry; {_REDO}") from exc
+    names = _label_names(meta_path, meta, "fine_label_names", 100)
+    coarse_names = _label_names(meta_path, meta, "coarse_label_names", 20)
     return {
         "x_train": x_train, "y_train": y_train, "coarse_train": c_train,
         "x_test": x_test, "y_test": y_test, "coarse_test": c_test,

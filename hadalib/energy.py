@@ -7,9 +7,14 @@ measured no energy; it never raises for that.
 
 from __future__ import annotations
 
+import itertools
+import math
+import numbers
 import os
+import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -17,7 +22,13 @@ import numpy as np
 __all__ = ["EnergyMeter", "training_energy"]
 
 _COUNTER_MODULUS = 2**64  # nvmlDeviceGetTotalEnergyConsumption is an unsigned 64-bit mJ count
+# No GPU draws this much: a counter step implying more is a reset or a glitch, not energy.
+_MAX_PLAUSIBLE_WATTS = 10_000.0
+_INTERVAL_RANGE = (0.001, 60.0)  # seconds between power samples
+_MIN_JOIN_SECONDS = 0.5  # how long stop() waits at least for an in-flight power reading
 _clock = time.monotonic
+
+_Mark = tuple[float, "int | None"]  # (time, counter reading in mJ)
 
 
 def _load_nvml() -> Any:
@@ -26,6 +37,77 @@ def _load_nvml() -> Any:
 
     pynvml.nvmlInit()
     return pynvml
+
+
+def _check_number(name: str, value: Any, accepted: str, ok: Callable[[float], bool]) -> float:
+    """``value`` as a float: TypeError unless a real number (bool is not), ValueError unless
+    finite and ``ok``; both messages say ``name`` must be ``accepted``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be {accepted}, got {value!r} ({type(value).__name__})")
+    number = float(value)
+    if not (math.isfinite(number) and ok(number)):
+        raise ValueError(f"{name} must be {accepted}, got {value!r}")
+    return number
+
+
+def _check_device(device: Any) -> int:
+    """A CUDA device index as a Python int (NumPy integers count; bool does not)."""
+    accepted = "a CUDA device index (an int >= 0)"
+    if isinstance(device, (bool, np.bool_)) or not isinstance(device, (int, np.integer)):
+        raise TypeError(f"device must be {accepted}, got {device!r} ({type(device).__name__})")
+    if device < 0:
+        raise ValueError(f"device must be {accepted}, got {device!r}")
+    return int(device)
+
+
+def _visible_entries() -> list[str] | None:
+    """CUDA_VISIBLE_DEVICES as CUDA reads it: None when unset, else its entries (indices or
+    GPU-/MIG- UUIDs) up to the first invalid one, which hides it and all after it."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is None:
+        return None
+    entries = []
+    for entry in (e.strip() for e in visible.split(",")):
+        if not ((entry.isascii() and entry.isdigit()) or entry.startswith(("GPU-", "MIG-"))):
+            break
+        entries.append(entry)
+    return entries
+
+
+def _nvml_device(device: int) -> int | str | None:
+    """NVML index (int) or UUID (str) of CUDA device ``device``; None when no GPU is visible.
+
+    CUDA's index ``device`` is the ``device``-th entry of CUDA_VISIBLE_DEVICES where it is
+    set. An integer entry is taken as NVML's index: the two orders agree when
+    ``CUDA_DEVICE_ORDER=PCI_BUS_ID`` or when the GPUs are all of one model.
+    """
+    entries = _visible_entries()
+    if entries is None:
+        return device
+    if not entries:
+        return None
+    if device >= len(entries):
+        raise ValueError(
+            f"device {device} is not visible: CUDA_VISIBLE_DEVICES="
+            f"{os.environ['CUDA_VISIBLE_DEVICES']!r} makes {len(entries)} GPU(s) visible, "
+            f"so device must be from 0 to {len(entries) - 1}")
+    entry = entries[device]
+    return int(entry) if entry.isdigit() else entry
+
+
+def _counter_step(a: _Mark, b: _Mark) -> int | None:
+    """Millijoules between two counter marks; None where a reading is missing or the step is
+    implausible (above ``_MAX_PLAUSIBLE_WATTS`` over the interval, or one second at least).
+
+    A 64-bit wrap is taken only where it is plausible, so a counter that goes down (a
+    driver or GPU reset) gives None, not 1.8e16 J.
+    """
+    if a[1] is None or b[1] is None:
+        return None
+    step = (b[1] - a[1]) % _COUNTER_MODULUS
+    if step / 1000.0 > _MAX_PLAUSIBLE_WATTS * max(b[0] - a[0], 1.0):
+        return None
+    return step
 
 
 def _integrate(samples: list[tuple[float, float]], t0: float, t1: float) -> float | None:
@@ -43,6 +125,11 @@ def _integrate(samples: list[tuple[float, float]], t0: float, t1: float) -> floa
     return float(np.trapezoid(np.interp(grid, times, watts), grid))
 
 
+def _text(value: Any) -> Any:
+    """NVML's strings: older pynvml gives bytes, not always UTF-8."""
+    return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
+
+
 class EnergyMeter:
     """Measure a GPU's energy, time and peak memory over a ``with`` block, with laps.
 
@@ -53,14 +140,20 @@ class EnergyMeter:
     integrating (``method="sampling"``). Without NVML or a GPU, ``method`` is
     ``"unavailable"`` and ``reason`` says why; only the time is measured.
 
+    What cannot be measured honestly is None, with a ``reason``: a counter that goes down
+    (a driver or GPU reset) is not taken for a 64-bit wrap, so that lap and the total
+    are None; a power reading stalled in NVML makes :meth:`stop` wait at most
+    ``max(3 * interval, 0.5)`` seconds, then integrate the samples taken until then.
+
     Parameters
     ----------
     device : int
-        CUDA device index (mapped through ``CUDA_VISIBLE_DEVICES`` to NVML's).
+        CUDA device index (mapped through ``CUDA_VISIBLE_DEVICES`` to NVML's: an integer
+        entry by index, a ``GPU-``/``MIG-`` UUID by UUID).
     interval : float
-        Seconds between power samples in sampling mode.
+        Seconds between power samples in sampling mode, from 0.001 to 60.
     idle_seconds : float
-        Seconds of idle power measured before the run (0 to skip).
+        Seconds of idle power measured before the run (0 to skip); finite, >= 0.
 
     Attributes
     ----------
@@ -72,6 +165,13 @@ class EnergyMeter:
         Energy, time and mean power of the whole block (set on exit).
     laps : list of float or None
         Joules of each lap (see :meth:`lap`); None where a reading failed.
+
+    Raises
+    ------
+    TypeError
+        If ``device`` is not an int, or ``interval`` or ``idle_seconds`` not a number.
+    ValueError
+        If a value is out of range, or ``device`` is not in ``CUDA_VISIBLE_DEVICES``.
 
     Examples
     --------
@@ -86,13 +186,22 @@ class EnergyMeter:
     """
 
     def __init__(self, device: int = 0, interval: float = 0.1, idle_seconds: float = 1.0) -> None:
-        if interval <= 0:
-            raise ValueError(f"interval must be a positive number of seconds, got {interval!r}")
-        if idle_seconds < 0:
-            raise ValueError(f"idle_seconds must be >= 0, got {idle_seconds!r}")
-        self.device = device
-        self.interval = interval
-        self.idle_seconds = idle_seconds
+        low, high = _INTERVAL_RANGE
+        self.device = _check_device(device)
+        self.interval = _check_number("interval", interval,
+                                      f"a finite number of seconds from {low:g} to {high:g}",
+                                      lambda s: low <= s <= high)
+        self.idle_seconds = _check_number("idle_seconds", idle_seconds,
+                                          "a finite number of seconds >= 0", lambda s: s >= 0)
+        self._nvml_device = _nvml_device(self.device)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._state = "new"  # then "running", "stopped"
+        self._reset()
+
+    def _reset(self) -> None:
+        """Forget any previous measurement."""
         self.method = "unavailable"
         self.reason: str | None = None
         self.gpu_name: str | None = None
@@ -108,23 +217,24 @@ class EnergyMeter:
         self._nvml: Any = None
         self._handle: Any = None
         self._samples: list[tuple[float, float]] = []
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._marks: list[tuple[float, int | None]] = []  # (time, counter reading in mJ)
+        self._marks: list[_Mark] = []
+
+    def _note(self, reason: str) -> None:
+        """Add ``reason`` to ``self.reason`` (once)."""
+        if self.reason is None:
+            self.reason = reason
+        elif reason not in self.reason:
+            self.reason = f"{self.reason}; {reason}"
+
+    def _require_running(self, what: str) -> None:
+        if self._state == "new":
+            raise RuntimeError(f"{what} before start(): call start() (or use "
+                               "`with EnergyMeter() as meter:`) first")
+        if self._state == "stopped":
+            raise RuntimeError(f"{what} after stop(): the measurement is over; "
+                               "call start() for a new one")
 
     # -- NVML access -------------------------------------------------------------------
-
-    def _nvml_index(self) -> Any:
-        visible = os.environ.get("CUDA_VISIBLE_DEVICES")
-        if visible:
-            entries = [e.strip() for e in visible.split(",") if e.strip()]
-            if self.device < len(entries):
-                entry = entries[self.device]
-                if entry.isdigit():
-                    return int(entry)
-                return entry
-        return self.device
 
     def _power_watts(self) -> float:
         return self._nvml.nvmlDeviceGetPowerUsage(self._handle) / 1000.0
@@ -132,46 +242,56 @@ class EnergyMeter:
     def _counter_mj(self) -> int:
         return int(self._nvml.nvmlDeviceGetTotalEnergyConsumption(self._handle))
 
-    def _sample(self) -> None:
+    def _sample(self, stop: threading.Event) -> None:
+        """Read the power once; a reading that ends after ``stop`` is set is dropped."""
         try:
             watts = self._power_watts()
         except Exception:  # a failed reading is skipped and counted, the run goes on
-            self.missed_samples += 1
+            if not stop.is_set():
+                self.missed_samples += 1
             return
         with self._lock:
-            self._samples.append((_clock(), watts))
+            if not stop.is_set():
+                self._samples.append((_clock(), watts))
 
-    def _sample_loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            self._sample()
+    def _sample_loop(self, stop: threading.Event) -> None:
+        while not stop.wait(self.interval):
+            self._sample(stop)
 
     def _open(self) -> bool:
+        if self._nvml_device is None:
+            self._note(f"CUDA_VISIBLE_DEVICES={os.environ['CUDA_VISIBLE_DEVICES']!r} "
+                       "makes no GPU visible")
+            return False
         try:
             self._nvml = _load_nvml()
         except Exception as exc:
-            self.reason = f"NVML is not available ({type(exc).__name__}: {exc})"
+            self._note(f"NVML is not available ({type(exc).__name__}: {exc})")
             return False
-        index = self._nvml_index()
+        index = self._nvml_device
         try:
             if isinstance(index, int):
                 self._handle = self._nvml.nvmlDeviceGetHandleByIndex(index)
             else:
                 self._handle = self._nvml.nvmlDeviceGetHandleByUUID(index)
         except Exception as exc:
-            self.reason = f"NVML has no device {index!r} ({type(exc).__name__}: {exc})"
+            self._note(f"NVML has no device {index!r} ({type(exc).__name__}: {exc})")
             return False
+        self._read_device_info()
+        return True
+
+    def _read_device_info(self) -> None:
+        """GPU name, driver and power limit; each left None where NVML cannot tell."""
         for attr, read in (
-            ("gpu_name", lambda: self._nvml.nvmlDeviceGetName(self._handle)),
-            ("driver", lambda: self._nvml.nvmlSystemGetDriverVersion()),
+            ("gpu_name", lambda: _text(self._nvml.nvmlDeviceGetName(self._handle))),
+            ("driver", lambda: _text(self._nvml.nvmlSystemGetDriverVersion())),
             ("power_limit_watts",
              lambda: self._nvml.nvmlDeviceGetEnforcedPowerLimit(self._handle) / 1000.0),
         ):
             try:
-                value = read()
+                setattr(self, attr, read())
             except Exception:
                 continue
-            setattr(self, attr, value.decode() if isinstance(value, bytes) else value)
-        return True
 
     def _measure_idle(self) -> None:
         watts = []
@@ -186,29 +306,33 @@ class EnergyMeter:
             time.sleep(min(self.interval, self.idle_seconds))
         self.idle_watts = float(np.mean(watts)) if watts else None
 
-    def _reset_peak_memory(self) -> None:
-        import sys
-
+    def _peak_memory(self, reset: bool) -> None:
+        """Reset (on start) or read (on stop) torch's peak memory, if torch uses CUDA."""
         torch = sys.modules.get("torch")
-        if torch is not None and torch.cuda.is_available():
-            torch.cuda.reset_peak_memory_stats(self.device)
-
-    def _read_peak_memory(self) -> None:
-        import sys
-
-        torch = sys.modules.get("torch")
-        if torch is not None and torch.cuda.is_available():
-            self.peak_memory_bytes = int(torch.cuda.max_memory_allocated(self.device))
+        try:
+            if torch is None or not torch.cuda.is_available():
+                return
+            if reset:
+                torch.cuda.reset_peak_memory_stats(self.device)
+            else:
+                self.peak_memory_bytes = int(torch.cuda.max_memory_allocated(self.device))
+        except Exception as exc:
+            self._note(f"peak memory not read ({type(exc).__name__}: {exc})")
 
     # -- the measurement -----------------------------------------------------------------
 
     def start(self) -> EnergyMeter:
-        """Start measuring (what ``with`` does on entry).
+        """Start measuring (what ``with`` does on entry); a new measurement after a stop.
 
         Returns
         -------
         EnergyMeter
             The meter itself.
+
+        Raises
+        ------
+        RuntimeError
+            If the meter is already measuring.
 
         Examples
         --------
@@ -218,54 +342,88 @@ class EnergyMeter:
 
         Introduced in: book/10_resnet50_wht.ipynb
         """
-        self._reset_peak_memory()
+        if self._state == "running":
+            raise RuntimeError("the meter is already measuring; call stop() first")
+        self._reset()
+        self._state = "running"
+        self._peak_memory(reset=True)
         reading = None
         if self._open():
             if self.idle_seconds > 0:
                 self._measure_idle()
-            try:
-                reading = self._counter_mj()
-                self.method = "counter"
-            except Exception as exc:
-                try:
-                    self._power_watts()
-                    self.method = "sampling"
-                    self.reason = f"no energy counter ({type(exc).__name__}: {exc}); " \
-                        "power sampled and integrated"
-                except Exception as exc2:
-                    self.reason = f"NVML reads neither energy nor power ({exc2})"
+            reading = self._choose_method()
         self._marks = [(_clock(), reading)]
         if self.method == "sampling":
-            self._sample()
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._sample_loop, daemon=True)
+            self._stop = threading.Event()
+            self._sample(self._stop)
+            self._thread = threading.Thread(target=self._sample_loop, args=(self._stop,),
+                                            daemon=True)
             self._thread.start()
         return self
 
-    def _mark(self) -> tuple[float, int | None]:
+    def _choose_method(self) -> int | None:
+        """Set ``method`` to "counter" (returning the first reading) or "sampling"."""
+        try:
+            reading = self._counter_mj()
+        except Exception as exc:
+            try:
+                self._power_watts()
+            except Exception as exc2:
+                self._note(f"NVML reads neither energy nor power ({type(exc2).__name__}: {exc2})")
+                return None
+            self.method = "sampling"
+            self._note(f"no energy counter ({type(exc).__name__}: {exc}); "
+                       "power sampled and integrated")
+            return None
+        self.method = "counter"
+        return reading
+
+    def _mark(self) -> _Mark:
+        """Record the time and, in counter mode, the counter (sampling runs on its thread)."""
         reading = None
         if self.method == "counter":
             try:
                 reading = self._counter_mj()
             except Exception as exc:
-                self.reason = f"an NVML energy reading failed during the run ({exc})"
-        elif self.method == "sampling":
-            self._sample()
+                self._note(f"an NVML energy reading failed during the run ({exc})")
         mark = (_clock(), reading)
+        if reading is not None:
+            self._check_counter(mark)
         self._marks.append(mark)
         return mark
 
-    def _energy_between(self, a: tuple[float, int | None],
-                        b: tuple[float, int | None]) -> float | None:
+    def _check_counter(self, mark: _Mark) -> None:
+        """Say why, where the step from the last counter reading to ``mark`` is not energy."""
+        last = next((m for m in reversed(self._marks) if m[1] is not None), None)
+        if last is None or _counter_step(last, mark) is not None:
+            return
+        a, b = last[1], mark[1]
+        if b < a:
+            what = f"went down from {a} to {b} mJ (a driver or GPU reset?)"
+        else:
+            what = (f"rose from {a} to {b} mJ in {mark[0] - last[0]:g} s, "
+                    f"more than {_MAX_PLAUSIBLE_WATTS:g} W")
+        self._note(f"the energy counter {what}: no energy for that interval nor for the whole run")
+
+    def _energy_between(self, a: _Mark, b: _Mark) -> float | None:
         if self.method == "counter":
-            if a[1] is None or b[1] is None:
-                return None
-            return ((b[1] - a[1]) % _COUNTER_MODULUS) / 1000.0
+            step = _counter_step(a, b)
+            return None if step is None else step / 1000.0
         if self.method == "sampling":
             with self._lock:
                 samples = list(self._samples)
             return _integrate(samples, a[0], b[0])
         return None
+
+    def _total_joules(self) -> float | None:
+        """Energy from the first mark to the last: the sum of the counter's steps (None if
+        the first or last reading failed or a step is implausible), or the integral."""
+        first, last = self._marks[0], self._marks[-1]
+        if self.method != "counter" or first[1] is None or last[1] is None:
+            return self._energy_between(first, last)
+        readings = [m for m in self._marks if m[1] is not None]
+        steps = [_counter_step(a, b) for a, b in itertools.pairwise(readings)]
+        return None if None in steps else sum(steps) / 1000.0
 
     def lap(self) -> float | None:
         """Close a lap (e.g. an epoch) and return its joules (None if not measured).
@@ -274,6 +432,11 @@ class EnergyMeter:
         -------
         float or None
             Energy since the previous lap (or the start), also appended to ``laps``.
+
+        Raises
+        ------
+        RuntimeError
+            If the meter is not measuring (before :meth:`start` or after :meth:`stop`).
 
         Examples
         --------
@@ -284,6 +447,7 @@ class EnergyMeter:
 
         Introduced in: book/10_resnet50_wht.ipynb
         """
+        self._require_running("lap()")
         previous = self._marks[-1]
         joules = self._energy_between(previous, self._mark())
         self.laps.append(joules)
@@ -292,10 +456,19 @@ class EnergyMeter:
     def stop(self) -> EnergyMeter:
         """Stop measuring and set ``joules``, ``seconds``, ``mean_watts`` and peak memory.
 
+        A second call changes nothing. A power reading stalled in NVML is waited for at
+        most ``max(3 * interval, 0.5)`` seconds; the meter then integrates the samples it
+        has and says so in ``reason``.
+
         Returns
         -------
         EnergyMeter
             The meter itself.
+
+        Raises
+        ------
+        RuntimeError
+            If the meter was never started.
 
         Examples
         --------
@@ -305,24 +478,38 @@ class EnergyMeter:
 
         Introduced in: book/10_resnet50_wht.ipynb
         """
+        if self._state == "stopped":
+            return self
+        self._require_running("stop()")
         end = self._mark()
-        if self._thread is not None:
-            self._stop.set()
-            self._thread.join()
-            self._thread = None
-        start = self._marks[0]
-        self.seconds = end[0] - start[0]
-        self.joules = self._energy_between(start, end)
+        stalled = self._stop_sampling()
+        self._state = "stopped"
+        self.seconds = end[0] - self._marks[0][0]
+        self.joules = self._total_joules()
         if self.joules is not None and self.seconds > 0:
             self.mean_watts = self.joules / self.seconds
-        self._read_peak_memory()
-        if self._nvml is not None:
+        self._peak_memory(reset=False)
+        if self._nvml is not None and not stalled:  # a stalled call may still be inside NVML
             try:
                 self._nvml.nvmlShutdown()
             except Exception:
                 pass
-            self._nvml = None
+        self._nvml = None
         return self
+
+    def _stop_sampling(self) -> bool:
+        """Stop the sampling thread, waiting a bounded time; True if it is still stalled."""
+        if self._thread is None:
+            return False
+        self._stop.set()
+        wait = max(3 * self.interval, _MIN_JOIN_SECONDS)
+        self._thread.join(wait)
+        stalled = self._thread.is_alive()
+        self._thread = None
+        if stalled:
+            self._note(f"a power reading was still running {wait:g} s after stop() (NVML "
+                       "stalled?): energy integrated from the samples taken until then")
+        return stalled
 
     def __enter__(self) -> EnergyMeter:
         return self.start()
@@ -392,8 +579,10 @@ def training_energy(images: float, images_per_s: float, watts: float) -> float:
 
     Raises
     ------
+    TypeError
+        If a value is not a real number.
     ValueError
-        If a value is not positive.
+        If a value is not finite and positive.
 
     Examples
     --------
@@ -402,7 +591,8 @@ def training_energy(images: float, images_per_s: float, watts: float) -> float:
 
     Introduced in: book/10_resnet50_wht.ipynb
     """
-    for name, value in (("images", images), ("images_per_s", images_per_s), ("watts", watts)):
-        if not value > 0:
-            raise ValueError(f"{name} must be positive, got {value!r}")
+    images, images_per_s, watts = (
+        _check_number(name, value, "a finite positive number", lambda v: v > 0)
+        for name, value in (("images", images), ("images_per_s", images_per_s), ("watts", watts))
+    )
     return images / images_per_s * watts

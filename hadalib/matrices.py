@@ -19,42 +19,62 @@ Introduced in: book/04_hadamard_matrices.ipynb
 
 from __future__ import annotations
 
-import operator
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-_ORDERS = ("natural", "sequency", "dyadic")
+from hadalib._checks import ORDERS, as_array, as_bool, as_int, check_choice, refuse_tensor
 
-
-def _as_int(value: Any, name: str) -> int:
-    """Return ``value`` as a Python int, or raise a TypeError naming ``name``."""
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be an integer, got {value!r} (bool)")
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise TypeError(
-            f"{name} must be an integer, got {value!r} ({type(value).__name__})"
-        ) from None
+#: The largest matrix order this module builds densely: ``2**15`` (``hadamard_matrix``,
+#: ``sylvester(15)``, ``paley``), i.e. 2**30 entries or 8 GiB of int64. Beyond it, apply the
+#: matrix without forming it, with :func:`hadalib.transforms.fwht`.
+MAX_DENSE_ORDER = 2**15
 
 
 def _as_int_array(value: ArrayLike, name: str) -> np.ndarray:
     """Return ``value`` as a non-negative int64 array, or raise naming ``name``."""
     arr = np.asarray(value)
+    if arr.size == 0 and arr.dtype.kind == "f":
+        arr = arr.astype(np.int64)  # an empty list: no integers, but nothing wrong either
     if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
         raise TypeError(f"{name} must be an integer or an array of integers, got dtype {arr.dtype}")
-    arr = arr.astype(np.int64)
     if np.any(arr < 0):
         bad = int(arr[arr < 0].flat[0])
         raise ValueError(f"{name}={bad} is negative; expected an integer >= 0")
-    return arr
+    if arr.dtype == np.uint64 and np.any(arr > np.iinfo(np.int64).max):
+        bad = int(arr[arr > np.iinfo(np.int64).max].flat[0])
+        raise ValueError(f"{name}={bad} does not fit in int64; pass it as a Python int")
+    return arr.astype(np.int64)
+
+
+def _python_index(value: Any, name: str) -> int | None:
+    """A scalar integer (Python or NumPy) as a non-negative Python int; None for arrays.
+
+    Scalars are computed with Python ints, which have as many bits as needed (an int64
+    array holds 63).
+    """
+    if not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)):
+        return None
+    value = int(value)
+    if value < 0:
+        raise ValueError(f"{name}={value} is negative; expected an integer >= 0")
+    return value
+
+
+def _check_dense_order(order: int, argument: str) -> None:
+    """Refuse, before allocating, a matrix of order above MAX_DENSE_ORDER."""
+    if order > MAX_DENSE_ORDER:
+        raise ValueError(
+            f"{argument} is too large: this module builds matrices of order up to "
+            f"MAX_DENSE_ORDER = 2**15 = {MAX_DENSE_ORDER} (2**30 entries, 8 GiB of int64). "
+            "To multiply by a Hadamard matrix without forming it, use hadalib.fwht"
+        )
 
 
 def _log2_size(n: Any, name: str = "n") -> int:
     """Return ``m`` with ``n == 2**m``, or raise a ValueError naming ``name``."""
-    n = _as_int(n, name)
+    n = as_int(n, name)
     if n < 1 or n & (n - 1):
         raise ValueError(
             f"{name}={n} is not a power of two; Sylvester's construction gives sizes "
@@ -88,7 +108,7 @@ def sylvester(m: int) -> np.ndarray:
     TypeError
         If ``m`` is not an integer.
     ValueError
-        If ``m`` is negative.
+        If ``m`` is negative, or above 15 (see :data:`MAX_DENSE_ORDER`).
 
     Examples
     --------
@@ -102,9 +122,11 @@ def sylvester(m: int) -> np.ndarray:
 
     Introduced in: book/04_hadamard_matrices.ipynb
     """
-    m = _as_int(m, "m")
+    m = as_int(m, "m")
     if m < 0:
         raise ValueError(f"m={m} is negative; sylvester(m) has size 2**m, so expected m >= 0")
+    if m > 15:  # compared as exponents: 2**m itself may be huge
+        _check_dense_order(MAX_DENSE_ORDER + 1, f"m={m} (order 2**{m})")
     H = np.ones((1, 1), dtype=np.int64)
     for _ in range(m):
         H = np.block([[H, H], [H, -H]])
@@ -150,6 +172,9 @@ def hadamard_entry(k: ArrayLike, n: ArrayLike) -> int | np.ndarray:
 
     Introduced in: book/04_hadamard_matrices.ipynb
     """
+    k_int, n_int = _python_index(k, "k"), _python_index(n, "n")
+    if k_int is not None and n_int is not None:
+        return 1 - 2 * ((k_int & n_int).bit_count() & 1)
     scalar_input = np.ndim(k) == 0 and np.ndim(n) == 0
     k_arr = _as_int_array(k, "k")
     n_arr = _as_int_array(n, "n")
@@ -186,6 +211,9 @@ def gray_code(k: ArrayLike) -> int | np.ndarray:
 
     Introduced in: book/04_hadamard_matrices.ipynb
     """
+    k_int = _python_index(k, "k")
+    if k_int is not None:
+        return k_int ^ (k_int >> 1)
     scalar_input = np.ndim(k) == 0
     arr = _as_int_array(k, "k")
     return _scalar_or_array(arr ^ (arr >> 1), scalar_input)
@@ -199,7 +227,8 @@ def bit_reverse(k: ArrayLike, bits: int) -> int | np.ndarray:
     k : int or array_like of int
         Integers with ``0 <= k < 2**bits``.
     bits : int
-        Number of binary digits (``>= 0``).
+        Number of binary digits (``>= 0``); any number for an int ``k`` (Python ints have as
+        many bits as needed), at most 63 for an array (int64 holds 63 bits and a sign).
 
     Returns
     -------
@@ -211,7 +240,8 @@ def bit_reverse(k: ArrayLike, bits: int) -> int | np.ndarray:
     TypeError
         If ``k`` or ``bits`` is not an integer.
     ValueError
-        If ``bits`` is negative or ``k`` does not fit in ``bits`` digits.
+        If ``bits`` is negative (or above 63 for an array), or ``k`` does not fit in ``bits``
+        digits.
 
     Examples
     --------
@@ -222,9 +252,22 @@ def bit_reverse(k: ArrayLike, bits: int) -> int | np.ndarray:
 
     Introduced in: book/04_hadamard_matrices.ipynb
     """
-    bits = _as_int(bits, "bits")
+    bits = as_int(bits, "bits")
     if bits < 0:
         raise ValueError(f"bits={bits} is negative; expected bits >= 0")
+    k_int = _python_index(k, "k")
+    if k_int is not None:
+        if k_int >= 1 << bits:
+            raise ValueError(
+                f"k={k_int} does not fit in bits={bits} binary digits; "
+                f"expected 0 <= k < {1 << bits}"
+            )
+        return int(format(k_int, f"0{bits}b")[::-1], 2) if bits else 0
+    if bits > 63:
+        raise ValueError(
+            f"bits={bits} is too many for an array of k: int64 holds 63 bits (and a sign); "
+            "use bits <= 63, or reverse Python ints one at a time"
+        )
     scalar_input = np.ndim(k) == 0
     arr = _as_int_array(k, "k")
     if np.any(arr >= 1 << bits):
@@ -273,14 +316,13 @@ def order_permutation(n: int, order: str = "natural") -> np.ndarray:
     Introduced in: book/04_hadamard_matrices.ipynb
     """
     m = _log2_size(n)
+    check_choice("order", order, ORDERS)
     k = np.arange(1 << m, dtype=np.int64)
     if order == "natural":
         return k
     if order == "dyadic":
         return bit_reverse(k, m)
-    if order == "sequency":
-        return bit_reverse(gray_code(k), m)
-    raise ValueError(f"order={order!r} is not one of {', '.join(map(repr, _ORDERS))}")
+    return bit_reverse(gray_code(k), m)
 
 
 def hadamard_matrix(n: int, order: str = "natural", normalized: bool = False) -> np.ndarray:
@@ -304,8 +346,11 @@ def hadamard_matrix(n: int, order: str = "natural", normalized: bool = False) ->
 
     Raises
     ------
+    TypeError
+        If ``n`` is not an integer or ``normalized`` is not a bool.
     ValueError
-        If ``n`` is not a power of two or ``order`` is unknown.
+        If ``n`` is not a power of two, is above :data:`MAX_DENSE_ORDER` (apply the matrix
+        with :func:`hadalib.transforms.fwht` instead), or ``order`` is unknown.
 
     Examples
     --------
@@ -322,6 +367,9 @@ def hadamard_matrix(n: int, order: str = "natural", normalized: bool = False) ->
     Introduced in: book/04_hadamard_matrices.ipynb
     """
     m = _log2_size(n)
+    check_choice("order", order, ORDERS)
+    normalized = as_bool(normalized, "normalized")
+    _check_dense_order(1 << m, f"n={1 << m}")
     H = sylvester(m)[order_permutation(n, order)]
     return H / np.sqrt(1 << m) if normalized else H
 
@@ -343,7 +391,9 @@ def sequency(row: ArrayLike) -> int | np.ndarray:
     Raises
     ------
     ValueError
-        If ``row`` is a scalar.
+        If ``row`` is a scalar or holds NaN (which has no sign).
+    TypeError
+        If ``row`` does not hold real numbers (or is a torch tensor).
 
     Examples
     --------
@@ -354,11 +404,18 @@ def sequency(row: ArrayLike) -> int | np.ndarray:
 
     Introduced in: book/04_hadamard_matrices.ipynb
     """
-    arr = np.asarray(row)
+    refuse_tensor(row, "row", "sequency")
+    arr = as_array(row, "row", kinds="biuf")
     if arr.ndim == 0:
         raise ValueError(f"row={arr!r} is a scalar; expected a vector (or an array of vectors)")
-    signs = np.sign(arr)
+    if arr.dtype.kind == "f" and np.isnan(arr).any():
+        index = tuple(int(i) for i in np.argwhere(np.isnan(arr))[0])
+        where = index[0] if arr.ndim == 1 else index
+        raise ValueError(f"row holds nan at index {where}; a NaN has no sign to count")
     changes = np.zeros(arr.shape[:-1], dtype=np.int64)
+    if arr.shape[-1] == 0:  # no values, no sign changes
+        return int(changes) if arr.ndim == 1 else changes
+    signs = np.sign(arr.astype(np.int8) if arr.dtype.kind == "b" else arr)
     last = signs[..., 0]
     for j in range(1, arr.shape[-1]):
         s = signs[..., j]
@@ -392,7 +449,10 @@ def is_hadamard(M: ArrayLike) -> bool:
 
     Introduced in: book/04_hadamard_matrices.ipynb
     """
-    arr = np.asarray(M)
+    try:
+        arr = np.asarray(M)
+    except ValueError:  # ragged rows: not a matrix at all
+        return False
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] == 0:
         return False
     if not np.issubdtype(arr.dtype, np.number) or not np.all((arr == 1) | (arr == -1)):
@@ -428,7 +488,8 @@ def paley(n: int) -> np.ndarray:
     TypeError
         If ``n`` is not an integer.
     ValueError
-        If ``n - 1`` is not a prime congruent to 3 modulo 4.
+        If ``n - 1`` is not a prime congruent to 3 modulo 4, or ``n`` is above
+        :data:`MAX_DENSE_ORDER`.
 
     Examples
     --------
@@ -443,7 +504,8 @@ def paley(n: int) -> np.ndarray:
 
     Introduced in: book/04_hadamard_matrices.ipynb
     """
-    n = _as_int(n, "n")
+    n = as_int(n, "n")
+    _check_dense_order(n, f"n={n}")
     q = n - 1
     if not (_is_prime(q) and q % 4 == 3):
         raise ValueError(

@@ -18,11 +18,18 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from hadalib._checks import as_array, as_real, check_seed, refuse_tensor
 from hadalib.products import hadamard_product
 
 __all__ = ["TinyMLP", "numerical_gradients", "sigmoid"]
 
 _PARAMETERS = ("W", "b", "V", "c")
+
+
+def _as_real_array(x: object, name: str, where: str) -> np.ndarray:
+    """x as a float64 array: real numbers only (a complex part would be dropped silently)."""
+    refuse_tensor(x, name, where, "use torch for tensors")
+    return as_array(x, name, kinds="biuf", dtype=float)
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -40,6 +47,11 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     numpy.ndarray
         ``sigmoid(z)``, of the shape of ``z``, with values in ``[0, 1]``.
 
+    Raises
+    ------
+    TypeError
+        If ``z`` does not hold real numbers, or is a torch tensor (use ``torch.sigmoid``).
+
     Examples
     --------
     >>> sigmoid([0.0, 1000.0, -1000.0])
@@ -47,7 +59,7 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 
     Introduced in: book/02_backpropagation.ipynb
     """
-    z = np.asarray(z, dtype=float)
+    z = _as_real_array(z, "z", "sigmoid")
     # exp of a non-positive number only, so nothing overflows.
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
@@ -77,7 +89,9 @@ class TinyMLP:
     Raises
     ------
     ValueError
-        If ``sizes`` is not three positive integers.
+        If ``sizes`` is not three positive integers, or ``seed`` is negative.
+    TypeError
+        If ``seed`` is not an integer.
 
     Examples
     --------
@@ -93,16 +107,16 @@ class TinyMLP:
     """
 
     def __init__(self, sizes: Sequence[int] = (3, 4, 2), seed: int = 0) -> None:
-        sizes = tuple(sizes)
-        if len(sizes) != 3 or not all(
-            isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in sizes
+        if not isinstance(sizes, (tuple, list, np.ndarray)) or len(sizes) != 3 or not all(
+            isinstance(s, (int, np.integer)) and not isinstance(s, (bool, np.bool_)) and s > 0
+            for s in sizes
         ):
             raise ValueError(
                 f"sizes must be three positive integers (n_in, n_hidden, n_out); got {sizes!r}"
             )
         n_in, n_hidden, n_out = (int(s) for s in sizes)
         self.sizes = (n_in, n_hidden, n_out)
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(check_seed(seed))
         self.W = rng.normal(0.0, 1.0 / np.sqrt(n_in), size=(n_in, n_hidden))
         self.b = np.zeros(n_hidden)
         self.V = rng.normal(0.0, 1.0 / np.sqrt(n_hidden), size=(n_hidden, n_out))
@@ -112,7 +126,7 @@ class TinyMLP:
         return f"TinyMLP(sizes={self.sizes})"
 
     def _check_X(self, X: np.ndarray) -> np.ndarray:
-        X = np.asarray(X, dtype=float)
+        X = _as_real_array(X, "X", "TinyMLP")
         n_in = self.sizes[0]
         if X.ndim != 2 or X.shape[1] != n_in:
             raise ValueError(
@@ -123,7 +137,12 @@ class TinyMLP:
 
     def _check_XY(self, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         X = self._check_X(X)
-        Y = np.asarray(Y, dtype=float)
+        if X.shape[0] == 0:
+            raise ValueError(
+                f"X has shape {X.shape}, no examples; the loss is a mean over the batch and "
+                "needs at least one row"
+            )
+        Y = _as_real_array(Y, "Y", "TinyMLP")
         n_out = self.sizes[2]
         if Y.shape != (X.shape[0], n_out):
             raise ValueError(
@@ -151,6 +170,8 @@ class TinyMLP:
         ------
         ValueError
             If ``X`` is not of shape ``(batch, n_in)``.
+        TypeError
+            If ``X`` does not hold real numbers, or is a torch tensor.
 
         Examples
         --------
@@ -184,7 +205,9 @@ class TinyMLP:
         Raises
         ------
         ValueError
-            If ``X`` or ``Y`` has the wrong shape.
+            If ``X`` or ``Y`` has the wrong shape, or ``X`` has no rows.
+        TypeError
+            If ``X`` or ``Y`` does not hold real numbers, or is a torch tensor.
 
         Examples
         --------
@@ -231,7 +254,9 @@ class TinyMLP:
         Raises
         ------
         ValueError
-            If ``X`` or ``Y`` has the wrong shape.
+            If ``X`` or ``Y`` has the wrong shape, or ``X`` has no rows.
+        TypeError
+            If ``X`` or ``Y`` does not hold real numbers, or is a torch tensor.
 
         Examples
         --------
@@ -383,6 +408,8 @@ def numerical_gradients(
     ------
     ValueError
         If ``eps`` is not positive, or ``X``/``Y`` have the wrong shape.
+    TypeError
+        If ``model`` is not a :class:`TinyMLP` or ``eps`` is not a real number.
 
     Examples
     --------
@@ -394,7 +421,9 @@ def numerical_gradients(
 
     Introduced in: book/02_backpropagation.ipynb
     """
-    if not (np.isfinite(eps) and eps > 0):
+    if not isinstance(model, TinyMLP):
+        raise TypeError(f"model must be a TinyMLP, got {type(model).__name__}")
+    if not (np.isfinite(as_real(eps, "eps")) and eps > 0):
         raise ValueError(f"eps must be a positive finite number; got {eps!r}")
     X, Y = model._check_XY(X, Y)
     grads = {}

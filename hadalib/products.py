@@ -7,21 +7,25 @@ product also accepts two torch tensors and then returns a tensor.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import numpy as np
 
+from hadalib._checks import as_array, check_choice, is_tensor, refuse_tensor
+
 __all__ = ["hadamard_product", "kronecker_product", "multiply", "PRODUCTS"]
 
 PRODUCTS = ("hadamard", "matrix", "kronecker")
+# Numbers of any kind, and Python objects (e.g. SymPy symbols, or numbers that count their
+# operations): what ``*`` can multiply.
+_NUMERIC = "biufcO"
 
 
-def _is_tensor(x: Any) -> bool:
-    # A tensor can only exist once torch has been imported, so looking in sys.modules
-    # never imports torch (the whole library relies on this to stay light).
-    torch = sys.modules.get("torch")
-    return torch is not None and isinstance(x, torch.Tensor)
+def _as_operand(x: Any, name: str) -> np.ndarray:
+    arr = as_array(x, name, kinds=_NUMERIC)
+    if arr.dtype.kind == "O" and arr.ndim == 0 and x is None:
+        raise TypeError(f"{name} is None; expected an array of numbers")
+    return arr
 
 
 def hadamard_product(a: Any, b: Any) -> Any:
@@ -45,9 +49,10 @@ def hadamard_product(a: Any, b: Any) -> Any:
     Raises
     ------
     ValueError
-        If the shapes differ; the message names both shapes.
+        If the shapes differ (the message names both shapes), or an array is ragged.
     TypeError
-        If one argument is a torch tensor and the other is not.
+        If one argument is a torch tensor and the other is not, or an array does not
+        hold numbers.
 
     Examples
     --------
@@ -57,13 +62,13 @@ def hadamard_product(a: Any, b: Any) -> Any:
 
     Introduced in: book/01_hadamard_product.ipynb
     """
-    if _is_tensor(a) != _is_tensor(b):
+    if is_tensor(a) != is_tensor(b):
         raise TypeError(
             f"a and b must both be torch tensors or both array-like; got "
             f"{type(a).__name__} and {type(b).__name__}"
         )
-    if not _is_tensor(a):
-        a, b = np.asarray(a), np.asarray(b)
+    if not is_tensor(a):
+        a, b = _as_operand(a, "a"), _as_operand(b, "b")
     if tuple(a.shape) != tuple(b.shape):
         raise ValueError(
             f"the Hadamard product needs equal shapes; got a.shape={tuple(a.shape)} and "
@@ -81,17 +86,20 @@ def kronecker_product(a: Any, b: Any) -> np.ndarray:
     Parameters
     ----------
     a, b : array_like
-        One- or two-dimensional arrays (a 1-D array is treated as a row).
+        Scalars, vectors or matrices (a 1-D array is treated as a row).
 
     Returns
     -------
     numpy.ndarray
-        The Kronecker product; 1-D if both inputs are 1-D, else 2-D.
+        The Kronecker product, with as many dimensions as the larger input (as
+        ``np.kron``): 1-D for two vectors (or a scalar and a vector), else 2-D.
 
     Raises
     ------
     ValueError
         If an input has more than two dimensions.
+    TypeError
+        If an input does not hold numbers, or is a torch tensor (use ``torch.kron``).
 
     Examples
     --------
@@ -105,7 +113,8 @@ def kronecker_product(a: Any, b: Any) -> np.ndarray:
     """
     arrays = []
     for name, x in (("a", a), ("b", b)):
-        x = np.asarray(x)
+        refuse_tensor(x, name, "kronecker_product", "use torch.kron for tensors")
+        x = _as_operand(x, name)
         if x.ndim > 2:
             raise ValueError(
                 f"{name} must be a vector or a matrix (ndim 1 or 2); got ndim={x.ndim} "
@@ -113,12 +122,14 @@ def kronecker_product(a: Any, b: Any) -> np.ndarray:
             )
         arrays.append(x)
     a, b = arrays
-    both_vectors = a.ndim == 1 and b.ndim == 1
+    ndim = max(a.ndim, b.ndim)  # as np.kron: a scalar or vector with a vector is a vector
     a2, b2 = np.atleast_2d(a), np.atleast_2d(b)
     (m, n), (p, q) = a2.shape, b2.shape
     # out[i*p + k, j*q + l] = a[i, j] * b[k, l]: an outer product laid out in blocks.
     out = (a2[:, None, :, None] * b2[None, :, None, :]).reshape(m * p, n * q)
-    return out.ravel() if both_vectors else out
+    if ndim == 2:
+        return out
+    return out.ravel() if ndim == 1 else out.reshape(())
 
 
 def multiply(a: Any, b: Any, kind: str) -> np.ndarray:
@@ -141,6 +152,8 @@ def multiply(a: Any, b: Any, kind: str) -> np.ndarray:
     ------
     ValueError
         If ``kind`` is unknown, or the shapes do not fit the product.
+    TypeError
+        If an input does not hold numbers.
 
     Examples
     --------
@@ -156,16 +169,15 @@ def multiply(a: Any, b: Any, kind: str) -> np.ndarray:
 
     Introduced in: book/01_hadamard_product.ipynb
     """
+    check_choice("kind", kind, PRODUCTS)
     if kind == "hadamard":
         return hadamard_product(a, b)
     if kind == "kronecker":
         return kronecker_product(a, b)
-    if kind == "matrix":
-        a, b = np.asarray(a), np.asarray(b)
-        if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
-            raise ValueError(
-                f"the matrix product needs a.shape[1] == b.shape[0]; got a.shape={a.shape} "
-                f"and b.shape={b.shape}"
-            )
-        return a @ b
-    raise ValueError(f"kind must be one of {PRODUCTS}; got {kind!r}")
+    a, b = _as_operand(a, "a"), _as_operand(b, "b")
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
+        raise ValueError(
+            f"the matrix product needs a.shape[1] == b.shape[0]; got a.shape={a.shape} "
+            f"and b.shape={b.shape}"
+        )
+    return a @ b

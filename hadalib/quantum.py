@@ -18,8 +18,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from hadalib.boolean import _truth_table
-from hadalib.matrices import _as_int
+from hadalib._checks import (
+    as_array,
+    as_int,
+    check_choice,
+    check_finite,
+    check_seed,
+    refuse_tensor,
+    truth_table_array,
+)
 from hadalib.transforms import fwht
 
 
@@ -40,18 +47,26 @@ H = _gate(np.array([[1, 1], [1, -1]]) / math.sqrt(2))
 
 _GATES = {"I": I, "X": X, "Z": Z, "H": H}
 _TOL = 1e-9
+#: The most qubits :func:`zero_state`, :func:`basis_state` and :func:`grover` simulate:
+#: ``2**30`` complex amplitudes take 16 GiB.
+MAX_QUBITS = 30
 
 
 def _qubit_count(n: Any) -> int:
-    n = _as_int(n, "n")
+    n = as_int(n, "n")
     if n < 0:
         raise ValueError(f"n={n} is negative; expected a number of qubits n >= 0")
+    if n > MAX_QUBITS:
+        raise ValueError(
+            f"n={n} qubits is too many to simulate: a state has 2**{n} amplitudes; this "
+            f"simulator holds at most MAX_QUBITS = {MAX_QUBITS} qubits (16 GiB)"
+        )
     return n
 
 
 def _in_range(value: Any, name: str, stop: int, of: str) -> int:
     """value as an int in [0, stop), or an error naming it and what it indexes (``of``)."""
-    value = _as_int(value, name)
+    value = as_int(value, name)
     if not 0 <= value < stop:
         raise ValueError(f"{name}={value} is out of range for {of}; expected 0 <= {name} < {stop}")
     return value
@@ -63,9 +78,11 @@ def _index(value: Any, name: str, n: int) -> int:
 
 def _state(state: ArrayLike, normalized: bool = False) -> tuple[np.ndarray, int]:
     """Check a state vector; return it as complex128 with its number of qubits."""
-    psi = np.asarray(state)
+    refuse_tensor(state, "state", "hadalib.quantum")
+    psi = as_array(state, "state", kinds=None)
     if psi.dtype.kind not in "biufc":
         raise TypeError(f"state must hold complex amplitudes, got dtype {psi.dtype}")
+    check_finite(psi, "state", "amplitudes must be finite numbers")
     psi = psi.astype(np.complex128)
     if psi.ndim != 1:
         raise ValueError(f"state must be one-dimensional, got shape {psi.shape}")
@@ -106,7 +123,7 @@ def zero_state(n: int) -> np.ndarray:
     TypeError
         If ``n`` is not an integer.
     ValueError
-        If ``n`` is negative.
+        If ``n`` is negative or above :data:`MAX_QUBITS`.
 
     Examples
     --------
@@ -138,7 +155,7 @@ def basis_state(index: int, n: int) -> np.ndarray:
     TypeError
         If ``index`` or ``n`` is not an integer.
     ValueError
-        If ``n`` is negative or ``index`` is out of range.
+        If ``n`` is negative or above :data:`MAX_QUBITS`, or ``index`` is out of range.
 
     Examples
     --------
@@ -180,10 +197,11 @@ def apply(state: ArrayLike, gate: ArrayLike, qubit: int, control: int | None = N
     Raises
     ------
     TypeError
-        If a qubit index is not an integer.
+        If a qubit index is not an integer, or the state or gate does not hold numbers (or
+        is a torch tensor).
     ValueError
-        If the state length is not a power of two, the gate is not 2x2, or a qubit index is out
-        of range or ``control == qubit``.
+        If the state length is not a power of two, the state or gate holds NaN or infinity,
+        the gate is not 2x2, or a qubit index is out of range or ``control == qubit``.
 
     Examples
     --------
@@ -195,9 +213,13 @@ def apply(state: ArrayLike, gate: ArrayLike, qubit: int, control: int | None = N
     Introduced in: book/07_quantum_gates.ipynb
     """
     psi, n = _state(state)
-    g = np.asarray(gate)
+    refuse_tensor(gate, "gate", "hadalib.quantum")
+    g = as_array(gate, "gate", kinds=None)
     if g.shape != (2, 2):
         raise ValueError(f"gate must be a 2x2 matrix, got shape {g.shape}")
+    if g.dtype.kind not in "biufc":
+        raise TypeError(f"gate must hold complex numbers, got dtype {g.dtype}")
+    check_finite(g, "gate", "a gate's entries must be finite numbers")
     q = _qubit(qubit, "qubit", n)
     pairs = psi.reshape(2 ** (n - 1 - q), 2, 2**q)
     out = np.einsum("ij,ajb->aib", g, pairs).reshape(-1)
@@ -232,7 +254,7 @@ def hadamard_all(state: ArrayLike) -> np.ndarray:
     Raises
     ------
     ValueError
-        If the state length is not a power of two.
+        If the state length is not a power of two, or it holds NaN or infinity.
 
     Examples
     --------
@@ -261,7 +283,8 @@ def probabilities(state: ArrayLike) -> np.ndarray:
     Raises
     ------
     ValueError
-        If the state length is not a power of two or its norm is not 1.
+        If the state length is not a power of two, it holds NaN or infinity, or its norm
+        is not 1.
 
     Examples
     --------
@@ -294,9 +317,9 @@ def measure(state: ArrayLike, shots: int = 1, seed: int | None = None) -> np.nda
     Raises
     ------
     TypeError
-        If ``shots`` is not an integer.
+        If ``shots`` is not an integer, or ``seed`` is neither an integer nor None.
     ValueError
-        As :func:`probabilities`, or if ``shots < 1``.
+        As :func:`probabilities`, or if ``shots < 1`` or ``seed`` is negative.
 
     Examples
     --------
@@ -309,10 +332,10 @@ def measure(state: ArrayLike, shots: int = 1, seed: int | None = None) -> np.nda
     Introduced in: book/07_quantum_gates.ipynb
     """
     p = probabilities(state)
-    shots = _as_int(shots, "shots")
+    shots = as_int(shots, "shots")
     if shots < 1:
         raise ValueError(f"shots={shots} must be at least 1")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     return rng.choice(len(p), size=shots, p=p / p.sum()).astype(np.int64)
 
 
@@ -344,7 +367,7 @@ def phase_oracle(truth_table: ArrayLike) -> np.ndarray:
 
     Introduced in: book/07_quantum_gates.ipynb
     """
-    return 1 - 2 * _truth_table(truth_table)
+    return 1 - 2 * truth_table_array(truth_table)
 
 
 def bloch_vector(state: ArrayLike) -> np.ndarray:
@@ -366,7 +389,7 @@ def bloch_vector(state: ArrayLike) -> np.ndarray:
     Raises
     ------
     ValueError
-        If the state is not of one qubit or its norm is not 1.
+        If the state is not of one qubit, holds NaN or infinity, or its norm is not 1.
 
     Examples
     --------
@@ -431,7 +454,7 @@ def deutsch_jozsa(truth_table: ArrayLike) -> str:
         return "constant"
     if p0 < _TOL:
         return "balanced"
-    f = _truth_table(truth_table)
+    f = truth_table_array(truth_table)
     raise ValueError(
         f"truth_table is neither constant nor balanced ({int(f.sum())} ones among {len(f)} "
         "values); Deutsch-Jozsa's promise is one or the other"
@@ -524,7 +547,7 @@ def grover(marked: int | Iterable[int], n: int, iterations: int | None = None) -
     targets = sorted({_index(m, "marked", n) for m in items})
     if iterations is None:
         iterations = math.floor(math.pi / 4 * math.sqrt(2**n / len(targets)))
-    iterations = _as_int(iterations, "iterations")
+    iterations = as_int(iterations, "iterations")
     if iterations < 0:
         raise ValueError(f"iterations={iterations} is negative; expected iterations >= 0")
     signs = np.ones(2**n)
@@ -557,6 +580,8 @@ def run_circuit(gates: Sequence[tuple[Any, ...]], n: int) -> np.ndarray:
     ------
     ValueError
         If a gate name is unknown, a tuple has the wrong length, or a qubit is out of range.
+    TypeError
+        If ``gates`` is not a list of tuples.
 
     Examples
     --------
@@ -565,14 +590,17 @@ def run_circuit(gates: Sequence[tuple[Any, ...]], n: int) -> np.ndarray:
 
     Introduced in: book/07_quantum_gates.ipynb
     """
+    if isinstance(gates, (str, bytes)) or not isinstance(gates, Iterable):
+        raise TypeError(
+            f"gates must be a list of tuples (name, qubit) or (name, qubit, control), "
+            f"got {gates!r}"
+        )
     psi = zero_state(n)
     for step in gates:
         if not isinstance(step, tuple) or len(step) not in (2, 3):
             raise ValueError(
                 f"gate {step!r} is not a tuple (name, qubit) or (name, qubit, control)"
             )
-        name = step[0]
-        if name not in _GATES:
-            raise ValueError(f"gate name {name!r} is not one of 'I', 'X', 'Z', 'H'")
+        name = check_choice("gate name", step[0], tuple(_GATES))
         psi = apply(psi, _GATES[name], *step[1:])
     return psi

@@ -25,8 +25,18 @@ from typing import Any
 
 import numpy as np
 
-from hadalib.products import _is_tensor
-from hadalib.transforms import _check_choice, dct, fwht, fwht2, idct, ifwht, pad_pow2
+from hadalib._checks import (
+    ORDERS,
+    as_array,
+    as_int,
+    as_real,
+    check_choice,
+    check_finite,
+    check_seed,
+    normalize_axis,
+    refuse_tensor,
+)
+from hadalib.transforms import dct, fwht, fwht2, idct, ifwht, pad_pow2
 
 __all__ = [
     "H264_CORE",
@@ -66,13 +76,9 @@ _H4 = np.array([[1, 1, 1, 1], [1, -1, 1, -1], [1, 1, -1, -1], [1, -1, -1, 1]])
 # ---------------------------------------------------------------------------
 
 
-def _as_array(x: Any, name: str, *, ndim_min: int = 0) -> np.ndarray:
-    if _is_tensor(x):
-        raise TypeError(
-            f"{name} is a torch.Tensor; hadalib.signal works on NumPy arrays "
-            f"(pass {name}.numpy(), or use hadalib.transforms for tensors)"
-        )
-    arr = np.asarray(x)
+def _as_array(x: Any, name: str, *, ndim_min: int = 0, kinds: str = "biufc") -> np.ndarray:
+    refuse_tensor(x, name, "hadalib.signal", "use hadalib.transforms for tensors")
+    arr = as_array(x, name, kinds=kinds)
     if arr.ndim < ndim_min:
         raise ValueError(
             f"{name} must have at least {ndim_min} dimension(s); got shape {arr.shape}"
@@ -81,18 +87,28 @@ def _as_array(x: Any, name: str, *, ndim_min: int = 0) -> np.ndarray:
 
 
 def _as_float(x: Any, name: str, *, ndim_min: int = 0) -> np.ndarray:
-    # No copy when x is already a float64 array (astype would always copy).
-    return np.asarray(_as_array(x, name, ndim_min=ndim_min), dtype=float)
+    """x as a real float64 array (no copy if it is one): a complex part would be lost."""
+    return np.asarray(_as_array(x, name, ndim_min=ndim_min, kinds="biuf"), dtype=float)
 
 
 def _check_kind(kind: Any) -> None:
-    _check_choice("kind", kind, _KINDS)
+    check_choice("kind", kind, _KINDS)
 
 
 def _wht_order(kind: str, order: str | None) -> str:
     if order is not None and kind != "wht":
         raise ValueError(f"order={order!r} applies to kind='wht' only; got kind={kind!r}")
-    return "sequency" if order is None else order
+    return "sequency" if order is None else check_choice("order", order, ORDERS)
+
+
+def _check_sides(x: np.ndarray, name: str) -> None:
+    if 0 in x.shape[-2:]:
+        raise ValueError(f"{name} has shape {x.shape}; the last two sides must be at least 1")
+
+
+def _check_not_empty(x: np.ndarray, name: str) -> None:
+    if x.size == 0:
+        raise ValueError(f"{name} is empty (shape {x.shape}); expected at least one value")
 
 
 def _check_count(name: str, k: Any, size: int) -> np.ndarray:
@@ -163,6 +179,7 @@ def transform2d(image: Any, kind: str = "wht", order: str | None = None) -> np.n
     x = _as_array(image, "image", ndim_min=2)
     _check_kind(kind)
     order = _wht_order(kind, order)
+    _check_sides(x, "image")
     if kind == "wht":
         return fwht2(x, norm="ortho", order=order)
     if kind == "dct":
@@ -204,6 +221,7 @@ def inverse_transform2d(coeffs: Any, kind: str = "wht", order: str | None = None
     c = _as_array(coeffs, "coeffs", ndim_min=2)
     _check_kind(kind)
     order = _wht_order(kind, order)
+    _check_sides(c, "coeffs")
     if kind == "wht":
         rows = ifwht(c, axis=-2, norm="ortho", order=order)
         return ifwht(rows, axis=-1, norm="ortho", order=order)
@@ -286,6 +304,8 @@ def energy_compaction(coeffs: Any, k: Any) -> Any:
     Introduced in: book/08_signal_processing.ipynb
     """
     c = _as_array(coeffs, "coeffs")
+    _check_not_empty(c, "coeffs")
+    check_finite(c, "coeffs", "the energy of NaN or infinity is undefined")
     k_arr = _check_count("k", k, c.size)
     magnitude = np.abs(c.ravel())
     peak = magnitude.max(initial=0.0)
@@ -330,6 +350,7 @@ def keep_largest(coeffs: Any, k: int) -> np.ndarray:
     Introduced in: book/08_signal_processing.ipynb
     """
     c = _as_array(coeffs, "coeffs")
+    check_finite(c, "coeffs", "NaN has no magnitude to rank")
     if np.ndim(k) != 0:
         raise TypeError("k must be a single int")
     k = int(_check_count("k", k, c.size))
@@ -389,6 +410,8 @@ def compress(image: Any, kind: str, k: int, order: str | None = None) -> np.ndar
 def _data_range(reference: np.ndarray, data_range: float | None) -> float:
     if data_range is None:
         data_range = float(reference.max() - reference.min())
+    else:
+        as_real(data_range, "data_range")
     if not data_range > 0:
         raise ValueError(
             f"data_range must be positive, got {data_range!r} (a constant reference "
@@ -428,6 +451,7 @@ def psnr(reference: Any, estimate: Any, data_range: float | None = None) -> floa
     ref = _as_float(reference, "reference")
     est = _as_float(estimate, "estimate")
     _check_same_shape(ref, est, ("reference", "estimate"))
+    _check_not_empty(ref, "reference")
     r = _data_range(ref, data_range)
     mse = float(np.mean((ref - est) ** 2))
     return np.inf if mse == 0 else float(10 * np.log10(r * r / mse))
@@ -478,6 +502,7 @@ def ssim(
     _check_same_shape(x, y, ("reference", "estimate"))
     if x.ndim != 2:
         raise ValueError(f"reference must be a 2-D image; got shape {x.shape}")
+    _check_not_empty(x, "reference")
     if (
         not isinstance(win_size, (int, np.integer))
         or win_size < 3
@@ -698,6 +723,8 @@ def satd(a: Any, b: Any) -> float:
     """
     x, y = _as_float(a, "a"), _as_float(b, "b")
     _check_same_shape(x, y, ("a", "b"))
+    if x.ndim != 2:
+        raise ValueError(f"a and b must be 2-D images; got shape {x.shape}")
     return float(_satd_map(x - y).sum())
 
 
@@ -747,16 +774,18 @@ def block_motion(
 
     Introduced in: book/08_signal_processing.ipynb
     """
-    if cost not in ("sad", "satd"):
-        raise ValueError(f"cost must be 'sad' or 'satd', got {cost!r}")
+    check_choice("cost", cost, ("sad", "satd"))
     cur = _as_float(current, "current")
     ref = _as_float(reference, "reference")
     _check_same_shape(cur, ref, ("current", "reference"))
     to_blocks(cur, size)  # checks 2-D and divisibility
     if cost == "satd" and size % 4:
         raise ValueError(f"size must be a multiple of 4 for cost='satd', got {size}")
-    if not isinstance(radius, (int, np.integer)) or radius < 0:
+    if not isinstance(radius, (int, np.integer)) or isinstance(radius, (bool, np.bool_)):
+        raise TypeError(f"radius must be a non-negative int, got {radius!r}")
+    if radius < 0:
         raise ValueError(f"radius must be a non-negative int, got {radius!r}")
+    radius = int(radius)
     h, w = cur.shape
     padded = np.pad(ref, radius, mode="edge")
     span = range(-radius, radius + 1)
@@ -794,9 +823,11 @@ def _random_signs(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.integers(0, 2, size=n) * 2.0 - 1.0
 
 
-def _check_seed(seed: Any, name: str = "seed") -> None:
-    if seed is not None and (not isinstance(seed, (int, np.integer)) or isinstance(seed, bool)):
-        raise TypeError(f"{name} must be an int or None, got {seed!r}")
+def _along(values: np.ndarray, axis: int, ndim: int) -> np.ndarray:
+    """values (1-D) shaped to broadcast along axis of an ndim-dimensional array."""
+    shape = [1] * ndim
+    shape[axis] = values.size
+    return values.reshape(shape)
 
 
 def hadamard_rotate(
@@ -830,9 +861,10 @@ def hadamard_rotate(
     Raises
     ------
     ValueError
-        If the length along ``axis`` is not a power of two.
+        If the length along ``axis`` is not a power of two, ``axis`` is out of range, or
+        ``seed`` is negative.
     TypeError
-        If ``seed`` is neither an int nor None.
+        If ``x`` does not hold real numbers, or ``seed`` is neither an int nor None.
 
     Examples
     --------
@@ -844,27 +876,29 @@ def hadamard_rotate(
 
     Introduced in: book/08_signal_processing.ipynb
     """
-    _check_seed(seed)
+    seed = check_seed(seed)
     arr = _as_float(x, "x", ndim_min=1)
     if seed is None:
         return fwht(arr, axis=axis, norm="ortho")
-    n = arr.shape[axis]
-    shape = [1] * arr.ndim
-    shape[axis] = n
-    signs = _random_signs(np.random.default_rng(seed), n).reshape(shape)
+    ax = normalize_axis(axis, arr.ndim)
+    n = arr.shape[ax]
+    signs = _along(_random_signs(np.random.default_rng(seed), n), ax, arr.ndim)
     if inverse:
         return signs * fwht(arr, axis=axis, norm="ortho")
     return fwht(arr * signs, axis=axis, norm="ortho")
 
 
-def srht(X: Any, k: int, seed: int = 0) -> np.ndarray:
+def srht(X: Any, k: int, seed: int | None = 0) -> np.ndarray:
     """Subsampled randomized Hadamard transform: a fast Johnson-Lindenstrauss map.
 
     Each row ``x`` (length ``d``) is zero-padded to ``n = 2**ceil(log2 d)``,
-    rotated by ``H D / sqrt(n)`` (:func:`hadamard_rotate` with this seed) and
+    rotated by ``H D / sqrt(n)``, where ``D`` is a diagonal of random signs, and
     ``k`` of its ``n`` coordinates, drawn without replacement, are kept and
     scaled by ``sqrt(n / k)``, so that ``E ||S x||**2 = ||x||**2``. It costs
     ``O(d log d)`` per row instead of the ``O(d k)`` of a dense Gaussian map.
+
+    The generator ``np.random.default_rng(seed)`` draws the ``n`` signs first (the
+    signs of :func:`hadamard_rotate` with the same seed), then the ``k`` coordinates.
 
     Parameters
     ----------
@@ -872,9 +906,10 @@ def srht(X: Any, k: int, seed: int = 0) -> np.ndarray:
         Real array of shape ``(..., d)``; each row is a point.
     k : int
         Target dimension, ``1 <= k <= n``.
-    seed : int
+    seed : int or None
         Seed of the signs and the sampled coordinates (the same seed gives the
-        same map, so different arrays can be projected consistently).
+        same map, so different arrays can be projected consistently); None draws
+        a fresh map from the operating system's entropy.
 
     Returns
     -------
@@ -884,9 +919,10 @@ def srht(X: Any, k: int, seed: int = 0) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``k`` is out of range.
+        If ``k`` is out of range or ``seed`` is negative.
     TypeError
-        If ``k`` or ``seed`` is not an int.
+        If ``k`` is not an int, ``seed`` is neither an int nor None, or ``X`` does not
+        hold real numbers.
 
     Examples
     --------
@@ -897,24 +933,23 @@ def srht(X: Any, k: int, seed: int = 0) -> np.ndarray:
 
     Introduced in: book/08_signal_processing.ipynb
     """
-    _check_seed(seed)
+    seed = check_seed(seed)
     arr = _as_float(X, "X", ndim_min=1)
     padded = pad_pow2(arr, axis=-1)
     n = padded.shape[-1]
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
-        raise TypeError(f"k must be an int, got {k!r}")
+    k = as_int(k, "k")
     if not 1 <= k <= n:
         raise ValueError(
             f"k={k} is out of range for rows of length {arr.shape[-1]} (padded to {n}); "
             f"use 1 <= k <= {n}"
         )
     rng = np.random.default_rng(seed)
-    _random_signs(rng, n)  # the signs hadamard_rotate draws from the same seed
+    signs = _random_signs(rng, n)
     rows = np.sort(rng.choice(n, size=k, replace=False))
-    return hadamard_rotate(padded, seed=seed)[..., rows] * np.sqrt(n / k)
+    return fwht(padded * signs, norm="ortho")[..., rows] * np.sqrt(n / k)
 
 
-def gaussian_projection(X: Any, k: int, seed: int = 0) -> np.ndarray:
+def gaussian_projection(X: Any, k: int, seed: int | None = 0) -> np.ndarray:
     """Project rows onto ``k`` dimensions with a Gaussian random matrix.
 
     ``X @ G / sqrt(k)`` with ``G`` of shape ``(d, k)`` and independent standard
@@ -927,8 +962,8 @@ def gaussian_projection(X: Any, k: int, seed: int = 0) -> np.ndarray:
         Real array of shape ``(..., d)``.
     k : int
         Target dimension, ``k >= 1``.
-    seed : int
-        Seed of ``G``.
+    seed : int or None
+        Seed of ``G`` (None: fresh entropy).
 
     Returns
     -------
@@ -938,9 +973,9 @@ def gaussian_projection(X: Any, k: int, seed: int = 0) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``k < 1``.
+        If ``k < 1`` or ``seed`` is negative.
     TypeError
-        If ``k`` or ``seed`` is not an int.
+        If ``k`` is not an int, or ``seed`` is neither an int nor None.
 
     Examples
     --------
@@ -949,10 +984,9 @@ def gaussian_projection(X: Any, k: int, seed: int = 0) -> np.ndarray:
 
     Introduced in: book/08_signal_processing.ipynb
     """
-    _check_seed(seed)
+    seed = check_seed(seed)
     arr = _as_float(X, "X", ndim_min=1)
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
-        raise TypeError(f"k must be an int, got {k!r}")
+    k = as_int(k, "k")
     if k < 1:
         raise ValueError(f"k={k} is out of range; use k >= 1")
     g = np.random.default_rng(seed).standard_normal((arr.shape[-1], k))
@@ -1013,6 +1047,9 @@ def distance_ratios(X: Any, Y: Any) -> np.ndarray:
 # ---------------------------------------------------------------------------
 
 
+_FINITE_FOR_QUANTIZATION = "quantization needs finite values (NaN or inf would spoil the scale)"
+
+
 def fake_quantize(x: Any, bits: int = 4, axis: int | None = None) -> np.ndarray:
     """Symmetric round-to-nearest quantization (ties to even), returned dequantized.
 
@@ -1040,9 +1077,11 @@ def fake_quantize(x: Any, bits: int = 4, axis: int | None = None) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``bits < 2``.
+        If ``bits < 2``, ``axis`` is out of range, or ``x`` holds NaN or infinity (whose
+        scale would spoil every other entry).
     TypeError
-        If ``bits`` is not an int.
+        If ``bits`` is not an int, ``axis`` is neither an int nor None, or ``x`` does not
+        hold real numbers.
 
     Examples
     --------
@@ -1051,13 +1090,15 @@ def fake_quantize(x: Any, bits: int = 4, axis: int | None = None) -> np.ndarray:
 
     Introduced in: book/08_signal_processing.ipynb
     """
-    if not isinstance(bits, (int, np.integer)) or isinstance(bits, bool):
-        raise TypeError(f"bits must be an int, got {bits!r}")
+    bits = as_int(bits, "bits")  # a Python int: 2**(bits - 1) must not wrap around
     if bits < 2:
         raise ValueError(f"bits={bits} is too few for symmetric quantization; use bits >= 2")
     arr = _as_float(x, "x")
+    if axis is not None:
+        axis = normalize_axis(axis, arr.ndim)
+    check_finite(arr, "x", _FINITE_FOR_QUANTIZATION)
     q = 2 ** (bits - 1) - 1
-    absmax = np.max(np.abs(arr), axis=axis, keepdims=axis is not None)
+    absmax = np.max(np.abs(arr), axis=axis, keepdims=axis is not None, initial=0.0)
     scale = np.where(absmax > 0, absmax / q, 1.0)
     return scale * np.clip(np.rint(arr / scale), -q, q)
 
@@ -1090,7 +1131,8 @@ def quantize_rotated(x: Any, bits: int = 4, seed: int | None = None, axis: int =
     Raises
     ------
     ValueError
-        If ``bits < 2`` or the length along ``axis`` is not a power of two.
+        If ``bits < 2``, the length along ``axis`` is not a power of two, or ``x`` holds
+        NaN or infinity.
 
     Examples
     --------
@@ -1100,6 +1142,8 @@ def quantize_rotated(x: Any, bits: int = 4, seed: int | None = None, axis: int =
 
     Introduced in: book/08_signal_processing.ipynb
     """
-    rotated = hadamard_rotate(x, seed=seed, axis=axis)
+    arr = _as_float(x, "x", ndim_min=1)
+    check_finite(arr, "x", _FINITE_FOR_QUANTIZATION)
+    rotated = hadamard_rotate(arr, seed=seed, axis=axis)
     quantized = fake_quantize(rotated, bits=bits, axis=axis)
     return hadamard_rotate(quantized, seed=seed, axis=axis, inverse=True)

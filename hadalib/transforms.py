@@ -8,18 +8,28 @@ device and dtype, differentiable. torch is imported only when a tensor is passed
 from __future__ import annotations
 
 import math
-import os
+import warnings
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from hadalib.matrices import _ORDERS, order_permutation
-from hadalib.products import _is_tensor
+from hadalib._checks import (
+    NORMS,
+    ORDERS,
+    as_array,
+    as_axes,
+    as_bool,
+    check_choice,
+    env_flag,
+    is_tensor,
+    normalize_axis,
+)
+from hadalib.matrices import order_permutation
 
 __all__ = ["fwht", "ifwht", "fwht2", "pad_pow2", "dct", "idct", "fwht_stages"]
 
-_NORMS = ("backward", "ortho", "forward")
+_NORMS = NORMS  # hadalib.nn checks its norm against the same names
 
 
 # ---------------------------------------------------------------------------
@@ -31,25 +41,30 @@ def _next_pow2(n: int) -> int:
     return 1 << max(n - 1, 0).bit_length()
 
 
-def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        accepted = ", ".join(repr(c) for c in choices[:-1]) + f" or {choices[-1]!r}"
-        raise ValueError(f"{name} must be {accepted}, got {value!r}")
+def _check_norm_order(norm: Any, order: Any) -> str:
+    """The norm (None means "backward", as in numpy.fft) after checking norm and order."""
+    norm = "backward" if norm is None else check_choice("norm", norm, NORMS)
+    check_choice("order", order, ORDERS)
+    return norm
 
 
 def _as_float(x: Any, func: str) -> Any:
-    """Return x as a floating (or complex) array/tensor, casting integers and booleans."""
-    if type(x) is np.ndarray and x.dtype.char in "fd":
+    """Return x as a floating (or complex) array/tensor, casting integers and booleans.
+
+    Arrays in a non-native byte order (e.g. ``dtype=">f8"`` read from a file) are
+    converted to the native order, which is what the compiled kernel reads.
+    """
+    if type(x) is np.ndarray and x.dtype.char in "fd" and x.dtype.isnative:
         return x
-    if _is_tensor(x):
+    if is_tensor(x):
         import torch
 
         if x.dtype.is_floating_point or x.dtype.is_complex:
             return x
         return x.to(torch.get_default_dtype())
-    x = np.asarray(x)
+    x = as_array(x, "x", kinds=None)
     if x.dtype.kind in "fc":
-        return x
+        return x if x.dtype.isnative else x.astype(x.dtype.newbyteorder("="))
     if x.dtype.kind in "biu":
         return x.astype(np.float64)
     raise TypeError(
@@ -58,15 +73,9 @@ def _as_float(x: Any, func: str) -> Any:
     )
 
 
-def _normalize_axis(axis: Any, ndim: int) -> int:
-    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
-        raise TypeError(f"axis must be an int, got {axis!r}")
-    if not -ndim <= axis < ndim:
-        raise ValueError(
-            f"axis {axis} is out of bounds for input with {ndim} dimension(s); "
-            f"use an axis in [{-ndim}, {ndim - 1}]"
-        )
-    return int(axis) % ndim
+def _check_ndim(ndim: int, func: str) -> None:
+    if ndim == 0:
+        raise ValueError(f"{func} needs at least one dimension, got a 0-d input")
 
 
 def _check_length(n: int, axis: int) -> None:
@@ -141,7 +150,7 @@ def fwht_stages(x: Any) -> list[np.ndarray]:
     ValueError
         If ``x`` is not 1-D or its length is not a power of two.
     TypeError
-        If ``x`` is not numeric.
+        If ``x`` is not numeric, or is a torch tensor.
 
     Examples
     --------
@@ -150,7 +159,12 @@ def fwht_stages(x: Any) -> list[np.ndarray]:
 
     Introduced in: book/06_fast_transform.ipynb
     """
-    y = np.array(x)
+    if is_tensor(x):
+        raise TypeError(
+            "x is a torch.Tensor; fwht_stages is the NumPy reference (pass x.numpy(), or use "
+            "hadalib.fwht, which takes tensors)"
+        )
+    y = np.array(as_array(x, "x", kinds=None))  # a copy: the stages overwrite it
     if y.ndim != 1:
         raise ValueError(f"fwht_stages needs a 1-D sequence, got shape {y.shape}")
     if y.dtype.kind in "bu":
@@ -187,7 +201,7 @@ def _fwht_stagewise(x: Any, rows: int, n: int, stride: int) -> Any:
     The pure path: one vectorized NumPy/torch operation pair per stage, ping-ponging
     between two buffers (no Python loop over elements).
     """
-    tensor = _is_tensor(x)
+    tensor = is_tensor(x)
     src = x.clone() if tensor else x.copy()
     dst = src.new_empty(src.shape) if tensor else np.empty_like(src)
     h = 1
@@ -207,7 +221,7 @@ def _fwht_stagewise(x: Any, rows: int, n: int, stride: int) -> Any:
     return src
 
 
-# The compiled kernel (hadalib._fwht_numba) if numba is installed, else None; set on first
+# The compiled kernel (hadalib._fwht_numba) if numba is installed, else False; set on first
 # use, so that importing this module does not import numba. HADALIB_PURE=1 disables it.
 _KERNEL: Any = None
 _KERNEL_DTYPES = "fd"  # dtype.char of float32, float64 (complex input takes the pure path)
@@ -216,10 +230,12 @@ _PARALLEL_MIN = 1 << 19
 
 
 def _kernel() -> Any:
+    """The compiled kernel, or False for the pure path (numba missing, or HADALIB_PURE set)."""
     global _KERNEL
     if _KERNEL is None:
+        pure = env_flag("HADALIB_PURE")  # a value that is not a boolean raises, every call
         _KERNEL = False
-        if os.environ.get("HADALIB_PURE", "") in ("", "0"):
+        if not pure:
             try:
                 from hadalib._fwht_numba import _fwht_into
             except ImportError:
@@ -229,22 +245,62 @@ def _kernel() -> Any:
     return _KERNEL
 
 
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0][:200] if text else ''}"
+
+
+def _run_kernel(src: np.ndarray, dst: np.ndarray, n: int, stride: int) -> bool:
+    """dst = the unnormalized WHT of src by the compiled kernel; False if it cannot run.
+
+    numba loads the kernel from its on-disk cache; a damaged cache file (truncated, or
+    written by another version) makes that load fail instead of recompiling. Then the
+    kernel is compiled again without the cache, and if even that fails, the pure path is
+    used from then on. Either way one RuntimeWarning says so.
+    """
+    global _KERNEL
+    parallel = src.size >= _PARALLEL_MIN
+    try:
+        _KERNEL(src, dst, n, stride, parallel)
+        return True
+    except Exception as error:  # any failure here is the kernel's, not the input's
+        first = _first_line(error)
+    try:
+        from hadalib._fwht_numba import without_cache
+
+        without_cache()
+        _KERNEL(src, dst, n, stride, parallel)
+    except Exception as error:
+        _KERNEL = False
+        warnings.warn(
+            f"hadalib.fwht: the compiled kernel failed ({first}; without numba's cache: "
+            f"{_first_line(error)}); using the pure NumPy path from now on",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return False
+    warnings.warn(
+        f"hadalib.fwht: the compiled kernel could not be loaded ({first}), probably from a "
+        "damaged numba cache (see NUMBA_CACHE_DIR); it was compiled again without the cache",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+    return True
+
+
 def _fwht_array(x: np.ndarray, ax: int) -> np.ndarray:
     """Unnormalized natural-order WHT of a floating NumPy array along axis ax (a new array)."""
     shape = x.shape
     n = shape[ax]
     stride = 1 if ax == x.ndim - 1 else math.prod(shape[ax + 1 :])
     src = np.ascontiguousarray(x)
-    kernel = _kernel() if src.dtype.char in _KERNEL_DTYPES else False
-    if not kernel or src.size == 0 or n == 1:
-        rows = math.prod(shape[:ax])
-        return _fwht_stagewise(src.reshape(rows, n, stride), rows, n, stride).reshape(shape)
-    dst = np.empty_like(src)
-    if src.ndim == 1:
-        kernel(src, dst, n, stride, src.size >= _PARALLEL_MIN)
-    else:
-        kernel(src.reshape(-1), dst.reshape(-1), n, stride, src.size >= _PARALLEL_MIN)
-    return dst
+    if src.dtype.char in _KERNEL_DTYPES and src.dtype.isnative and src.size and n > 1:
+        if _kernel():
+            dst = np.empty_like(src)
+            if _run_kernel(src.reshape(-1), dst.reshape(-1), n, stride):
+                return dst
+    rows = math.prod(shape[:ax])
+    return _fwht_stagewise(src.reshape(rows, n, stride), rows, n, stride).reshape(shape)
 
 
 def _fwht_tensor_raw(x: Any, dim: int) -> Any:
@@ -260,12 +316,11 @@ def _fwht_tensor_raw(x: Any, dim: int) -> Any:
         src = src.contiguous()
     numel = src.numel()
     if src.device.type == "cpu" and src.dtype in (torch.float32, torch.float64) and numel:
-        kernel = _kernel()
-        if kernel:
+        if _kernel():
             src_array = src.resolve_neg().numpy()
             dst_array = np.empty(shape, dtype=src_array.dtype)
-            kernel(src_array.reshape(-1), dst_array.reshape(-1), n, stride, numel >= _PARALLEL_MIN)
-            return torch.from_numpy(dst_array)
+            if _run_kernel(src_array.reshape(-1), dst_array.reshape(-1), n, stride):
+                return torch.from_numpy(dst_array)
     return _fwht_stagewise(src.reshape(rows, n, stride), rows, n, stride).reshape(shape)
 
 
@@ -296,17 +351,13 @@ def _autograd_function() -> Any:
     return _AUTOGRAD_FUNCTION
 
 
-def _transform(x: Any, axis: Any, norm: str, order: str, inverse: bool, func: str) -> Any:
-    if norm not in _NORMS:
-        _check_choice("norm", norm, _NORMS)
-    if order not in _ORDERS:
-        _check_choice("order", order, _ORDERS)
+def _transform(x: Any, axis: Any, norm: Any, order: Any, inverse: bool, func: str) -> Any:
+    norm = _check_norm_order(norm, order)
     x = _as_float(x, func)
-    tensor = _is_tensor(x)
+    tensor = is_tensor(x)
     ndim = x.dim() if tensor else x.ndim
-    if ndim == 0:
-        raise ValueError(f"{func} needs at least one dimension, got a 0-d input")
-    ax = _normalize_axis(axis, ndim)
+    _check_ndim(ndim, func)
+    ax = normalize_axis(axis, ndim)
     n = x.shape[ax]
     if n & (n - 1) or n == 0:
         _check_length(n, axis)
@@ -348,13 +399,14 @@ def fwht(x: Any, axis: int = -1, norm: str = "backward", order: str = "natural")
     x : array_like or torch.Tensor
         Input. Real or complex floating point; integers and booleans are cast to
         float64 (NumPy) or to torch's default dtype (tensors), as ``numpy.fft`` and
-        ``torch.fft`` do. Tensors may live on any device and stay differentiable.
+        ``torch.fft`` do; arrays in a non-native byte order (``">f8"``) come back in
+        the native one. Tensors may live on any device and stay differentiable.
     axis : int, optional
         Axis to transform; its length must be a power of two (1, 2, 4, ...).
-    norm : {"backward", "ortho", "forward"}, optional
-        Scaling, with NumPy's meaning: "backward" leaves the forward transform
-        unscaled (the inverse divides by n), "ortho" scales both by ``1/sqrt(n)``,
-        "forward" divides the forward transform by n.
+    norm : {"backward", "ortho", "forward"} or None, optional
+        Scaling, with NumPy's meaning: "backward" (also None) leaves the forward
+        transform unscaled (the inverse divides by n), "ortho" scales both by
+        ``1/sqrt(n)``, "forward" divides the forward transform by n.
     order : {"natural", "sequency", "dyadic"}, optional
         Order of the output coefficients: "natural" (Hadamard, rows of
         ``H_n``), "sequency" (Walsh, coefficient k has k sign changes) or "dyadic"
@@ -381,9 +433,13 @@ def fwht(x: Any, axis: int = -1, norm: str = "backward", order: str = "natural")
     numba is installed: fused radix-2/4/8 butterflies in cache-sized chunks, split over
     ``NUMBA_NUM_THREADS`` threads (default: all cores) from 2**19 elements on. Other
     dtypes, CUDA tensors, and every input when numba is missing or the environment
-    variable ``HADALIB_PURE=1`` is set, take the pure path: one vectorized NumPy (or
-    torch) addition and subtraction per stage. Both give the numbers of
-    :func:`fwht_stages`. For tensors the backward pass is the same transform
+    variable ``HADALIB_PURE`` is true (``1``, ``true``, ``yes`` or ``on``; ``0``,
+    ``false``, ``no``, ``off`` or empty keep the kernel; any other value raises a
+    ValueError), take the pure path: one vectorized NumPy (or torch) addition and
+    subtraction per stage. Both give the numbers of :func:`fwht_stages`. If numba
+    cannot load the kernel from its cache (a damaged cache file), the kernel is
+    compiled again without the cache, or else the pure path is taken, with one
+    RuntimeWarning. For tensors the backward pass is the same transform
     (``H`` is symmetric), one autograd node however long the axis.
 
     Examples
@@ -410,8 +466,8 @@ def ifwht(x: Any, axis: int = -1, norm: str = "backward", order: str = "natural"
         Coefficients, as produced by :func:`fwht` with the same ``norm`` and ``order``.
     axis : int, optional
         Axis to transform; its length must be a power of two.
-    norm : {"backward", "ortho", "forward"}, optional
-        Scaling with NumPy's meaning ("backward": this inverse divides by n).
+    norm : {"backward", "ortho", "forward"} or None, optional
+        Scaling with NumPy's meaning ("backward" or None: this inverse divides by n).
     order : {"natural", "sequency", "dyadic"}, optional
         Order in which the coefficients of ``x`` are given.
 
@@ -437,14 +493,13 @@ def ifwht(x: Any, axis: int = -1, norm: str = "backward", order: str = "natural"
     return _transform(x, axis, norm, order, inverse=True, func="ifwht")
 
 
-def _check_axes(axes: Any, ndim: int) -> tuple[int, ...]:
-    if isinstance(axes, (int, np.integer)):
-        axes = (axes,)
-    axes = tuple(axes)
-    normalized = [_normalize_axis(a, ndim) for a in axes]
+def _check_axes(axes: Any, ndim: int, name: str = "axes") -> tuple[int, ...]:
+    """Distinct axes (an int or a sequence of ints) as a tuple, as given (e.g. -1)."""
+    given = as_axes(axes, name)
+    normalized = [normalize_axis(a, ndim) for a in given]
     if len(set(normalized)) != len(normalized):
-        raise ValueError(f"axes must be distinct, got {axes!r}")
-    return axes
+        raise ValueError(f"{name} must be distinct, got {given!r}")
+    return given
 
 
 def fwht2(
@@ -466,8 +521,8 @@ def fwht2(
         Input; the length along each axis in ``axes`` must be a power of two.
     axes : tuple of int, optional
         Distinct axes to transform (default: the last two).
-    norm : {"backward", "ortho", "forward"}, optional
-        Scaling per axis, with NumPy's meaning.
+    norm : {"backward", "ortho", "forward"} or None, optional
+        Scaling per axis, with NumPy's meaning (None: "backward").
     order : {"natural", "sequency", "dyadic"}, optional
         Coefficient order along every axis.
     inverse : bool, optional
@@ -483,7 +538,8 @@ def fwht2(
     ValueError
         As :func:`fwht`, or if ``axes`` repeats an axis.
     TypeError
-        As :func:`fwht`.
+        As :func:`fwht`, or if ``axes`` is not an int or a tuple of ints, or ``inverse``
+        is not a bool.
 
     Examples
     --------
@@ -493,8 +549,11 @@ def fwht2(
 
     Introduced in: book/06_fast_transform.ipynb
     """
+    inverse = as_bool(inverse, "inverse")
+    _check_norm_order(norm, order)
     x = _as_float(x, "fwht2")
-    ndim = x.dim() if _is_tensor(x) else x.ndim
+    ndim = x.dim() if is_tensor(x) else x.ndim
+    _check_ndim(ndim, "fwht2")
     for axis in _check_axes(axes, ndim):
         x = _transform(x, axis, norm, order, inverse=inverse, func="fwht2")
     return x
@@ -520,7 +579,9 @@ def pad_pow2(x: Any, axis: int | tuple[int, ...] = -1) -> Any:
     Raises
     ------
     ValueError
-        If an axis is out of range or repeated.
+        If ``x`` is 0-d, or an axis is out of range or repeated.
+    TypeError
+        If ``axis`` is not an int or a tuple of ints.
 
     Examples
     --------
@@ -529,13 +590,14 @@ def pad_pow2(x: Any, axis: int | tuple[int, ...] = -1) -> Any:
 
     Introduced in: book/06_fast_transform.ipynb
     """
-    tensor = _is_tensor(x)
+    tensor = is_tensor(x)
     if not tensor:
         x = np.asarray(x)
     ndim = x.dim() if tensor else x.ndim
+    _check_ndim(ndim, "pad_pow2")
     widths = [0] * ndim
-    for a in _check_axes(axis, ndim):
-        a = _normalize_axis(a, ndim)
+    for a in _check_axes(axis, ndim, "axis"):
+        a = normalize_axis(a, ndim)
         widths[a] = _next_pow2(x.shape[a]) - x.shape[a]
     if not tensor:
         return np.pad(x, [(0, w) for w in widths])
@@ -566,7 +628,7 @@ def _dct_scale(n: int, norm: str) -> np.ndarray:
 
 def _dct_last(x: Any, norm: str, inverse: bool) -> Any:
     """DCT-II (or its inverse) along the last axis of a floating array or tensor."""
-    tensor = _is_tensor(x)
+    tensor = is_tensor(x)
     n = x.shape[-1]
     k = np.arange(n)
     twiddle = np.exp(-0.5j * np.pi * k / n)
@@ -604,16 +666,15 @@ def _dct_last(x: Any, norm: str, inverse: bool) -> Any:
     return out.astype(x.dtype, copy=False)
 
 
-def _dct(x: Any, axis: int, norm: str, inverse: bool, func: str) -> Any:
-    _check_choice("norm", norm, _NORMS)
+def _dct(x: Any, axis: Any, norm: Any, inverse: bool, func: str) -> Any:
+    norm = "backward" if norm is None else check_choice("norm", norm, NORMS)
     x = _as_float(x, func)
-    tensor = _is_tensor(x)
+    tensor = is_tensor(x)
     if tensor and x.is_complex() or not tensor and np.iscomplexobj(x):
         raise TypeError(f"x has dtype {x.dtype}; {func} accepts real input only")
     ndim = x.dim() if tensor else x.ndim
-    if ndim == 0:
-        raise ValueError(f"{func} needs at least one dimension, got a 0-d input")
-    ax = _normalize_axis(axis, ndim)
+    _check_ndim(ndim, func)
+    ax = normalize_axis(axis, ndim)
     if x.shape[ax] == 0:
         raise ValueError(f"length 0 along axis {axis}: cannot transform an empty axis")
     if tensor:
@@ -633,8 +694,9 @@ def dct(x: Any, axis: int = -1, norm: str = "ortho") -> Any:
         Real input; integers and booleans are cast to floating point as in :func:`fwht`.
     axis : int, optional
         Axis to transform.
-    norm : {"ortho", "backward", "forward"}, optional
-        SciPy's scaling; "ortho" (the default here) makes the transform orthonormal.
+    norm : {"ortho", "backward", "forward"} or None, optional
+        SciPy's scaling; "ortho" (the default here) makes the transform orthonormal;
+        None means "backward", as in SciPy.
 
     Returns
     -------
@@ -667,8 +729,8 @@ def idct(x: Any, axis: int = -1, norm: str = "ortho") -> Any:
         Real DCT-II coefficients.
     axis : int, optional
         Axis to transform.
-    norm : {"ortho", "backward", "forward"}, optional
-        The ``norm`` used by the forward :func:`dct`.
+    norm : {"ortho", "backward", "forward"} or None, optional
+        The ``norm`` used by the forward :func:`dct` (None: "backward").
 
     Returns
     -------

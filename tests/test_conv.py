@@ -217,6 +217,39 @@ def test_integer_input_stays_integer():
     np.testing.assert_array_equal(out, [[8, 12], [20, 24]])
 
 
+@pytest.mark.parametrize(
+    ("image_dtype", "kernel_dtype"),
+    [(bool, bool), (np.uint8, np.uint8), (np.uint8, bool), (np.int8, np.int16), (bool, int)],
+)
+def test_booleans_and_small_integers_are_summed_without_overflow(image_dtype, kernel_dtype):
+    rng = np.random.default_rng(11)
+    image = rng.integers(0, 2 if image_dtype is bool else 100, (6, 7)).astype(image_dtype)
+    kernel = rng.integers(0, 2 if kernel_dtype is bool else 100, (3, 3)).astype(kernel_dtype)
+    image[0, :3] = True if image_dtype is bool else 99  # a window of large values
+    expected = scipy.signal.correlate2d(image.astype(np.int64), kernel.astype(np.int64), "valid")
+    out = correlate2d(image, kernel)
+    assert out.dtype == np.int64
+    np.testing.assert_array_equal(out, expected)
+    flipped = scipy.signal.convolve2d(image.astype(np.int64), kernel.astype(np.int64), "full")
+    np.testing.assert_array_equal(convolve2d(image, kernel, padding="full"), flipped)
+
+
+def test_bool_and_uint8_closed_forms():
+    ones = np.ones((3, 3), dtype=bool)
+    np.testing.assert_array_equal(correlate2d(ones, ones[:2, :2]), np.full((2, 2), 4))
+    full = np.full((3, 3), 200, dtype=np.uint8)  # 4 * 200 wraps to 32 in uint8
+    out = correlate2d(full, np.ones((2, 2), np.uint8))
+    np.testing.assert_array_equal(out, np.full((2, 2), 800))
+
+
+def test_floating_output_dtype():
+    f32 = np.ones((4, 4), dtype=np.float32)
+    assert correlate2d(f32, f32[:2, :2]).dtype == np.float32
+    assert correlate2d(f32.astype(np.float16), f32[:2, :2].astype(np.float16)).dtype == np.float32
+    assert correlate2d(f32, np.ones((2, 2))).dtype == np.float64
+    assert correlate2d(np.ones((4, 4), dtype=int), np.ones((2, 2))).dtype == np.float64
+
+
 # ---- errors ---------------------------------------------------------------------------------
 
 
@@ -236,7 +269,7 @@ def test_kernel_larger_than_padded_image():
 
 
 def test_unknown_pad_mode():
-    msg = "pad_mode 'mirror' is not one of 'zeros', 'reflect', 'replicate', 'circular'"
+    msg = "pad_mode='mirror' is not one of 'zeros', 'reflect', 'replicate', 'circular'"
     with pytest.raises(ValueError, match=re.escape(msg)):
         correlate2d(np.ones((3, 3)), np.ones((2, 2)), padding=1, pad_mode="mirror")
     with pytest.raises(ValueError, match=re.escape(msg)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
 import pickle
@@ -197,3 +198,239 @@ def test_synthetic_archive_is_reproducible(tmp_path):
     b = make_synthetic_cifar100(tmp_path / "b", n_train=6, n_test=3, seed=1).read_bytes()
     c = make_synthetic_cifar100(tmp_path / "c", n_train=6, n_test=3, seed=2).read_bytes()
     assert a == b and a != c
+
+
+# --- untrusted archives (verify=False): arrays, sizes, values, pickle protocols --------------
+
+_RECONSTRUCT = np.zeros(0).__reduce__()[0]  # numpy's own array reconstructor
+
+
+def _rewritten(tmp_path, split="train", protocol=4, **fields):
+    """Write a synthetic archive whose ``split`` pickle has ``fields`` replaced."""
+    members = _members_of(make_synthetic_cifar100(tmp_path / "src", n_train=4, n_test=2))
+    name = f"cifar-100-python/{split}"
+    members[name] = pickle.dumps(pickle.loads(members[name]) | fields, protocol=protocol)
+    return _tar(tmp_path / "cifar-100-python.tar.gz", list(members.items()))
+
+
+def _only_the_archive_is_left(root):
+    return [p.name for p in root.iterdir()] == ["cifar-100-python.tar.gz"]
+
+
+class _ArrayWithoutData:
+    """Pickles as numpy's reconstructor asking for ``shape`` with no __setstate__ (no bytes)."""
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def __reduce__(self):
+        return _RECONSTRUCT, (np.ndarray, self.shape, b"B")
+
+
+class _ArrayState:
+    """Pickles as numpy's reconstructor plus a state claiming ``shape`` with ``raw`` bytes."""
+
+    def __init__(self, shape, raw, dtype=np.uint8):
+        self.shape, self.raw, self.dtype = shape, raw, np.dtype(dtype)
+
+    def __reduce__(self):
+        return (_RECONSTRUCT, (np.ndarray, (0,), b"b"),
+                (1, self.shape, self.dtype, False, self.raw))
+
+
+@pytest.mark.parametrize("data, message", [
+    (_ArrayWithoutData((4, 3072)), r"an array built by numpy's reconstructor has no data"),
+    (_ArrayWithoutData((10**6, 3072)), r"an array built by numpy's reconstructor has no data"),
+    (_ArrayState((10**12, 3072), b"\0" * 12),
+     r"an array claims shape \(1000000000000, 3072\) of uint8 \(3072000000000000 bytes\) "
+     r"but its data has 12 bytes"),
+])
+def test_array_without_its_data_is_refused(tmp_path, data, message):
+    _rewritten(tmp_path, data=data)
+    with pytest.raises(ValueError, match=r"cifar-100-python/train: " + message):
+        load_cifar100(tmp_path, verify=False)
+
+
+def test_sparse_member_is_refused(tmp_path):
+    sparse = tarfile.TarInfo("cifar-100-python/train")
+    sparse.pax_headers = {"GNU.sparse.map": "0,0", "GNU.sparse.size": str(150 * 2**20)}
+    archive = _tar(tmp_path / "cifar-100-python.tar.gz", [sparse])
+    assert archive.stat().st_size < 300
+    with pytest.raises(ValueError, match=r"member 'cifar-100-python/train' is a sparse file; "
+                                         r"refusing to extract this archive"):
+        load_cifar100(tmp_path, verify=False)
+    assert _only_the_archive_is_left(tmp_path)
+
+
+class _Zeros:
+    def read(self, size):
+        return bytes(size)
+
+
+def test_member_larger_than_the_official_file_is_refused(tmp_path):
+    info = tarfile.TarInfo("cifar-100-python/test")
+    info.size = 150 * 2**20
+    archive = tmp_path / "cifar-100-python.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.addfile(info, _Zeros())
+    assert archive.stat().st_size < 200_000
+    with pytest.raises(ValueError, match=r"member 'cifar-100-python/test' has 157286400 bytes; "
+                                         r"the official file has about 31 MB, so at most "
+                                         r"32000000 bytes are accepted; refusing to extract"):
+        load_cifar100(tmp_path, verify=False)
+    assert _only_the_archive_is_left(tmp_path)
+
+
+def test_extracted_file_larger_than_the_official_one_is_not_read(tmp_path):
+    path = tmp_path / "cifar-100-python" / "train"
+    path.parent.mkdir()
+    with open(path, "wb") as f:
+        f.truncate(200_000_000)  # a sparse file: no disk used
+    with pytest.raises(ValueError, match=r"cifar-100-python/train has 200000000 bytes; the "
+                                         r"official file has about 155 MB, so at most "
+                                         r"160000000 bytes are accepted"):
+        load_cifar100(tmp_path, verify=False)
+
+
+def test_extraction_is_capped_in_total_and_leaves_nothing_behind(tmp_path, monkeypatch):
+    make_synthetic_cifar100(tmp_path, n_train=20, n_test=10)  # train ~62 KB, test ~31 KB
+    monkeypatch.setattr(hd, "_TOTAL_CAP", 80_000)
+    with pytest.raises(ValueError, match=r"cifar-100-python.tar.gz: its files hold more than "
+                                         r"80000 bytes in all; refusing to extract"):
+        load_cifar100(tmp_path, verify=False)
+    assert _only_the_archive_is_left(tmp_path)  # train was written, then removed
+
+
+def test_extraction_is_capped_in_members_and_headers(tmp_path, monkeypatch):
+    _tar(tmp_path / "cifar-100-python.tar.gz",
+         [(f"cifar-100-python/x{i}", b"") for i in range(100)])
+    with pytest.raises(ValueError, match=r"cifar-100-python.tar.gz has more than 16 members "
+                                         r"\(the official one has 5\); refusing to extract"):
+        load_cifar100(tmp_path, verify=False)
+    assert _only_the_archive_is_left(tmp_path)
+    # a 4 MiB pax header is read into memory, not written: the decompressed stream is capped
+    huge_header = tarfile.TarInfo("cifar-100-python/meta")
+    huge_header.pax_headers = {"comment": "x" * (4 << 20)}
+    _tar(tmp_path / "cifar-100-python.tar.gz", [huge_header])
+    monkeypatch.setattr(hd, "_TOTAL_CAP", 1000)
+    with pytest.raises(ValueError, match=r"cifar-100-python.tar.gz decompresses to more than "
+                                         r"1049576 bytes, more than the official archive"):
+        load_cifar100(tmp_path, verify=False)
+    assert _only_the_archive_is_left(tmp_path)
+
+
+@pytest.mark.parametrize("split, field, value, message", [
+    ("train", "fine_labels", [500, 1, 2, 3],
+     r"fine_labels contains 500; CIFAR-100 fine labels are integers 0\.\.99"),
+    ("train", "fine_labels", [0, -1, 2, 3],
+     r"fine_labels contains -1; CIFAR-100 fine labels are integers 0\.\.99"),
+    ("test", "coarse_labels", [0, 20],
+     r"coarse_labels contains 20; CIFAR-100 coarse labels are integers 0\.\.19"),
+    ("train", "fine_labels", [0.0, 1.5, 2.0, 3.0],
+     r"fine_labels has dtype float64; CIFAR-100 fine labels are integers 0\.\.99"),
+    ("train", "coarse_labels", [True, False, True, False],
+     r"coarse_labels has dtype bool; CIFAR-100 coarse labels are integers 0\.\.19"),
+    ("train", "fine_labels", [1, 2, 3],
+     r"fine_labels has 3 labels for 4 images; CIFAR-100 has one fine label per image"),
+    ("train", "fine_labels", [[1], [2], [3], [4]],
+     r"fine_labels has shape \(4, 1\); CIFAR-100 fine labels are a list of integers 0\.\.99"),
+    ("train", "data", np.full((4, 3072), 300, np.int16),
+     r"data contains 300; CIFAR-100 pixels are integers 0\.\.255"),
+    ("train", "data", np.full((4, 3072), -1, np.int64),
+     r"data contains -1; CIFAR-100 pixels are integers 0\.\.255"),
+    ("train", "data", np.zeros((4, 3072), np.float32),
+     r"data has dtype float32; CIFAR-100 pixels are integers 0\.\.255"),
+    ("train", "data", np.zeros((4, 1024), np.uint8),
+     r"data has shape \(4, 1024\); CIFAR-100 data are N x 3072 rows"),
+])
+def test_labels_and_pixels_are_checked(tmp_path, split, field, value, message):
+    _rewritten(tmp_path, split, **{field: value})
+    with pytest.raises(ValueError, match=rf"cifar-100-python/{split}: {message}"):
+        load_cifar100(tmp_path, verify=False)
+
+
+def test_label_names_are_checked(tmp_path):
+    _rewritten(tmp_path, "meta", fine_label_names=["a"] * 99)
+    with pytest.raises(ValueError, match=r"cifar-100-python/meta: fine_label_names is a list of "
+                                         r"length 99; CIFAR-100 has 100 fine label names"):
+        load_cifar100(tmp_path, verify=False)
+
+
+class _BytearrayArray:
+    """Pickles an array as numpy's reconstructor with its bytes in a bytearray."""
+
+    def __init__(self, array):
+        self.array = array
+
+    def __reduce__(self):
+        a = self.array
+        return (_RECONSTRUCT, (np.ndarray, (0,), b"b"),
+                (1, a.shape, a.dtype, False, bytearray(a.tobytes())))
+
+
+@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+def test_every_pickle_protocol_of_numpy_arrays_is_read(tmp_path, protocol):
+    rng = np.random.default_rng(protocol)
+    rows = {s: rng.integers(0, 256, size=(n, 3072), dtype=np.uint8)
+            for s, n in (("train", 5), ("test", 3))}
+    fine = {"train": [0, 99, 5, 42, 7], "test": [3, 1, 98]}
+    files = {
+        "train": {"data": rows["train"], "fine_labels": fine["train"],
+                  "coarse_labels": np.array([0, 19, 1, 8, 1], dtype=">i8"),
+                  "filenames": ["a.png"] * 5, "batch_label": "training batch 1 of 1"},
+        "test": {"data": np.asfortranarray(rows["test"]),
+                 "fine_labels": _BytearrayArray(np.array(fine["test"], dtype=np.int32)),
+                 "coarse_labels": [0, 0, 19]},
+        "meta": {"fine_label_names": [f"f{i}" for i in range(100)],
+                 "coarse_label_names": [f"c{i}" for i in range(20)]},
+    }
+    _tar(tmp_path / "cifar-100-python.tar.gz",
+         [(f"cifar-100-python/{k}", pickle.dumps(v, protocol=protocol)) for k, v in files.items()])
+    data = load_cifar100(tmp_path, verify=False)
+    for split in ("train", "test"):
+        expected = rows[split].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+        np.testing.assert_array_equal(data[f"x_{split}"], expected)
+        np.testing.assert_array_equal(data[f"y_{split}"], fine[split])
+        assert data[f"y_{split}"].dtype == np.int64
+    np.testing.assert_array_equal(data["coarse_train"], [0, 19, 1, 8, 1])
+    assert data["coarse_label_names"][19] == "c19"
+
+
+class _Call:
+    """Pickles as a call of ``func(*args)``."""
+
+    def __init__(self, func, *args):
+        self.func, self.args = func, args
+
+    def __reduce__(self):
+        return self.func, self.args
+
+
+@pytest.mark.parametrize("payload, message", [
+    (_Call(eval, "1 + 1"), r"refusing to load global (__builtin__|builtins).eval"),
+    (_Call(os.system, "true"), r"refusing to load global posix.system"),
+    (_Call(getattr, str, "join"), r"refusing to load global (__builtin__|builtins).getattr"),
+    (_Call(bytearray, 10**12), r"builtins.bytearray\(int\) is not how pickle writes bytes"),
+    (_Call(codecs.encode, "abc", "rot13"),
+     r"_codecs.encode\(str, 'rot13'\) is not how pickle writes bytes"),
+    (_Call(_RECONSTRUCT, np.recarray, (0,), b"b"),
+     r"refusing to load global numpy.*recarray"),
+    (_ArrayState((2,), b"\0" * 16, dtype=object), r"refusing numpy dtype 'O8'"),
+])
+def test_allowed_globals_refuse_other_uses(tmp_path, payload, message):
+    _rewritten(tmp_path, data=payload, protocol=2)
+    with pytest.raises(ValueError, match=r"cifar-100-python/train: " + message):
+        load_cifar100(tmp_path, verify=False)
+
+
+def test_pickle_cannot_build_more_bytes_than_the_file_holds(tmp_path):
+    # one 1 MiB string, encoded to bytes 100 times through the memo: 100 MiB from 1 MiB
+    encode = b"\x80\x02c_codecs\nencode\nq\x000X" + struct.pack("<I", 1 << 20) + b"a" * (1 << 20)
+    once = b"h\x00h\x01X\x06\x00\x00\x00latin1\x86R"
+    blob = encode + b"q\x010}X\x04\x00\x00\x00data](" + once * 100 + b"es."
+    path = tmp_path / "cifar-100-python" / "train"
+    path.parent.mkdir()
+    path.write_bytes(blob)
+    with pytest.raises(ValueError, match=r"train: the pickle builds more bytes than the file "
+                                         r"holds"):
+        hd._split(path.parent, "train", verify=False)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import sys
+import threading
 import time
+import types
 
+import numpy as np
 import pytest
 
 import hadalib.energy as he
@@ -193,8 +197,177 @@ def test_cuda_visible_devices_map_to_nvml(fake, monkeypatch):
     assert nvml.calls == [("index", 2), ("uuid", "GPU-1234")]
 
 
-def test_bad_arguments():
-    with pytest.raises(ValueError, match=r"interval must be a positive number of seconds, got 0"):
-        EnergyMeter(interval=0)
-    with pytest.raises(ValueError, match=r"idle_seconds must be >= 0, got -1"):
-        EnergyMeter(idle_seconds=-1)
+def test_counter_going_down_is_a_reset_not_a_wrap(fake):
+    fake(FakeNVML(counter=[5_000, 9_000, 1_000, 3_000]), clock=[0.0, 1.0, 2.0, 3.0])
+    with EnergyMeter(idle_seconds=0) as meter:
+        meter.lap()
+        meter.lap()
+    assert meter.laps == [pytest.approx(4.0), None]
+    assert meter.joules is None and meter.mean_watts is None
+    assert meter.reason == ("the energy counter went down from 9000 to 1000 mJ (a driver or GPU "
+                            "reset?): no energy for that interval nor for the whole run")
+
+
+def test_counter_jump_beyond_any_gpu_is_not_energy(fake):
+    fake(FakeNVML(counter=[0, 10**12]), clock=[0.0, 2.0])
+    with EnergyMeter(idle_seconds=0) as meter:
+        pass
+    assert meter.joules is None
+    assert meter.reason == ("the energy counter rose from 0 to 1000000000000 mJ in 2 s, more than "
+                            "10000 W: no energy for that interval nor for the whole run")
+
+
+def test_non_utf8_gpu_name_is_decoded_with_replacement(fake):
+    class OddName(FakeNVML):
+        def nvmlDeviceGetName(self, handle):
+            return b"Tesla \xff\xfe80GB"
+
+    fake(OddName(counter=[0, 1_000]))
+    with EnergyMeter(idle_seconds=0) as meter:
+        pass
+    assert meter.gpu_name == "Tesla \ufffd\ufffd80GB"
+    assert meter.joules == pytest.approx(1.0)
+
+
+def test_stop_does_not_wait_for_a_stalled_power_reading(fake):
+    release = threading.Event()
+    calls = itertools.count()
+
+    def power_mw():
+        if next(calls) >= 3:  # the probe, the first sample and one thread sample answer
+            release.wait(5.0)
+        return 100_000
+
+    fake(FakeNVML(counter=None, power_mw=power_mw))
+    meter = EnergyMeter(idle_seconds=0, interval=0.01).start()
+    time.sleep(0.1)
+    before = time.monotonic()
+    try:
+        meter.stop()
+        waited = time.monotonic() - before
+    finally:
+        release.set()
+    assert waited < 2.0
+    assert "a power reading was still running 0.5 s after stop() (NVML stalled?)" in meter.reason
+    assert meter.joules == pytest.approx(100.0 * meter.seconds, rel=1e-9)
+
+
+def test_lap_and_stop_need_a_running_meter(monkeypatch):
+    monkeypatch.setattr(he, "_load_nvml", lambda: (_ for _ in ()).throw(ImportError("no")))
+    meter = EnergyMeter(idle_seconds=0)
+    first = r"call start\(\) \(or use `with EnergyMeter\(\) as meter:`\) first"
+    with pytest.raises(RuntimeError, match=r"lap\(\) before start\(\): " + first):
+        meter.lap()
+    with pytest.raises(RuntimeError, match=r"stop\(\) before start\(\): " + first):
+        meter.stop()
+    meter.start().stop()
+    with pytest.raises(RuntimeError, match=r"lap\(\) after stop\(\): the measurement is over; "
+                       r"call start\(\) for a new one"):
+        meter.lap()
+
+
+def test_stop_twice_keeps_the_result_and_start_again_measures_anew(fake):
+    fake(FakeNVML(counter=[0, 2_000, 10_000, 13_000, 20_000]), clock=[0.0, 1.0, 5.0, 6.0, 8.0])
+    meter = EnergyMeter(idle_seconds=0).start()
+    meter.lap()
+    with pytest.raises(RuntimeError, match=r"the meter is already measuring; call stop\(\) first"):
+        meter.start()
+    meter.stop().stop()
+    assert (meter.joules, meter.seconds, meter.reason) == (pytest.approx(10.0), 5.0, None)
+    assert meter.laps == [pytest.approx(2.0)]
+    meter.start().stop()
+    assert (meter.joules, meter.seconds, meter.laps) == (pytest.approx(7.0), 2.0, [])
+
+
+def test_cuda_visible_devices_mig_and_numpy_index(fake, monkeypatch):
+    nvml = fake(FakeNVML(counter=[0, 1_000, 0, 1_000]))
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3, MIG-5b1a-0001")
+    with EnergyMeter(device=np.int64(1), idle_seconds=0) as meter:
+        pass
+    with EnergyMeter(device=np.uint8(0), idle_seconds=0):
+        pass
+    assert nvml.calls == [("uuid", "MIG-5b1a-0001"), ("index", 3)]
+    assert type(meter.device) is int
+
+
+@pytest.mark.parametrize(("visible", "device", "count"), [
+    ("0,1", 2, 2),
+    ("4,-1,5", 1, 1),  # CUDA reads the list up to its first invalid entry
+])
+def test_device_outside_cuda_visible_devices(monkeypatch, visible, device, count):
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", visible)
+    message = (f"device {device} is not visible: CUDA_VISIBLE_DEVICES='{visible}' makes "
+               f"{count} GPU(s) visible, so device must be from 0 to {count - 1}")
+    with pytest.raises(ValueError, match=f"^{message}$".replace("(", r"\(").replace(")", r"\)")):
+        EnergyMeter(device=device)
+
+
+def test_cuda_visible_devices_hiding_every_gpu_is_reported(fake, monkeypatch):
+    nvml = fake(FakeNVML(counter=[0, 1_000]))
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    with EnergyMeter(idle_seconds=0) as meter:
+        pass
+    assert meter.method == "unavailable" and nvml.calls == []
+    assert meter.reason == "CUDA_VISIBLE_DEVICES='' makes no GPU visible"
+
+
+def test_peak_memory_errors_are_reported_and_torch_gets_an_int(fake, monkeypatch):
+    calls = []
+
+    class FakeCuda:
+        def is_available(self):
+            return True
+
+        def reset_peak_memory_stats(self, device):
+            calls.append(type(device))
+
+        def max_memory_allocated(self, device):
+            raise RuntimeError("CUDA error: invalid device ordinal")
+
+    monkeypatch.setitem(sys.modules, "torch", types.SimpleNamespace(cuda=FakeCuda()))
+    fake(FakeNVML(counter=[0, 1_000]))
+    with EnergyMeter(device=np.int32(0), idle_seconds=0) as meter:
+        pass
+    assert calls == [int] and meter.peak_memory_bytes is None
+    assert meter.joules == pytest.approx(1.0)
+    assert meter.reason == "peak memory not read (RuntimeError: CUDA error: invalid device ordinal)"
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"interval": 0}, ValueError, "interval must be a finite number of seconds from 0.001 to 60, "
+                                  "got 0"),
+    ({"interval": float("nan")}, ValueError, "interval must be a finite number of seconds from "
+                                             "0.001 to 60, got nan"),
+    ({"interval": 1e6}, ValueError, "interval must be a finite number of seconds from 0.001 to 60, "
+                                    "got 1000000.0"),
+    ({"interval": "0.1"}, TypeError, "interval must be a finite number of seconds from 0.001 to "
+                                     "60, got '0.1' (str)"),
+    ({"idle_seconds": float("inf")}, ValueError, "idle_seconds must be a finite number of seconds "
+                                                 ">= 0, got inf"),
+    ({"idle_seconds": -1}, ValueError, "idle_seconds must be a finite number of seconds >= 0, "
+                                       "got -1"),
+    ({"idle_seconds": True}, TypeError, "idle_seconds must be a finite number of seconds >= 0, "
+                                        "got True (bool)"),
+    ({"device": True}, TypeError, "device must be a CUDA device index (an int >= 0), "
+                                  "got True (bool)"),
+    ({"device": 1.0}, TypeError, "device must be a CUDA device index (an int >= 0), "
+                                 "got 1.0 (float)"),
+    ({"device": "cuda:0"}, TypeError, "device must be a CUDA device index (an int >= 0), "
+                                      "got 'cuda:0' (str)"),
+    ({"device": -1}, ValueError, "device must be a CUDA device index (an int >= 0), got -1"),
+])
+def test_bad_arguments(kwargs, error, message):
+    with pytest.raises(error) as info:
+        EnergyMeter(**kwargs)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(("value", "error"), [
+    (float("inf"), ValueError), (float("nan"), ValueError), (0, ValueError), ("1", TypeError),
+])
+def test_training_energy_checks_its_arguments(value, error):
+    with pytest.raises(error) as info:
+        he.training_energy(value, images_per_s=1.0, watts=1.0)
+    kind = f"got {value!r} (str)" if error is TypeError else f"got {value!r}"
+    assert str(info.value) == f"images must be a finite positive number, {kind}"
+    assert he.training_energy(np.int64(10), images_per_s=2.0, watts=3.0) == 15.0

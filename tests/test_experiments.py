@@ -103,7 +103,7 @@ def test_resume_refuses_other_arguments(tmp_path, monkeypatch):
     _run(tmp_path, *args)
     (tmp_path / "digits8-resnet18w8-dct-early-seed0-smoke.json").unlink()
     with pytest.raises(SystemExit, match=r"--resume: .*dct-early-seed0-smoke.pt was written with "
-                                         r"different arguments \(lr=0.001\)"):
+                                         r"other settings \(--lr was 0.001, now 0.01\)"):
         _run(tmp_path, *args, "--resume", "--lr", "0.01", "--epochs", "2")
 
 
@@ -155,8 +155,9 @@ def test_two_process_ddp_with_gloo_writes_one_record(tmp_path):
 def _record(variant, seed, acc, axes="channel", **summary):
     return {"kind": "resnet_wht", "variant": variant, "axes": axes, "seed": seed,
             "data": "digits", "image_size": 8, "model": "resnet18", "width": 16,
-            "smoke": False, "summary": {"final_test_acc": acc, "params": 1000,
-                                        "seconds_per_epoch": 1.0, **summary}}
+            "smoke": False, "summary": {"final_test_acc": acc, "params": 1000, "epochs": 1,
+                                        "seconds_per_epoch": 1.0, **summary},
+            "provenance": {"device": "cpu", "args": {}}}
 
 
 def test_interval_matches_scipy():

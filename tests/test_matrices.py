@@ -176,3 +176,43 @@ def test_errors_name_argument_value_and_fix():
         paley(16)
     with pytest.raises(ValueError, match=r"^row=array\(3\) is a scalar"):
         sequency(3)
+
+
+# ---- sizes that cannot be built, and bits beyond int64 -------------------------------------
+
+TOO_LARGE = r"is too large: this module builds matrices of order up to MAX_DENSE_ORDER = 2\*\*15"
+
+
+@pytest.mark.parametrize(
+    ("call", "start"),
+    [
+        (lambda: sylvester(40), r"^m=40 \(order 2\*\*40\) "),
+        (lambda: sylvester(16), r"^m=16 \(order 2\*\*16\) "),
+        (lambda: hadamard_matrix(2**40), r"^n=1099511627776 "),
+        (lambda: hadamard_matrix(2**16, normalized=True), r"^n=65536 "),
+        (lambda: paley(2**31), r"^n=2147483648 "),
+    ],
+)
+def test_matrices_too_large_are_refused_before_allocating(call, start):
+    with pytest.raises(ValueError, match=start + TOO_LARGE + r".*use hadalib\.fwht$"):
+        call()
+
+
+def test_bit_reverse_is_exact_beyond_63_bits():
+    assert bit_reverse(1, 64) == 2**63
+    assert bit_reverse(1, 100) == 2**99
+    assert bit_reverse(2**63, 64) == 1
+    assert bit_reverse(np.int64(3), np.int64(64)) == 3 * 2**62
+    assert bit_reverse(0, 0) == 0
+    assert isinstance(bit_reverse(1, 64), int)
+    np.testing.assert_array_equal(bit_reverse(np.array([1, 2]), 63), [2**62, 2**61])
+    assert gray_code(2**70) == 2**70 + 2**69
+    assert hadamard_entry(2**70 + 1, 2**70 + 3) == 1
+    with pytest.raises(
+        ValueError,
+        match=r"^bits=64 is too many for an array of k: int64 holds 63 bits \(and a sign\); "
+        r"use bits <= 63, or reverse Python ints one at a time$",
+    ):
+        bit_reverse(np.array([1]), 64)
+    with pytest.raises(ValueError, match=r"^k=8 does not fit in bits=3 binary digits"):
+        bit_reverse(8, 3)

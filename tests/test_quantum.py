@@ -272,10 +272,19 @@ def test_errors_name_argument_value_and_fix():
         grover(1, 3, iterations=-1)
     with pytest.raises(ValueError, match=r"^n=0: Grover's search needs at least 1 qubit$"):
         grover(0, 0)
-    with pytest.raises(ValueError, match=r"^gate name 'CZ' is not one of 'I', 'X', 'Z', 'H'$"):
+    with pytest.raises(ValueError, match=r"^gate name='CZ' is not one of 'I', 'X', 'Z', 'H'$"):
         run_circuit([("CZ", 0, 1)], 2)
     with pytest.raises(
         ValueError,
         match=r"^gate \('H',\) is not a tuple \(name, qubit\) or \(name, qubit, control\)$",
     ):
         run_circuit([("H",)], 2)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, complex(0, np.nan)])
+def test_non_finite_amplitudes_are_refused(bad):
+    state = np.array([bad, 0.0])
+    message = rf"^state holds {bad!r} at index 0; amplitudes must be finite numbers$"
+    for call in (probabilities, hadamard_all, bloch_vector, measure, lambda s: apply(s, H, 0)):
+        with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+            call(state)

@@ -114,7 +114,7 @@ def test_linearity(pair, a, kind):
 
 
 def test_transform_errors():
-    with pytest.raises(ValueError, match=r"^kind must be 'wht', 'dct' or 'fft', got 'haar'$"):
+    with pytest.raises(ValueError, match=r"^kind='haar' is not one of 'wht', 'dct', 'fft'$"):
         transform2d(np.ones((4, 4)), "haar")
     with pytest.raises(
         ValueError, match=r"^order='natural' applies to kind='wht' only; got kind='dct'$"
@@ -406,7 +406,7 @@ def test_block_motion_extends_the_border():
 
 
 def test_block_motion_errors():
-    with pytest.raises(ValueError, match=r"^cost must be 'sad' or 'satd', got 'mse'$"):
+    with pytest.raises(ValueError, match=r"^cost='mse' is not one of 'sad', 'satd'$"):
         block_motion(np.ones((8, 8)), np.ones((8, 8)), cost="mse")
     with pytest.raises(ValueError, match=r"^size must be a multiple of 4 for cost='satd', got 2$"):
         block_motion(np.ones((8, 8)), np.ones((8, 8)), size=2)
@@ -442,7 +442,7 @@ def test_hadamard_rotate_keeps_norms_and_inverts(x, seed):
 
 
 def test_hadamard_rotate_errors():
-    with pytest.raises(TypeError, match=r"^seed must be an int or None, got 1.5$"):
+    with pytest.raises(TypeError, match=r"^seed must be an integer or None, got 1\.5 \(float\)$"):
         hadamard_rotate(np.ones(4), seed=1.5)
     with pytest.raises(ValueError, match=r"^length 6 along axis -1 is not a power of two"):
         hadamard_rotate(np.ones(6))
@@ -483,13 +483,39 @@ def test_srht_equals_its_definition():
     np.testing.assert_allclose(y, scaled[idx], atol=1e-12)
 
 
+def test_srht_without_a_seed_draws_fresh_random_signs():
+    x = np.ones((1, 128))  # a constant row: without signs, H sends it to one spike
+    y = srht(x, 128, seed=None)
+    np.testing.assert_allclose(np.linalg.norm(y), np.sqrt(128), rtol=1e-12)  # k = n: a rotation
+    assert np.count_nonzero(np.abs(y) > 1e-9) > 1  # spread by the signs, not a spike
+    assert not np.array_equal(srht(x, 16, seed=None), srht(x, 16, seed=None))
+
+
+def test_srht_draws_its_own_signs_then_rows(monkeypatch):
+    """The map is defined by its own generator, not by hadamard_rotate's way of drawing."""
+    import hadalib.signal
+
+    def unused(*args, **kwargs):
+        raise AssertionError("srht must not depend on hadamard_rotate")
+
+    monkeypatch.setattr(hadalib.signal, "hadamard_rotate", unused)
+    X = np.random.default_rng(10).standard_normal((3, 12))
+    n, k, seed = 16, 5, 4
+    rng = np.random.default_rng(seed)
+    signs = rng.integers(0, 2, size=n) * 2.0 - 1.0
+    rows = np.sort(rng.choice(n, size=k, replace=False))
+    padded = np.concatenate([X, np.zeros((3, 4))], axis=1)
+    expected = (padded * signs) @ scipy.linalg.hadamard(n).T[:, rows] / 4 * np.sqrt(n / k)
+    np.testing.assert_allclose(srht(X, k, seed=seed), expected, atol=1e-12)
+
+
 def test_projection_errors():
     with pytest.raises(
         ValueError,
         match=r"^k=65 is out of range for rows of length 50 \(padded to 64\); use 1 <= k <= 64$",
     ):
         srht(np.ones((2, 50)), 65)
-    with pytest.raises(TypeError, match=r"^k must be an int, got 2.0$"):
+    with pytest.raises(TypeError, match=r"^k must be an integer, got 2\.0 \(float\)$"):
         srht(np.ones((2, 8)), 2.0)
     with pytest.raises(ValueError, match=r"^k=0 is out of range; use k >= 1$"):
         gaussian_projection(np.ones((2, 8)), 0)
@@ -535,12 +561,25 @@ def test_fake_quantize_is_on_the_grid_within_half_a_step(x, bits):
         assert np.abs(levels).max() <= q + 1e-9
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_fake_quantize_refuses_non_finite_input(bad):
+    x = np.array([[1.0, 0.5], [bad, 2.0]])
+    with pytest.raises(
+        ValueError,
+        match=rf"^x holds {bad!r} at index \(1, 0\); quantization needs finite values \(NaN "
+        r"or inf would spoil the scale\)$",
+    ):
+        fake_quantize(x, 4, axis=-1)
+    with pytest.raises(ValueError, match=rf"^x holds {bad!r} at index 1; quantization needs"):
+        quantize_rotated(np.array([1.0, bad, 0.0, 2.0]), 4, seed=0)
+
+
 def test_fake_quantize_errors():
     with pytest.raises(
         ValueError, match=r"^bits=1 is too few for symmetric quantization; use bits >= 2$"
     ):
         fake_quantize(np.ones(3), bits=1)
-    with pytest.raises(TypeError, match=r"^bits must be an int, got 4.0$"):
+    with pytest.raises(TypeError, match=r"^bits must be an integer, got 4\.0 \(float\)$"):
         fake_quantize(np.ones(3), bits=4.0)
 
 

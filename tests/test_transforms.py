@@ -6,8 +6,10 @@ Both the compiled path (numba) and the pure NumPy/torch path are checked.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -258,6 +260,18 @@ def test_empty_batch_and_length_one():
     np.testing.assert_array_equal(fwht([[3.0], [4.0]]), [[3.0], [4.0]])
 
 
+@pytest.mark.parametrize("native", ["f8", "f4", "c16"])
+def test_big_endian_input_is_read_in_native_order(path, native):
+    """Arrays read from files or networks may be big-endian ('>f8'): same values, native dtype."""
+    x = np.arange(16.0).reshape(2, 8).astype(native)
+    swapped = x.astype(np.dtype(native).newbyteorder(">" if sys.byteorder == "little" else "<"))
+    assert not swapped.dtype.isnative
+    for call in (fwht, ifwht, lambda a: fwht(a, axis=0), fwht2, lambda a: fwht2(a, inverse=True)):
+        y = call(swapped)
+        assert y.dtype == np.dtype(native) and y.dtype.isnative
+        np.testing.assert_array_equal(y, call(x))
+
+
 def test_import_does_not_import_torch_or_numba():
     code = (
         "import sys, hadalib.transforms, numpy as np\n"
@@ -304,12 +318,12 @@ def test_import_does_not_import_torch_or_numba():
         (
             lambda: fwht(np.ones(4), norm="unitary"),
             ValueError,
-            r"^norm must be 'backward', 'ortho' or 'forward', got 'unitary'$",
+            r"^norm='unitary' is not one of 'backward', 'ortho', 'forward'$",
         ),
         (
             lambda: ifwht(np.ones(4), order="walsh"),
             ValueError,
-            r"^order must be 'natural', 'sequency' or 'dyadic', got 'walsh'$",
+            r"^order='walsh' is not one of 'natural', 'sequency', 'dyadic'$",
         ),
         (
             lambda: fwht(np.ones((2, 4)), axis=2),
@@ -357,10 +371,8 @@ def test_error_messages(call, error, message):
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("order", ORDERS)
 def test_tensor_equals_array(path, dtype, order):
-    x = torch.randn(3, 4, 32, dtype=dtype, generator=torch.Generator().manual_seed(0))
-    for axis in (0, 2):
-        if x.shape[axis] & (x.shape[axis] - 1):
-            continue
+    x = torch.randn(2, 4, 32, dtype=dtype, generator=torch.Generator().manual_seed(0))
+    for axis in range(x.dim()):  # every axis, none skipped
         y = fwht(x, axis=axis, norm="ortho", order=order)
         assert isinstance(y, torch.Tensor) and y.dtype == dtype and y.device == x.device
         expected = fwht(x.numpy(), axis=axis, norm="ortho", order=order)
@@ -414,3 +426,82 @@ def test_dct_keeps_float32():
     assert dct(x).dtype == np.float32
     assert dct(torch.from_numpy(x)).dtype == torch.float32
     np.testing.assert_allclose(idct(dct(x)), x, atol=1e-5)
+
+
+# --------------------------------------------------------------------------- the kernel's switch
+
+
+@pytest.mark.parametrize(
+    ("value", "pure"),
+    [
+        ("", False),
+        ("0", False),
+        ("false", False),
+        ("No", False),
+        (" off ", False),
+        ("1", True),
+        ("true", True),
+        ("YES", True),
+        ("on", True),
+    ],
+)
+def test_hadalib_pure_is_read_as_a_boolean(monkeypatch, value, pure):
+    pytest.importorskip("numba")
+    monkeypatch.setenv("HADALIB_PURE", value)
+    monkeypatch.setattr(T, "_KERNEL", None)
+    assert bool(T._kernel()) is not pure
+    np.testing.assert_array_equal(fwht(np.arange(4.0)), [6.0, -2.0, -4.0, 0.0])
+
+
+def test_hadalib_pure_that_is_not_a_boolean_is_refused(monkeypatch):
+    monkeypatch.setenv("HADALIB_PURE", "maybe")
+    monkeypatch.setattr(T, "_KERNEL", None)
+    with pytest.raises(
+        ValueError,
+        match=r"^environment variable HADALIB_PURE='maybe' is not a boolean; use one of "
+        r"1, true, yes, on to switch it on, or '', '0', 'false', 'no', 'off' to switch it off$",
+    ):
+        fwht(np.ones(4))
+
+
+def test_a_failing_kernel_falls_back_to_the_pure_path_with_one_warning(monkeypatch):
+    import hadalib._fwht_numba as kernels
+
+    def broken(src, dst, n, stride, parallel):
+        raise ValueError("cannot load the cached kernel")
+
+    monkeypatch.setattr(T, "_KERNEL", broken)
+    monkeypatch.setattr(kernels, "without_cache", lambda: None)  # the retry fails as well
+    x = np.random.default_rng(8).standard_normal((3, 16))
+    with pytest.warns(RuntimeWarning, match=r"the compiled kernel failed \(ValueError: cannot"):
+        y = fwht(x)
+    np.testing.assert_allclose(y, dense(x), atol=1e-12)
+    assert T._KERNEL is False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # one warning, not one per call
+        np.testing.assert_allclose(fwht(torch.from_numpy(x)).numpy(), dense(x), atol=1e-12)
+
+
+@pytest.mark.slow
+def test_a_damaged_numba_cache_is_compiled_again(tmp_path):
+    """Truncated or garbage files in numba's cache: fwht recompiles instead of failing."""
+    pytest.importorskip("numba")
+    cache = tmp_path / "numba-cache"
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
+    env.pop("HADALIB_PURE", None)
+    code = (
+        "import numpy as np, hadalib.transforms as T\n"
+        "print(T.fwht(np.arange(8.0)).tolist(), T.fwht(np.ones(4, np.float32)).tolist())\n"
+        "assert T._KERNEL, 'the compiled kernel is in use'\n"
+    )
+    run = [sys.executable, "-c", code]
+    first = subprocess.run(run, env=env, cwd=tmp_path, capture_output=True, text=True, check=True)
+    files = sorted(p for p in cache.rglob("*") if p.is_file())
+    assert any(p.suffix == ".nbi" for p in files) and any(p.suffix == ".nbc" for p in files)
+    for i, p in enumerate(files):  # half garbage, half truncated
+        p.write_bytes(b"garbage\n" if i % 2 else p.read_bytes()[:20])
+    second = subprocess.run(run, env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout == first.stdout
+    assert second.stderr.count("RuntimeWarning") == 1
+    assert "it was compiled again without the cache" in second.stderr

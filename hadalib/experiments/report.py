@@ -14,7 +14,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import numbers
 import os
+import tempfile
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,9 +47,87 @@ COST_COLUMNS = (
     ("J / image", "energy_per_image_j", 1, 3),
 )
 
+#: Runner arguments that do not change a run's result: where it is written, how it
+#: reports, where the (checksummed) data is found.
+_NOT_RESULT = frozenset({"out", "resume", "checkpoint_dir", "keep_checkpoint", "progress",
+                         "data_root", "download"})
+#: Fields every record of the runner has, and their types.
+_FIELDS = {"variant": str, "axes": str, "data": str, "model": str, "image_size": int,
+           "width": int, "seed": int, "smoke": bool, "provenance": dict}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _configuration(args: Mapping[str, Any]) -> dict[str, Any]:
+    """The runner's (resolved) arguments that decide a run's result."""
+    config = {k: v for k, v in args.items() if k not in _NOT_RESULT}
+    config["device"] = str(config.get("device") or "cpu").split(":")[0]
+    if config["device"] != "cuda":
+        config["precision"] = "fp32"  # the CPU always trains in fp32
+    return config
+
+
+def _identity(record: Mapping[str, Any]) -> str:
+    """A record's configuration but its seed, as text (records with equal text and seed
+    are the same run)."""
+    fields = {k: record[k] for k in _FIELDS if k not in ("seed", "provenance")}
+    config = _configuration(record["provenance"]["args"])
+    config.pop("seed", None)
+    world = record["provenance"].get("world_size", 1)
+    return json.dumps([fields, config, world], sort_keys=True, default=str)
+
+
+def _record_problem(record: Any) -> str | None:
+    """What makes ``record`` (parsed JSON) no record of the runner; None if it is one."""
+    if not isinstance(record, dict):
+        return f"is not a record of resnet_wht (it holds a JSON {type(record).__name__})"
+    if record.get("kind") != "resnet_wht":
+        return f"is not a record of resnet_wht (its kind is {record.get('kind')!r})"
+    for key, kind in _FIELDS.items():
+        value = record.get(key)
+        if not isinstance(value, kind) or (kind is int and not _is_int(value)):
+            return f"is not a valid record: field {key!r} is not a {kind.__name__}"
+    provenance = record["provenance"]
+    if not (isinstance(provenance.get("args"), dict) and isinstance(provenance.get("device"),
+                                                                      str)):
+        return "is not a valid record: its provenance has no 'args' or 'device'"
+    return None
+
+
+def _summary_problem(record: Mapping[str, Any]) -> str | None:
+    """What keeps a record of the runner from counting as finished; None if it is."""
+    summary = record.get("summary")
+    if not isinstance(summary, dict):
+        return "has no summary (an unfinished run)"
+    epochs = summary.get("epochs")
+    if not _is_int(epochs) or epochs < 1:
+        return "has no valid summary: 'epochs' is not a positive integer"
+    history = record.get("history", [None] * epochs)
+    if not isinstance(history, list) or len(history) != epochs:
+        return f"has no valid summary: the history does not hold its {epochs} epochs"
+    acc = summary.get("final_test_acc")
+    if not (_is_number(acc) and 0 <= acc <= 1):
+        return "has no valid summary: 'final_test_acc' is not a number in [0, 1]"
+    wrong = [k for k, v in summary.items() if v is not None and not _is_number(v)]
+    if wrong:
+        return f"has no valid summary: {', '.join(map(repr, wrong))} not a finite number"
+    return None
+
 
 def load_results(path: str | os.PathLike, **where: Any) -> list[dict[str, Any]]:
-    """Read the run records (``*.json`` of kind ``resnet_wht``) in a folder.
+    """Read the finished run records (``*.json`` of kind ``resnet_wht``) in a folder.
+
+    A file that is not a finished record of the runner (unreadable, not JSON, fields
+    missing or of the wrong type, no valid ``summary``) is skipped with a warning that
+    names it; a JSON object of another ``kind`` is skipped silently. A run repeated in
+    two files (same configuration and seed) counts once, with a warning.
 
     Parameters
     ----------
@@ -71,7 +152,10 @@ def load_results(path: str | os.PathLike, **where: Any) -> list[dict[str, Any]]:
     --------
     >>> import json, pathlib, tempfile
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> run = {"kind": "resnet_wht", "data": "digits", "seed": 0}
+    >>> run = {"kind": "resnet_wht", "variant": "baseline", "axes": "channel",
+    ...        "data": "digits", "image_size": 8, "model": "resnet18", "width": 16,
+    ...        "smoke": False, "seed": 0, "summary": {"epochs": 1, "final_test_acc": 0.9},
+    ...        "provenance": {"device": "cpu", "args": {"lr": 0.001}}}
     >>> _ = (folder / "run.json").write_text(json.dumps(run))
     >>> [r["seed"] for r in load_results(folder, data="digits")]
     [0]
@@ -81,17 +165,43 @@ def load_results(path: str | os.PathLike, **where: Any) -> list[dict[str, Any]]:
     folder = Path(path)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder} is not a folder of JSON records")
-    records = []
-    for file in sorted(folder.glob("*.json")):
-        record = json.loads(file.read_text())
-        if not isinstance(record, dict) or record.get("kind") != "resnet_wht":
+    kept: dict[tuple[str, Any], tuple[Path, dict[str, Any]]] = {}
+    for file, record in _read_records(sorted(folder.glob("*.json"))):
+        key = (_identity(record), record["seed"])
+        if key in kept:
+            first = kept[key]
+            if file.stem == record.get("name") != first[0].stem:  # the runner's file wins
+                kept[key], (file, record) = (file, record), first
+            warnings.warn(f"{file} repeats seed {record['seed']} of {kept[key][0].name} "
+                          "(same configuration); counted once", stacklevel=2)
             continue
-        for key in where:
+        kept[key] = (file, record)
+    records = [record for _, record in sorted(kept.values(), key=lambda fr: fr[0])]
+    for key in where:
+        for record in records:
             if key not in record:
                 raise ValueError(f"records have no field {key!r}; fields: {', '.join(record)}")
-        if all(record[k] == v for k, v in where.items()):
-            records.append(record)
-    return records
+    return [r for r in records if all(r[k] == v for k, v in where.items())]
+
+
+def _read_records(files: Iterable[Path]) -> list[tuple[Path, dict[str, Any]]]:
+    """The finished records among ``files``; a warning names each other file but those
+    that declare another ``kind``."""
+    found = []
+    for file in files:
+        try:
+            record = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:  # unreadable, not UTF-8, not JSON
+            warnings.warn(f"{file} is not a JSON record ({exc}); skipped", stacklevel=3)
+            continue
+        if isinstance(record, dict) and record.get("kind", "resnet_wht") != "resnet_wht":
+            continue
+        problem = _record_problem(record) or _summary_problem(record)
+        if problem:
+            warnings.warn(f"{file} {problem}; skipped", stacklevel=3)
+            continue
+        found.append((file, record))
+    return found
 
 
 def interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float]:
@@ -123,6 +233,8 @@ def interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, 
     """
     from scipy import stats
 
+    if not isinstance(confidence, numbers.Real):
+        raise TypeError(f"confidence must be a number in (0, 1), got {confidence!r}")
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
     n = len(values)
@@ -137,7 +249,20 @@ def interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, 
 
 
 def _group_key(record: Mapping[str, Any], by: Sequence[str]) -> tuple[Any, ...]:
+    missing = [k for k in by if k not in record]
+    if missing:
+        raise ValueError(f"by names {missing[0]!r}, which a record lacks; fields: "
+                         f"{', '.join(record)}")
+    if not isinstance(record.get("summary"), Mapping):
+        raise ValueError("a record has no summary; pass records of load_results")
     return tuple(record[k] for k in by)
+
+
+def _check_names(name: str, value: Any, what: str, example: str) -> None:
+    if (isinstance(value, str) or not isinstance(value, Sequence)
+            or not all(isinstance(v, str) for v in value)):
+        raise TypeError(f"{name} must be a sequence of {what} such as {example}, not the "
+                        f"{type(value).__name__} {value!r}")
 
 
 def summarize(
@@ -179,6 +304,8 @@ def summarize(
 
     Introduced in: book/09_transform_layers.ipynb
     """
+    _check_names("metrics", metrics, "summary keys", "('final_test_acc',)")
+    _check_names("by", by, "record fields", "('variant', 'axes')")
     groups: dict[tuple[Any, ...], list[Mapping[str, Any]]] = {}
     for record in results:
         groups.setdefault(_group_key(record, by), []).append(record)
@@ -311,6 +438,10 @@ def main(argv: Sequence[str] | None = None) -> str:
                    help="also save the chapters' figures as PNG files into this folder")
     args = p.parse_args(argv)
     where = {} if args.data is None else {"data": args.data}
+    if not Path(args.folder).is_dir():
+        p.error(f"{args.folder} is not a folder of JSON records")
+    if args.figures:
+        _check_folder(p, "--figures", Path(args.figures))
     results = load_results(args.folder, **where)
     parts = []
     for (data, size, model, width, smoke), group in _settings(results).items():
@@ -329,6 +460,16 @@ def main(argv: Sequence[str] | None = None) -> str:
     text = "\n".join(parts) if parts else f"no records in {args.folder}"
     print(text)
     return text
+
+
+def _check_folder(p: argparse.ArgumentParser, option: str, folder: Path) -> None:
+    """Refuse a folder that cannot be created or written, before any work."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        p.error(f"{option} {folder}: cannot write there ({exc.strerror or exc})")
 
 
 def _save_figures(group: Sequence[Mapping[str, Any]], rows: Sequence[Mapping[str, Any]],

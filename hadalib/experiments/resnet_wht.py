@@ -10,25 +10,38 @@ and unchanged on N GPUs::
     torchrun --standalone --nproc_per_node=N -m hadalib.experiments.resnet_wht ...
 
 Each epoch ends with a checkpoint; ``--resume`` continues an interrupted run exactly
-where it stopped (same data order, same random state). The JSON record holds the
-accuracy and loss curves, throughput, peak memory, energy (NVML) and a provenance
-block; it is written atomically by rank 0.
+where it stopped (same data order, same random state), and keeps a finished record
+instead of training again. Both happen only for the same settings (every argument that
+changes the result): a record or checkpoint made with others is refused, naming the
+differences, and is never overwritten. The JSON record holds the accuracy and loss
+curves, throughput, peak memory, energy (NVML) and a provenance block; it is written
+atomically by rank 0, through a temporary file ``TARGET.PID@HOST.*.resnet_wht-partial``
+beside it that the next start removes if a killed process left it.
+
+Bad arguments, files and runs (an unwritable ``--out``, a damaged checkpoint, a loss
+that is no longer finite) end with a one-line message and exit status 2, never a
+traceback, and all but a diverging loss before any training.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
+import glob
 import hashlib
 import json
 import math
 import os
+import pickle
 import platform
+import re
+import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +52,40 @@ import torch.nn.functional as F
 import hadalib
 from hadalib.data import _synthetic_arrays, load_cifar100, load_digits
 from hadalib.energy import EnergyMeter
+from hadalib.experiments.report import (
+    _check_folder,
+    _configuration,
+    _record_problem,
+    _summary_problem,
+)
 from hadalib.nn import VARIANTS, resnet18, resnet50
 
 _SCHEMA = 1
 _MODELS = {"resnet18": resnet18, "resnet50": resnet50}
 _IMAGENET_MEAN = (0.485, 0.456, 0.406)
 _IMAGENET_STD = (0.229, 0.224, 0.225)
-# Arguments that may change between an interrupted run and its --resume.
-_RESUME_FREE = {"resume", "epochs", "out", "checkpoint_dir", "progress", "keep_checkpoint"}
+# Temporary files of atomic writes, beside their target: TARGET.PID@HOST.RANDOM + _PARTIAL,
+# so that a start can tell the stale ones of this runner from a live process's.
+_PARTIAL = ".resnet_wht-partial"
+_PARTIAL_NAME = re.compile(r"(?P<target>.+)\.(?P<pid>\d+)@(?P<host>[\w.-]*)\.\w+"
+                           + re.escape(_PARTIAL))
+
+
+class _Refused(SystemExit):
+    """A file or run the runner refuses: ``error: ...`` on stderr and exit status 2, as for
+    a bad argument, never a traceback."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(2)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _one_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0][:200]}" if lines else type(exc).__name__
 
 
 # ----------------------------------------------------------------------------------------
@@ -69,6 +108,16 @@ def _positive_int(value: str) -> int:
         n = 0
     if n < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
+    return n
+
+
+def _seed(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if not 0 <= n < 2**64:
+        raise argparse.ArgumentTypeError(f"expected an integer in [0, 2**64), got {value!r}")
     return n
 
 
@@ -109,7 +158,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="bf16 autocast on CUDA (the CPU always runs fp32)")
     p.add_argument("--compile", action="store_true", help="torch.compile the model")
     p.add_argument("--device", default=None, help="cuda or cpu (default: cuda if available)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_seed, default=0, help="an integer in [0, 2**64)")
     p.add_argument("--out", default="book/results", help="folder of the JSON records")
     p.add_argument("--checkpoint-dir", default=None,
                    help="folder of the per-epoch checkpoints (default OUT/checkpoints)")
@@ -140,10 +189,56 @@ def _resolve(args: argparse.Namespace, world: int, p: argparse.ArgumentParser) -
         p.error(f"--image-size must be at least 8, got {args.image_size}")
     if args.batch_size % world:
         p.error(f"--batch-size {args.batch_size} is not divisible by the {world} processes")
-    if not 0.0 <= args.dropout < 1.0:
+    if not 0.0 <= args.dropout < 1.0:  # also refuses nan
         p.error(f"--dropout must be in [0, 1), got {args.dropout}")
-    if args.lr <= 0 or args.weight_decay < 0:
-        p.error(f"--lr must be > 0 and --weight-decay >= 0, got {args.lr}, {args.weight_decay}")
+    if not (math.isfinite(args.lr) and args.lr > 0):
+        p.error(f"--lr must be a finite number > 0, got {args.lr}")
+    if not (math.isfinite(args.weight_decay) and args.weight_decay >= 0):
+        p.error(f"--weight-decay must be a finite number >= 0, got {args.weight_decay}")
+    if args.weights not in ("none", "torchvision") and not os.path.isfile(args.weights):
+        p.error(f"--weights {args.weights} is not a file; pass none, torchvision or the path "
+                "of a saved state_dict")
+
+
+def _environment(p: argparse.ArgumentParser) -> tuple[int, int, int]:
+    """WORLD_SIZE, RANK and LOCAL_RANK as torchrun sets them (1, 0, 0 without torchrun)."""
+    values = []
+    for name, default, low in (("WORLD_SIZE", "1", 1), ("RANK", "0", 0),
+                               ("LOCAL_RANK", "0", 0)):
+        text = os.environ.get(name, default)
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if value < low:
+            p.error(f"environment variable {name}={text!r} is not an integer >= {low}")
+        values.append(value)
+    world, rank, local_rank = values
+    if rank >= world:
+        p.error(f"environment variable RANK={rank} is not below WORLD_SIZE={world}")
+    return world, rank, local_rank
+
+
+def _device(args: argparse.Namespace, world: int, local_rank: int,
+            p: argparse.ArgumentParser) -> torch.device:
+    """This process's device (under torchrun, cuda:LOCAL_RANK); refuses one it lacks."""
+    if args.device is None:
+        args.device = "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        device = torch.device(args.device)
+    except (RuntimeError, ValueError, TypeError):
+        device = None
+    if device is None or device.type not in ("cpu", "cuda"):
+        p.error(f"--device must be cpu, cuda or cuda:N, got {args.device!r}")
+    if device.type == "cpu":
+        return device
+    if not torch.cuda.is_available():
+        p.error(f"--device {args.device}: CUDA is not available here; use --device cpu")
+    index = local_rank if world > 1 or device.index is None else device.index
+    if index >= torch.cuda.device_count():
+        p.error(f"--device {args.device}: there is no CUDA device {index} on this machine "
+                f"({torch.cuda.device_count()} devices)")
+    return torch.device("cuda", index)
 
 
 def _run_name(args: argparse.Namespace, world: int = 1) -> str:
@@ -185,9 +280,14 @@ def _run_name(args: argparse.Namespace, world: int = 1) -> str:
 # ----------------------------------------------------------------------------------------
 
 
+def _host() -> str:
+    return re.sub(r"[^\w.-]", "-", socket.gethostname())
+
+
 def _atomic_write(path: Path, write: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.{os.getpid()}@{_host()}.",
+                               suffix=_PARTIAL)
     try:
         os.chmod(tmp, 0o644)
         with os.fdopen(fd, "wb") as f:
@@ -199,6 +299,35 @@ def _atomic_write(path: Path, write: Any) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except OSError:  # PermissionError: another user's process
+        return True
+    return True
+
+
+def _remove_partials(folders: Iterable[Path], own: Sequence[str]) -> None:
+    """Remove what killed atomic writes of this runner left behind: those of this run's
+    files (also the hidden ``.TARGET.*.tmp`` of earlier versions), and those of processes
+    of this machine that are gone (a live run's are kept)."""
+    host = _host()
+    for folder in folders:
+        for path in folder.glob(f"*{_PARTIAL}") if folder.is_dir() else ():
+            m = _PARTIAL_NAME.fullmatch(path.name)
+            if m and (m["target"] in own or (m["host"] == host and not _alive(int(m["pid"])))):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+        for target in own:
+            for path in folder.glob(f".{glob.escape(target)}.*.tmp"):
+                with contextlib.suppress(OSError):
+                    path.unlink()
 
 
 def _finite(obj: Any) -> Any:
@@ -241,7 +370,7 @@ _SOURCE_SHA256 = _source_sha256()
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
 def _provenance(args: argparse.Namespace, device: torch.device, world: int,
@@ -326,7 +455,7 @@ class _Batches:
 
 def _permutation(n: int, seed: int, epoch: int) -> torch.Tensor:
     # A function of (seed, epoch) only, so a resumed run sees the same order.
-    g = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
+    g = torch.Generator().manual_seed((seed * 1_000_003 + epoch) % 2**64)
     return torch.randperm(n, generator=g)
 
 
@@ -436,6 +565,103 @@ def _summary(history: list[dict[str, Any]], params: int) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------------------
+# the files of a run: checked before any work
+# ----------------------------------------------------------------------------------------
+
+
+def _differences(saved: Mapping[str, Any], now: Mapping[str, Any],
+                 free: Iterable[str] = ()) -> str:
+    """The settings that change the result and differ, as ``--lr was 0.001, now 0.01``."""
+    old, new = _configuration(saved), _configuration(now)
+    keys = sorted(k for k in old.keys() | new.keys()
+                  if k not in free and old.get(k) != new.get(k))
+    return "; ".join(f"--{k.replace('_', '-')} was {old.get(k)!r}, now {new.get(k)!r}"
+                     for k in keys)
+
+
+def _finished_record(path: Path, args: argparse.Namespace) -> dict[str, Any] | None:
+    """The finished record of this very run at ``path`` (None if there is none, or it is
+    unfinished); any other file there is refused, so it is neither kept nor overwritten."""
+    if not path.exists():
+        return None
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # unreadable, not UTF-8, not JSON
+        raise _Refused(f"{path} is not a JSON record ({_one_line(exc)}); move it away or "
+                       "choose another --out") from None
+    problem = _record_problem(record)
+    if problem:
+        raise _Refused(f"{path} {problem}; move it away or choose another --out")
+    differ = _differences(record["provenance"]["args"], vars(args))
+    if differ:
+        raise _Refused(f"{path} holds a run made with other settings ({differ}); remove it "
+                       "to run with these, or choose another --out")
+    return record if _summary_problem(record) is None else None
+
+
+def _checkpoint_problem(checkpoint: Any, world: int) -> str | None:
+    if not isinstance(checkpoint, dict):
+        return f"it holds a {type(checkpoint).__name__}"
+    missing = [k for k in ("args", "model", "optimizer", "history", "rng") if k not in checkpoint]
+    if missing:
+        return f"it has no {', '.join(missing)}"
+    if not (isinstance(checkpoint["args"], dict) and isinstance(checkpoint["history"], list)
+            and isinstance(checkpoint["rng"], list) and len(checkpoint["rng"]) == world):
+        return (f"its args, history or random states (one for each of {world} processes) "
+                "are not what this runner writes")
+    return None
+
+
+def _load_checkpoint(path: Path, args: argparse.Namespace, world: int) -> dict[str, Any] | None:
+    """The checkpoint to resume from (None if there is none); refuses, naming it, a corrupt
+    or foreign file and one written with other settings."""
+    if not path.is_file():
+        return None
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        problem = _checkpoint_problem(checkpoint, world)
+    except Exception as exc:  # torch raises many kinds for a file it cannot read
+        problem = f"torch.load fails: {_one_line(exc)}"
+    if problem:
+        raise _Refused(f"--resume: {path} is not a checkpoint of this runner ({problem}); "
+                       "remove it to start the run over")
+    differ = _differences(checkpoint["args"], vars(args), free={"epochs"})
+    if differ:
+        raise _Refused(f"--resume: {path} was written with other settings ({differ}); rerun "
+                       "with those, or without --resume to start over")
+    if len(checkpoint["history"]) > args.epochs:
+        raise _Refused(f"--resume: {path} holds {len(checkpoint['history'])} epochs, more "
+                       f"than --epochs {args.epochs}")
+    return checkpoint
+
+
+def _prepare(args: argparse.Namespace, world: int, rank: int,
+             p: argparse.ArgumentParser) -> tuple[Path, Path, Any, Any]:
+    """Check this run's folders and files before any work.
+
+    Returns the paths of its record and checkpoint, the finished record to keep (under
+    --resume; else None) and the checkpoint to resume from (or None).
+    """
+    name = _run_name(args, world)
+    out = Path(args.out)
+    ckpt_dir = Path(args.checkpoint_dir) if args.checkpoint_dir else out / "checkpoints"
+    _check_folder(p, "--out", out)
+    _check_folder(p, "--checkpoint-dir" if args.checkpoint_dir else "--out", ckpt_dir)
+    json_path, ckpt_path = out / f"{name}.json", ckpt_dir / f"{name}.pt"
+    for path in (json_path, ckpt_path):
+        if path.exists() and not path.is_file():
+            kind = "a folder" if path.is_dir() else "something else"
+            raise _Refused(f"{path} is {kind}, not a file; move it away")
+    if rank == 0:
+        _remove_partials({out, ckpt_dir}, (json_path.name, ckpt_path.name))
+    done = _finished_record(json_path, args)
+    if done is not None and args.resume:
+        return json_path, ckpt_path, done, None
+    checkpoint = _load_checkpoint(ckpt_path, args, world) if args.resume else None
+    return json_path, ckpt_path, None, checkpoint
+
+
+# ----------------------------------------------------------------------------------------
 # the run
 # ----------------------------------------------------------------------------------------
 
@@ -456,7 +682,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any] | None:
     Raises
     ------
     SystemExit
-        For a bad argument (the message lists what is accepted).
+        Status 2, with a message on stderr, for a bad argument (the message lists what is
+        accepted), an out folder that cannot be written, a record or checkpoint in the
+        way (damaged, foreign, or made with other settings), or a run whose loss stops
+        being finite (no record is written).
 
     Examples
     --------
@@ -472,80 +701,98 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any] | None:
     """
     parser = _parser()
     args = parser.parse_args(argv)
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    rank = int(os.environ.get("RANK", "0"))
-    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    world, rank, local_rank = _environment(parser)
     _resolve(args, world, parser)
-    if args.device is None:
-        args.device = "cuda" if torch.cuda.is_available() else "cpu"
-    device = torch.device(args.device)
-    if device.type == "cuda":
-        device = torch.device("cuda", local_rank)
-        torch.cuda.set_device(device)
-    if world > 1:
-        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    device = _device(args, world, local_rank, parser)
     try:
-        return _run(args, device, rank, world)
-    finally:
+        json_path, ckpt_path, done, checkpoint = _prepare(args, world, rank, parser)
+        if done is not None:
+            if rank == 0 and args.progress:
+                print(f"{json_path} is already complete; nothing to resume")
+            return done if rank == 0 else None
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
         if world > 1:
-            dist.destroy_process_group()
+            dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+        try:
+            return _run(args, device, rank, world, (json_path, ckpt_path), checkpoint)
+        finally:
+            if world > 1:
+                dist.destroy_process_group()
+    except _Refused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise
 
 
-def _run(args: argparse.Namespace, device: torch.device, rank: int,
-         world: int) -> dict[str, Any] | None:
+def _data_and_model(args: argparse.Namespace,
+                    device: torch.device) -> tuple[dict[str, Any], torch.nn.Module]:
+    """The data (on the CPU) and the model (on ``device``); a data set or weights file that
+    cannot be read is refused, naming it."""
+    try:
+        data = _load_data(args)
+    except (OSError, ValueError) as exc:  # the loaders' messages name the file
+        raise _Refused(f"--data {args.data}: {exc}") from None
+    try:
+        model = _MODELS[args.model](
+            data["classes"], VARIANTS[args.variant], axes=args.axes, width=args.width,
+            stem=args.stem, in_channels=data["x_train"].shape[1], dropout=args.dropout,
+            weights=None if args.weights == "none" else args.weights,
+        )
+    except (OSError, ValueError, RuntimeError, EOFError, pickle.UnpicklingError) as exc:
+        if args.weights == "none":
+            raise
+        raise _Refused(f"--weights {args.weights}: {_one_line(exc)}") from None
+    model = model.to(device)
+    if device.type == "cuda":
+        model = model.to(memory_format=torch.channels_last)
+    return data, model
+
+
+def _restore(checkpoint: dict[str, Any], path: Path, model: torch.nn.Module,
+             optimizer: torch.optim.Optimizer, rank: int, device: torch.device) -> None:
+    """Put the model, optimizer and random state back as the checkpoint holds them."""
+    try:
+        model.load_state_dict(checkpoint["model"])
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        rng = checkpoint["rng"][rank]
+        torch.set_rng_state(rng["cpu"])
+        if device.type == "cuda" and "cuda" in rng:
+            torch.cuda.set_rng_state(rng["cuda"], device)
+    except (RuntimeError, ValueError, KeyError, TypeError, IndexError) as exc:
+        raise _Refused(f"--resume: {path} does not fit this run ({_one_line(exc)}); remove it "
+                       "to start the run over") from None
+
+
+def _check_finite(h: dict[str, Any]) -> None:
+    """Stop a run whose loss is no longer a number: its record would mean nothing."""
+    for key, what in (("train_loss", "training"), ("test_loss", "test")):
+        if not math.isfinite(h[key]):
+            raise _Refused(f"training diverged: the {what} loss is {h[key]} in epoch "
+                           f"{h['epoch']}; no record written (a smaller --lr may help)")
+
+
+def _run(args: argparse.Namespace, device: torch.device, rank: int, world: int,
+         paths: tuple[Path, Path], checkpoint: dict[str, Any] | None) -> dict[str, Any] | None:
     from tqdm.auto import tqdm
 
-    name = _run_name(args, world)
-    out = Path(args.out)
-    json_path = out / f"{name}.json"
-    ckpt_dir = Path(args.checkpoint_dir) if args.checkpoint_dir else out / "checkpoints"
-    ckpt_path = ckpt_dir / f"{name}.pt"
+    json_path, ckpt_path = paths
+    name = json_path.stem
     say = print if rank == 0 and args.progress else (lambda *a, **k: None)
-
-    checkpoint = None
-    if args.resume and ckpt_path.is_file():
-        checkpoint = torch.load(ckpt_path, map_location="cpu", weights_only=True)
-        saved = checkpoint["args"]
-        differ = sorted(k for k in set(saved) | set(vars(args))
-                        if k not in _RESUME_FREE and saved.get(k) != vars(args).get(k))
-        if differ:
-            raise SystemExit(
-                f"--resume: {ckpt_path} was written with different arguments "
-                f"({', '.join(f'{k}={saved.get(k)!r}' for k in differ)}); rerun with those "
-                "or without --resume"
-            )
-    elif args.resume and json_path.is_file():
-        done = json.loads(json_path.read_text())
-        if len(done.get("history", [])) >= args.epochs:
-            say(f"{json_path} is already complete; nothing to resume")
-            return done if rank == 0 else None
 
     torch.manual_seed(args.seed)
     cuda = device.type == "cuda"
     torch.backends.cudnn.benchmark = cuda
-    data = _load_data(args)
-    model = _MODELS[args.model](
-        data["classes"], VARIANTS[args.variant], axes=args.axes, width=args.width,
-        stem=args.stem, in_channels=data["x_train"].shape[1], dropout=args.dropout,
-        weights=None if args.weights == "none" else args.weights,
-    ).to(device)
-    if cuda:
-        model = model.to(memory_format=torch.channels_last)
+    data, model = _data_and_model(args, device)
     params = sum(p.numel() for p in model.parameters())
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     history: list[dict[str, Any]] = []
     if checkpoint is not None:
-        model.load_state_dict(checkpoint["model"])
-        optimizer.load_state_dict(checkpoint["optimizer"])
+        _restore(checkpoint, ckpt_path, model, optimizer, rank, device)
         history = checkpoint["history"]
-        rng = checkpoint["rng"][rank]
-        torch.set_rng_state(rng["cpu"])
-        if cuda and "cuda" in rng:
-            torch.cuda.set_rng_state(rng["cuda"], device)
         say(f"resuming {name} after epoch {len(history)}")
     else:
         # Processes differ in their dropout masks, not in their initial weights.
-        torch.manual_seed(args.seed * 1000 + rank)
+        torch.manual_seed((args.seed * 1000 + rank) % 2**64)
     net: torch.nn.Module = model
     if args.compile:
         net = torch.compile(net)
@@ -566,8 +813,8 @@ def _run(args: argparse.Namespace, device: torch.device, rank: int,
     if args.steps_per_epoch:
         steps = min(steps, args.steps_per_epoch)
     if steps == 0:
-        raise SystemExit(f"--batch-size {args.batch_size} is larger than the {n_train} "
-                         "training images")
+        raise _Refused(f"--batch-size {args.batch_size} is larger than the {n_train} "
+                       "training images")
     started = _now()
     meter = EnergyMeter(device.index or 0, idle_seconds=1.0 if cuda else 0.0)
     meter.start()
@@ -591,7 +838,7 @@ def _run(args: argparse.Namespace, device: torch.device, rank: int,
             eval_energy = _sum_energy(meter.lap())
             peak = (_all_reduce([float(torch.cuda.max_memory_allocated(device))], "max")[0]
                     if cuda else None)
-            history.append({
+            h = {
                 "epoch": epoch + 1,
                 "train_loss": loss_sum / seen,
                 "train_acc": correct / seen,
@@ -605,8 +852,9 @@ def _run(args: argparse.Namespace, device: torch.device, rank: int,
                 "energy_j": (None if train_energy is None or eval_energy is None
                              else train_energy + eval_energy),
                 "peak_memory_bytes": None if peak is None else int(peak),
-            })
-            h = history[-1]
+            }
+            _check_finite(h)
+            history.append(h)
             say(f"{name} epoch {h['epoch']}/{args.epochs}: train loss {h['train_loss']:.4f} "
                 f"acc {h['train_acc']:.4f} | test loss {h['test_loss']:.4f} "
                 f"acc {h['test_acc']:.4f} | {h['images_per_s']:.0f} images/s")
