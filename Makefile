@@ -1,21 +1,34 @@
 # The Hadamard book. The README's two commands: `make book` and `make test`.
-# Each sets up what it needs (.venv from requirements.txt, web assets from
+# Each sets up what it needs (.venv from requirements.lock, web assets from
 # package-lock.json) when it is missing or older than its pins.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LOCK   := requirements.lock
+# torch is pinned by version only (its wheel differs by platform: CPU or CUDA build).
+TORCH  := $(shell grep -m1 '^torch==' requirements.txt)
 ASSETS := _assets/vendor/.copied
 BUILD  := _build/html
 # Strict: a warning, a broken reference or a cell error fails the build.
 JB_FLAGS := --all -W -n --keep-going
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+PDF    := _build/pdf/hadamard-book.pdf
+# The second setting `make test` re-checks the notebooks under.
+PORTABLE_ENV := OPENBLAS_CORETYPE=Prescott OMP_NUM_THREADS=1 NUMBA_CPU_NAME=generic \
+                NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR"
+# torch's CUDA runtime, left out of the lock with torch.
+LOCK_SKIP := $(foreach p,cuda-bindings cuda-pathfinder cuda-toolkit nvidia-cublas \
+  nvidia-cuda-cupti nvidia-cuda-nvrtc nvidia-cuda-runtime nvidia-cudnn-cu13 nvidia-cufft \
+  nvidia-cufile nvidia-curand nvidia-cusolver nvidia-cusparse nvidia-cusparselt-cu13 \
+  nvidia-nccl-cu13 nvidia-nvjitlink nvidia-nvshmem-cu13 nvidia-nvtx,--no-emit-package $(p))
 
 # The kernel obeys MPLBACKEND: a non-inline backend makes every notebook figure vanish.
 unexport MPLBACKEND
 
-.PHONY: book html test lab execute experiments clean
+.PHONY: book html test check pdf lab execute experiments lock clean \
+        need-python need-npm need-chromium
 
 book: html
 	@echo "The book is at $(abspath $(BUILD)/index.html)"
@@ -24,9 +37,23 @@ html: $(STAMP) $(ASSETS)
 	rm -rf $(BUILD)
 	$(BIN)/jupyter-book build $(JB_FLAGS) .
 
-test: html
+# Everything: lint, unit/property/doctests, end-to-end runs, browser tests and
+# nbval over every chapter. The notebooks are then re-checked under a second
+# BLAS kernel, a single thread and NumPy without its AVX paths, so a stored
+# output that depends on the machine fails here rather than on a reader's.
+test: html pdf | need-chromium
 	$(BIN)/ruff check hadalib tests benchmarks book/_ext
 	$(BIN)/pytest --doctest-modules hadalib tests $(NBVAL) book/*.ipynb
+	$(PORTABLE_ENV) $(BIN)/pytest -p no:cacheprovider $(NBVAL) book/*.ipynb
+
+# The fast loop: lint, unit tests and doctests (no notebooks, browser or long runs).
+check: $(STAMP)
+	$(BIN)/ruff check hadalib tests benchmarks book/_ext
+	$(BIN)/pytest --doctest-modules hadalib tests -m "not slow and not browser" -q
+
+# The whole book as one PDF: the built pages, printed by Chromium and joined in order.
+pdf: html | need-chromium
+	$(BIN)/python book/_ext/print_pdf.py $(BUILD) $(PDF)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab book/
@@ -38,14 +65,33 @@ execute: $(STAMP)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 "$(NB)"
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): $(LOCK) requirements.txt pyproject.toml | need-python
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet "$(TORCH)"
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-node_modules/.package-lock.json: package.json package-lock.json
+# Resolve requirements.txt into requirements.lock: every package for every
+# platform, with hashes (torch and its CUDA runtime excepted, see above).
+lock: $(STAMP)
+	$(BIN)/uv pip compile requirements.txt --universal --python-version 3.11 \
+	  --generate-hashes --index-url https://pypi.org/simple --quiet \
+	  --no-emit-package torch --no-emit-package triton $(LOCK_SKIP) -o $(LOCK)
+
+need-python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "make: the book needs Python >= 3.11 as '$(PYTHON)': install it, or run make PYTHON=python3.11"; exit 1; }
+
+need-npm:
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "make: npm (Node.js) is needed to fetch the book's MathJax and widget scripts: install Node.js (https://nodejs.org or your package manager)"; exit 1; }
+
+need-chromium:
+	@test -x "$${CHROMIUM:-}" || command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  echo "make: the browser tests and the PDF need Chromium: apt-get install chromium (Debian/Ubuntu), or set CHROMIUM=/path/to/chrome"; exit 1; }
+
+node_modules/.package-lock.json: package.json package-lock.json | need-npm
 	npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
 

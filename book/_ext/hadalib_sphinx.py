@@ -1,4 +1,6 @@
-"""Sphinx glue for the book: API back-links, a clean page head, a MathJax shim.
+"""Sphinx glue for the book: API back-links, a clean page head, a MathJax shim, and the
+repository's address written into the text from its one setting (`repository.url` in
+_config.yml) wherever a page says ``{{ repository_url }}``, code spans included.
 
 Every public hadalib docstring ends with "Introduced in: book/NN_name.ipynb".
 On the API page that line becomes a link to the chapter, so a reader can go
@@ -37,8 +39,17 @@ def _drop_duplicate_scripts(app, pagename, templatename, context, doctree):  # n
     context["script_files"][:] = unique  # in place: later handlers append to this list
 
 
+def _repository_url(app, docname, source):  # noqa: ARG001 (Sphinx's signature)
+    url = app.config.html_theme_options.get("repository_url", "")
+    if "{{ repository_url }}" in source[0]:
+        if not url:
+            raise ValueError(f"{docname} names the repository; set repository.url in _config.yml")
+        source[0] = source[0].replace("{{ repository_url }}", url)
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", _link_chapter)
+    app.connect("source-read", _repository_url)
     app.connect("html-page-context", _drop_duplicate_scripts, priority=100)
     # After MathJax (priority 500, deferred): see the file's comment.
     app.add_js_file("mathjax2_shim.js", priority=510, defer="defer")

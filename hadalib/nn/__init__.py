@@ -9,7 +9,25 @@
 
 from __future__ import annotations
 
-from hadalib.nn.layers import Transform
-from hadalib.nn.resnet import PLACEMENTS, VARIANTS, ResNet, resnet18, resnet50
+import importlib
+from typing import Any
+
+from hadalib.nn.variants import PLACEMENTS, VARIANTS
 
 __all__ = ["PLACEMENTS", "VARIANTS", "ResNet", "Transform", "resnet18", "resnet50"]
+
+# The layers and networks need torch; the names of the study do not, so that the
+# report and the study's plan work where torch is not installed.
+_LAZY = {"Transform": "layers", "ResNet": "resnet", "resnet18": "resnet", "resnet50": "resnet"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"hadalib.nn.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'hadalib.nn' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from hadalib.nn.variants import KINDS
 from hadalib.transforms import _NORMS, dct, fwht, pad_pow2
 
 __all__ = ["Transform"]
 
-KINDS = ("wht", "dct", "fft")
 AXES = ("channel", "spatial")
 NORMS = _NORMS
 

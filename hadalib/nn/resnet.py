@@ -10,35 +10,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any
 
 import torch
 from torch import nn
 
 from hadalib.nn.layers import Transform
+from hadalib.nn.variants import KINDS, PLACEMENTS, VARIANTS
 
 __all__ = ["PLACEMENTS", "VARIANTS", "ResNet", "resnet18", "resnet50"]
-
-#: The three placements of the study, named as in the paper (Keras layer names).
-PLACEMENTS = ("input", "conv2_block1", "conv4_block6")
-
-_KIND_NAMES = ("wht", "dct", "fft")
-_PLACEMENT_GROUPS = {
-    "input": ("input",),
-    "early": ("conv2_block1",),
-    "early-late": ("conv2_block1", "conv4_block6"),
-}
-
-#: The ten variants of the study: name -> {placement: kind}.
-VARIANTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
-    {"baseline": MappingProxyType({})}
-    | {
-        f"{kind}-{group}": MappingProxyType({p: kind for p in placements})
-        for kind in _KIND_NAMES
-        for group, placements in _PLACEMENT_GROUPS.items()
-    }
-)
 
 _STEMS = ("imagenet", "cifar")
 
@@ -260,7 +240,7 @@ def _transform_modules(
             )
         if isinstance(spec, nn.Module):
             modules[placement] = spec
-        elif spec in _KIND_NAMES:
+        elif spec in KINDS:
             modules[placement] = Transform(spec, axes=None if spec == "fft" else axes)
         else:
             raise ValueError(
