@@ -26,9 +26,9 @@ from numpy.typing import ArrayLike
 
 from hadalib._checks import ORDERS, as_array, as_bool, as_int, check_choice, refuse_tensor
 
-#: The largest matrix order this module builds densely: ``2**15`` (``hadamard_matrix``,
-#: ``sylvester(15)``, ``paley``), i.e. 2**30 entries or 8 GiB of int64. Beyond it, apply the
-#: matrix without forming it, with :func:`hadalib.transforms.fwht`.
+#: The largest matrix order this module builds densely, ``2**15`` (``hadamard_matrix``,
+#: ``sylvester(15)``, ``paley``), that is 2**30 entries or 8 GiB of int64. Beyond it, apply
+#: the matrix without forming it, with :func:`hadalib.transforms.fwht`.
 MAX_DENSE_ORDER = 2**15
 
 
