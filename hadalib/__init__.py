@@ -27,6 +27,7 @@ _SUBMODULES = (
     "experiments",
     "widgets",
     "plotting",
+    "examples",
 )
 
 # Top-level shortcuts: name -> submodule that defines it.
@@ -39,6 +40,7 @@ _SHORTCUTS = {
     "ifwht": "transforms",
     "fwht_stages": "transforms",
     "fwht2": "transforms",
+    "ifwht2": "transforms",
     "pad_pow2": "transforms",
     "dct": "transforms",
     "idct": "transforms",

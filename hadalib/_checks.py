@@ -1,9 +1,14 @@
-"""Argument checks shared by hadalib's modules (private; every layer may import it).
+"""Argument checks and NumPy/torch dispatch shared by hadalib's modules (private; every
+layer may import it, and it imports nothing from hadalib).
 
 Bad input raises a ``TypeError`` (wrong kind of value) or a ``ValueError`` (right kind,
 wrong value) whose message names the argument, the value received and what would be
-accepted. Keeping the checks here gives every module the same wording. This module
-imports nothing from hadalib.
+accepted. Keeping the checks here gives every module the same wording.
+
+Dispatch: a function given a tensor (:func:`is_tensor`) either returns a tensor on the
+same device and dtype, differentiable, or refuses it with :func:`refuse_tensor`, whose
+TypeError says what to pass instead. tests/test_conventions.py checks this for every
+public function.
 """
 
 from __future__ import annotations
@@ -31,12 +36,17 @@ def is_tensor(x: Any) -> bool:
 
 
 def refuse_tensor(x: Any, name: str, where: str, instead: str = "") -> None:
-    """Raise a TypeError if x is a tensor: ``where`` works on NumPy arrays only."""
+    """Raise a TypeError if x is a tensor: ``where`` works on NumPy arrays only.
+
+    The message says what to pass instead: ``x.detach().cpu().numpy()`` works for every
+    tensor (one that requires grad, or lives on a GPU, too), and ``instead`` may name a
+    torch way to do the same.
+    """
     if is_tensor(x):
         alternative = f", or {instead}" if instead else ""
         raise TypeError(
             f"{name} is a torch.Tensor; {where} works on NumPy arrays "
-            f"(pass {name}.numpy(){alternative})"
+            f"(pass {name}.detach().cpu().numpy(){alternative})"
         )
 
 

@@ -222,7 +222,7 @@ def _split(count: int, parts: int, unit: int) -> list[tuple[int, int]]:
     return [(lo, min(lo + step, count)) for lo in range(0, count, step)]
 
 
-def _fwht_into(src: np.ndarray, dst: np.ndarray, n: int, stride: int, parallel: bool) -> None:
+def fwht_into(src: np.ndarray, dst: np.ndarray, n: int, stride: int, parallel: bool) -> None:
     """Write into dst the unnormalized WHT of src along n.
 
     ``src`` and ``dst`` are distinct 1-D contiguous arrays holding ``(rows, n, stride)``

@@ -24,9 +24,12 @@ import tempfile
 import urllib.request
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
+
+from hadalib._files import atomic_write
+from hadalib._synthetic import synthetic_arrays
 
 __all__ = ["load_cifar100", "make_synthetic_cifar100", "load_digits"]
 
@@ -270,20 +273,15 @@ def _download(url: str, path: Path) -> None:
     """Download ``url`` to ``path`` with a progress bar (written atomically)."""
     from tqdm.auto import tqdm
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
-    try:
-        with urllib.request.urlopen(url) as response, os.fdopen(fd, "wb") as out:
+    def write(out: IO[bytes]) -> None:
+        with urllib.request.urlopen(url) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
             with tqdm(total=total, unit="B", unit_scale=True, desc=path.name) as bar:
                 for chunk in iter(lambda: response.read(1 << 20), b""):
                     out.write(chunk)
                     bar.update(len(chunk))
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+
+    atomic_write(path, write, suffix=".part")
 
 
 def _too_big(name: str, size: int) -> str:
@@ -436,6 +434,14 @@ def _label_names(path: Path, meta: dict[str, Any], field: str, count: int) -> li
                      f"{field.split('_')[0]} label names (strings); {_REDO}")
 
 
+def _all_label_names(folder: Path, verify: bool) -> tuple[list[str], list[str]]:
+    """The fine and the coarse label names of the ``meta`` file."""
+    path = _checked_file(folder, "meta", verify)
+    meta = _unpickle(path)
+    return (_label_names(path, meta, "fine_label_names", 100),
+            _label_names(path, meta, "coarse_label_names", 20))
+
+
 def _split(folder: Path, name: str, verify: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     path = _checked_file(folder, name, verify)
     d = _unpickle(path)
@@ -448,6 +454,27 @@ def _split(folder: Path, name: str, verify: bool) -> tuple[np.ndarray, np.ndarra
     coarse = _labels(path, "coarse_labels", _field(path, d, "coarse_labels"), 20, len(data))
     images = data.astype(np.uint8, copy=False).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
     return np.ascontiguousarray(images), fine, coarse
+
+
+def _extracted(root: Path, download: bool, verify: bool) -> Path:
+    """The extracted folder under ``root``; the archive is downloaded (if asked), checked
+    and extracted first where the folder is missing."""
+    folder = root / _FOLDER
+    if folder.is_dir():
+        return folder
+    archive = root / _ARCHIVE
+    if not archive.is_file():
+        if not download:
+            raise FileNotFoundError(
+                f"neither {folder} nor {archive} exists; put the official "
+                f"{_ARCHIVE} there or call load_cifar100({str(root)!r}, download=True)"
+            )
+        _download(_URL, archive)
+    if verify:
+        _check_md5(archive, _ARCHIVE_MD5)
+    root.mkdir(parents=True, exist_ok=True)
+    _safe_extract(archive, root)
+    return folder
 
 
 def load_cifar100(root: str | os.PathLike, download: bool = False,
@@ -500,46 +527,15 @@ def load_cifar100(root: str | os.PathLike, download: bool = False,
 
     Introduced in: book/10_resnet50_wht.ipynb
     """
-    root = Path(root)
-    folder = root / _FOLDER
-    if not folder.is_dir():
-        archive = root / _ARCHIVE
-        if not archive.is_file():
-            if not download:
-                raise FileNotFoundError(
-                    f"neither {folder} nor {archive} exists; put the official "
-                    f"{_ARCHIVE} there or call load_cifar100({str(root)!r}, download=True)"
-                )
-            _download(_URL, archive)
-        if verify:
-            _check_md5(archive, _ARCHIVE_MD5)
-        root.mkdir(parents=True, exist_ok=True)
-        _safe_extract(archive, root)
+    folder = _extracted(Path(root), download, verify)
     x_train, y_train, c_train = _split(folder, "train", verify)
     x_test, y_test, c_test = _split(folder, "test", verify)
-    meta_path = _checked_file(folder, "meta", verify)
-    meta = _unpickle(meta_path)
-    names = _label_names(meta_path, meta, "fine_label_names", 100)
-    coarse_names = _label_names(meta_path, meta, "coarse_label_names", 20)
+    names, coarse_names = _all_label_names(folder, verify)
     return {
         "x_train": x_train, "y_train": y_train, "coarse_train": c_train,
         "x_test": x_test, "y_test": y_test, "coarse_test": c_test,
         "label_names": names, "coarse_label_names": coarse_names,
     }
-
-
-def _synthetic_arrays(n_train: int, n_test: int, seed: int) -> dict[str, np.ndarray]:
-    """Random CIFAR-shaped uint8 images (N, 32, 32, 3) with fine and coarse labels."""
-    for name, n in (("n_train", n_train), ("n_test", n_test)):
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"{name} must be a positive int, got {n!r}")
-    rng = np.random.default_rng(seed)
-    out = {}
-    for split, n in (("train", n_train), ("test", n_test)):
-        out[f"x_{split}"] = rng.integers(0, 256, size=(n, 32, 32, 3), dtype=np.uint8)
-        out[f"y_{split}"] = rng.integers(0, 100, size=n, dtype=np.int64)
-        out[f"coarse_{split}"] = out[f"y_{split}"] // 5
-    return out
 
 
 def make_synthetic_cifar100(path: str | os.PathLike, n_train: int = 500, n_test: int = 100,
@@ -569,8 +565,10 @@ def make_synthetic_cifar100(path: str | os.PathLike, n_train: int = 500, n_test:
 
     Raises
     ------
+    TypeError
+        If ``n_train`` or ``n_test`` is not an integer.
     ValueError
-        If ``n_train`` or ``n_test`` is not a positive int.
+        If ``n_train`` or ``n_test`` is below 1.
 
     Examples
     --------
@@ -580,7 +578,7 @@ def make_synthetic_cifar100(path: str | os.PathLike, n_train: int = 500, n_test:
 
     Introduced in: book/10_resnet50_wht.ipynb
     """
-    arrays = _synthetic_arrays(n_train, n_test, seed)
+    arrays = synthetic_arrays(n_train, n_test, seed)
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
     files = {}
@@ -598,6 +596,12 @@ def make_synthetic_cifar100(path: str | os.PathLike, n_train: int = 500, n_test:
         "coarse_label_names": [f"superclass_{i:02d}" for i in range(20)],
     }
     archive = folder / _ARCHIVE
+    _write_archive(archive, files)
+    return archive
+
+
+def _write_archive(archive: Path, files: dict[str, Any]) -> None:
+    """Write the pickled ``files`` into ``archive`` under the official folder name."""
     # gzip without a time stamp or file name: the same arguments give the same bytes
     with open(archive, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw,
                                                    mtime=0) as gz, \
@@ -610,7 +614,6 @@ def make_synthetic_cifar100(path: str | os.PathLike, n_train: int = 500, n_test:
             info = tarfile.TarInfo(f"{_FOLDER}/{name}")
             info.size, info.mode = len(blob), 0o644
             tar.addfile(info, io.BytesIO(blob))
-    return archive
 
 
 def load_digits(test_fraction: float = 0.2, seed: int = 0) -> dict[str, Any]:

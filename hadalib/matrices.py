@@ -34,6 +34,7 @@ MAX_DENSE_ORDER = 2**15
 
 def _as_int_array(value: ArrayLike, name: str) -> np.ndarray:
     """Return ``value`` as a non-negative int64 array, or raise naming ``name``."""
+    refuse_tensor(value, name, "hadalib.matrices")
     arr = np.asarray(value)
     if arr.size == 0 and arr.dtype.kind == "f":
         arr = arr.astype(np.int64)  # an empty list: no integers, but nothing wrong either
@@ -153,7 +154,7 @@ def hadamard_entry(k: ArrayLike, n: ArrayLike) -> int | np.ndarray:
     Raises
     ------
     TypeError
-        If an index is not an integer.
+        If an index is not an integer (or is a torch tensor).
     ValueError
         If an index is negative.
 
@@ -200,7 +201,7 @@ def gray_code(k: ArrayLike) -> int | np.ndarray:
     Raises
     ------
     TypeError
-        If ``k`` is not an integer.
+        If ``k`` is not an integer (or is a torch tensor).
     ValueError
         If ``k`` is negative.
 
@@ -238,7 +239,7 @@ def bit_reverse(k: ArrayLike, bits: int) -> int | np.ndarray:
     Raises
     ------
     TypeError
-        If ``k`` or ``bits`` is not an integer.
+        If ``k`` or ``bits`` is not an integer (or ``k`` is a torch tensor).
     ValueError
         If ``bits`` is negative (or above 63 for an array), or ``k`` does not fit in ``bits``
         digits.
@@ -438,6 +439,11 @@ def is_hadamard(M: ArrayLike) -> bool:
         True if ``M`` is a Hadamard matrix of any order ``n >= 1``. A normalized matrix (entries
         ``+-1/sqrt(n)``) is not one: multiply it by ``sqrt(n)`` first.
 
+    Raises
+    ------
+    TypeError
+        If ``M`` is a torch tensor (pass ``M.detach().cpu().numpy()``).
+
     Examples
     --------
     >>> is_hadamard([[1, 1], [1, -1]])
@@ -449,6 +455,7 @@ def is_hadamard(M: ArrayLike) -> bool:
 
     Introduced in: book/04_hadamard_matrices.ipynb
     """
+    refuse_tensor(M, "M", "is_hadamard")
     try:
         arr = np.asarray(M)
     except ValueError:  # ragged rows: not a matrix at all

@@ -1,8 +1,8 @@
 """Element-wise (Hadamard) and Kronecker products.
 
 The two products that chapter 1 sets beside the ordinary matrix product.
-Both accept NumPy arrays (and anything ``np.asarray`` takes); the Hadamard
-product also accepts two torch tensors and then returns a tensor.
+Every function accepts NumPy arrays (and anything ``np.asarray`` takes), or two
+torch tensors, and then returns a tensor (differentiable, on their device).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from hadalib._checks import as_array, check_choice, is_tensor, refuse_tensor
+from hadalib._checks import as_array, check_choice, is_tensor
 
 __all__ = ["hadamard_product", "kronecker_product", "multiply", "PRODUCTS"]
 
@@ -26,6 +26,19 @@ def _as_operand(x: Any, name: str) -> np.ndarray:
     if arr.dtype.kind == "O" and arr.ndim == 0 and x is None:
         raise TypeError(f"{name} is None; expected an array of numbers")
     return arr
+
+
+def _operands(a: Any, b: Any) -> tuple[Any, Any]:
+    """Two tensors as they are, or two arrays; one of each is refused (no silent copies)."""
+    tensor_a, tensor_b = is_tensor(a), is_tensor(b)
+    if tensor_a != tensor_b:
+        raise TypeError(
+            f"a and b must both be torch tensors or both array-like; got "
+            f"{type(a).__name__} and {type(b).__name__}"
+        )
+    if tensor_a:
+        return a, b
+    return _as_operand(a, "a"), _as_operand(b, "b")
 
 
 def hadamard_product(a: Any, b: Any) -> Any:
@@ -62,13 +75,7 @@ def hadamard_product(a: Any, b: Any) -> Any:
 
     Introduced in: book/01_hadamard_product.ipynb
     """
-    if is_tensor(a) != is_tensor(b):
-        raise TypeError(
-            f"a and b must both be torch tensors or both array-like; got "
-            f"{type(a).__name__} and {type(b).__name__}"
-        )
-    if not is_tensor(a):
-        a, b = _as_operand(a, "a"), _as_operand(b, "b")
+    a, b = _operands(a, b)
     if tuple(a.shape) != tuple(b.shape):
         raise ValueError(
             f"the Hadamard product needs equal shapes; got a.shape={tuple(a.shape)} and "
@@ -77,7 +84,7 @@ def hadamard_product(a: Any, b: Any) -> Any:
     return a * b
 
 
-def kronecker_product(a: Any, b: Any) -> np.ndarray:
+def kronecker_product(a: Any, b: Any) -> Any:
     """Kronecker product of two matrices (or vectors), equal to ``np.kron``.
 
     ``kron(A, B)`` is the block matrix whose block ``(i, j)`` is ``A[i, j] * B``;
@@ -85,12 +92,13 @@ def kronecker_product(a: Any, b: Any) -> np.ndarray:
 
     Parameters
     ----------
-    a, b : array_like
-        Scalars, vectors or matrices (a 1-D array is treated as a row).
+    a, b : array_like or torch.Tensor
+        Scalars, vectors or matrices (a 1-D array is treated as a row). Two tensors
+        give a tensor (differentiable, equal to ``torch.kron``).
 
     Returns
     -------
-    numpy.ndarray
+    numpy.ndarray or torch.Tensor
         The Kronecker product, with as many dimensions as the larger input (as
         ``np.kron``): 1-D for two vectors (or a scalar and a vector), else 2-D.
 
@@ -99,7 +107,7 @@ def kronecker_product(a: Any, b: Any) -> np.ndarray:
     ValueError
         If an input has more than two dimensions.
     TypeError
-        If an input does not hold numbers, or is a torch tensor (use ``torch.kron``).
+        If an input does not hold numbers, or one is a torch tensor and the other is not.
 
     Examples
     --------
@@ -111,41 +119,40 @@ def kronecker_product(a: Any, b: Any) -> np.ndarray:
 
     Introduced in: book/01_hadamard_product.ipynb
     """
-    arrays = []
+    a, b = _operands(a, b)
     for name, x in (("a", a), ("b", b)):
-        refuse_tensor(x, name, "kronecker_product", "use torch.kron for tensors")
-        x = _as_operand(x, name)
         if x.ndim > 2:
             raise ValueError(
                 f"{name} must be a vector or a matrix (ndim 1 or 2); got ndim={x.ndim} "
-                f"with shape {x.shape}"
+                f"with shape {tuple(x.shape)}"
             )
-        arrays.append(x)
-    a, b = arrays
     ndim = max(a.ndim, b.ndim)  # as np.kron: a scalar or vector with a vector is a vector
-    a2, b2 = np.atleast_2d(a), np.atleast_2d(b)
+    a2, b2 = a.reshape(_as_2d(a.shape)), b.reshape(_as_2d(b.shape))
     (m, n), (p, q) = a2.shape, b2.shape
     # out[i*p + k, j*q + l] = a[i, j] * b[k, l]: an outer product laid out in blocks.
     out = (a2[:, None, :, None] * b2[None, :, None, :]).reshape(m * p, n * q)
-    if ndim == 2:
-        return out
-    return out.ravel() if ndim == 1 else out.reshape(())
+    return out.reshape({2: (m * p, n * q), 1: (n * q,), 0: ()}[ndim])
 
 
-def multiply(a: Any, b: Any, kind: str) -> np.ndarray:
+def _as_2d(shape: tuple[int, ...]) -> tuple[int, int]:
+    """The shape of ``np.atleast_2d``: a scalar is (1, 1), a vector of n is a row (1, n)."""
+    return tuple((1, 1, *shape)[-2:])  # type: ignore[return-value]
+
+
+def multiply(a: Any, b: Any, kind: str) -> Any:
     """One of the three products by name: the compute function of chapter 1's widget.
 
     Parameters
     ----------
-    a, b : array_like
-        Matrices (two-dimensional).
+    a, b : array_like or torch.Tensor
+        Matrices (two-dimensional); two tensors give a tensor.
     kind : {"hadamard", "matrix", "kronecker"}
         ``"hadamard"``: element-wise, equal shapes; ``"matrix"``: ``a @ b``,
         needs ``a.shape[1] == b.shape[0]``; ``"kronecker"``: any shapes.
 
     Returns
     -------
-    numpy.ndarray
+    numpy.ndarray or torch.Tensor
         The product.
 
     Raises
@@ -153,7 +160,7 @@ def multiply(a: Any, b: Any, kind: str) -> np.ndarray:
     ValueError
         If ``kind`` is unknown, or the shapes do not fit the product.
     TypeError
-        If an input does not hold numbers.
+        If an input does not hold numbers, or one is a torch tensor and the other is not.
 
     Examples
     --------
@@ -174,10 +181,10 @@ def multiply(a: Any, b: Any, kind: str) -> np.ndarray:
         return hadamard_product(a, b)
     if kind == "kronecker":
         return kronecker_product(a, b)
-    a, b = _as_operand(a, "a"), _as_operand(b, "b")
+    a, b = _operands(a, b)
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
         raise ValueError(
-            f"the matrix product needs a.shape[1] == b.shape[0]; got a.shape={a.shape} "
-            f"and b.shape={b.shape}"
+            f"the matrix product needs a.shape[1] == b.shape[0]; got a.shape={tuple(a.shape)} "
+            f"and b.shape={tuple(b.shape)}"
         )
     return a @ b

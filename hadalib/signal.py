@@ -15,8 +15,11 @@ The compute functions behind chapter 8, in four groups:
   (randomized) Hadamard rotation that spreads outliers first, the idea behind
   QuaRot-style quantization of large language models.
 
-Everything here takes and returns NumPy arrays (a torch tensor raises a
-``TypeError``); the transforms themselves come from :mod:`hadalib.transforms`.
+Everything here takes and returns NumPy arrays (a torch tensor raises a ``TypeError``
+that points to :mod:`hadalib.transforms`, which takes tensors). Floating-point input
+keeps its precision (float32 stays float32); integers and booleans are computed in
+float64. The WHT coefficients come in natural order unless ``order`` says otherwise,
+as everywhere in hadalib.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import numpy as np
 from hadalib._checks import (
     ORDERS,
     as_array,
+    as_bool,
     as_int,
     as_real,
     check_choice,
@@ -36,7 +40,7 @@ from hadalib._checks import (
     normalize_axis,
     refuse_tensor,
 )
-from hadalib.transforms import dct, fwht, fwht2, idct, ifwht, pad_pow2
+from hadalib.transforms import dct, fwht, fwht2, idct, ifwht2, pad_pow2
 
 __all__ = [
     "H264_CORE",
@@ -87,18 +91,31 @@ def _as_array(x: Any, name: str, *, ndim_min: int = 0, kinds: str = "biufc") -> 
 
 
 def _as_float(x: Any, name: str, *, ndim_min: int = 0) -> np.ndarray:
-    """x as a real float64 array (no copy if it is one): a complex part would be lost."""
-    return np.asarray(_as_array(x, name, ndim_min=ndim_min, kinds="biuf"), dtype=float)
+    """x as a real floating array: floats keep their dtype, integers and booleans become
+    float64 (no copy if no cast is needed); complex input is refused, not truncated."""
+    arr = _as_array(x, name, ndim_min=ndim_min, kinds="biuf")
+    return arr if arr.dtype.kind == "f" else arr.astype(np.float64)
 
 
-def _check_kind(kind: Any) -> None:
+def _as_count(value: Any, name: str, minimum: int) -> int:
+    """value as a Python int >= minimum (NumPy integers count; bool and floats do not)."""
+    value = as_int(value, name)
+    if value < minimum:
+        kind = {0: "non-negative", 1: "positive"}[minimum]
+        raise ValueError(f"{name} must be a {kind} int, got {value!r}")
+    return value
+
+
+def _check_kind_order(kind: Any, order: Any) -> None:
+    """kind is one of _KINDS and order one of ORDERS; only the WHT has other orders than
+    "natural"."""
     check_choice("kind", kind, _KINDS)
-
-
-def _wht_order(kind: str, order: str | None) -> str:
-    if order is not None and kind != "wht":
-        raise ValueError(f"order={order!r} applies to kind='wht' only; got kind={kind!r}")
-    return "sequency" if order is None else check_choice("order", order, ORDERS)
+    check_choice("order", order, ORDERS)
+    if order != "natural" and kind != "wht":
+        raise ValueError(
+            f"order={order!r} applies to kind='wht' only; got kind={kind!r} (the DCT and FFT "
+            "coefficients have one order: leave order='natural')"
+        )
 
 
 def _check_sides(x: np.ndarray, name: str) -> None:
@@ -135,7 +152,34 @@ def _check_same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str]) -> N
 # ---------------------------------------------------------------------------
 
 
-def transform2d(image: Any, kind: str = "wht", order: str | None = None) -> np.ndarray:
+def _transform2d(x: np.ndarray, kind: str, order: str) -> np.ndarray:
+    """The orthonormal 2-D transform of a checked floating array (last two axes)."""
+    if kind == "wht":
+        return fwht2(x, norm="ortho", order=order)
+    if kind == "dct":
+        return dct(dct(x, axis=-2), axis=-1)
+    return np.fft.fft2(x, norm="ortho")
+
+
+def _inverse_transform2d(c: np.ndarray, kind: str, order: str) -> np.ndarray:
+    """The inverse of :func:`_transform2d`."""
+    if kind == "wht":
+        return ifwht2(c, norm="ortho", order=order)
+    if kind == "dct":
+        return idct(idct(c, axis=-2), axis=-1)
+    return np.fft.ifft2(c, norm="ortho")
+
+
+def _checked_image(x: Any, name: str, kind: Any, order: Any) -> np.ndarray:
+    """The checks shared by transform2d and its inverse: x as a floating (or complex)
+    array of at least two dimensions, kind and order accepted, no empty side."""
+    arr = _as_array(x, name, ndim_min=2)
+    _check_kind_order(kind, order)
+    _check_sides(arr, name)
+    return arr if arr.dtype.kind in "fc" else arr.astype(np.float64)
+
+
+def transform2d(image: Any, kind: str = "wht", order: str = "natural") -> np.ndarray:
     """Orthonormal 2-D transform of an image (over its last two axes).
 
     All three kinds are scaled to be orthonormal (``norm="ortho"``), so that the
@@ -151,22 +195,25 @@ def transform2d(image: Any, kind: str = "wht", order: str | None = None) -> np.n
         Walsh-Hadamard (:func:`hadalib.transforms.fwht2`), type-II DCT
         (:func:`hadalib.transforms.dct` along both axes) or discrete Fourier
         transform (``numpy.fft.fft2``).
-    order : {"natural", "sequency", "dyadic"} or None
-        Order of the WHT coefficients, for ``kind="wht"`` only; ``None`` means
-        ``"sequency"``, which puts slowly varying basis images first, as the DCT
-        and FFT do.
+    order : {"natural", "sequency", "dyadic"}
+        Order of the WHT coefficients (other kinds have one order, "natural");
+        ``"sequency"`` puts slowly varying basis images first, as the DCT and FFT do.
 
     Returns
     -------
     numpy.ndarray
         Coefficients of shape ``(..., H, W)``: real for ``"wht"`` and ``"dct"``,
-        complex for ``"fft"`` (coefficient ``(0, 0)`` is the scaled mean in each case).
+        complex for ``"fft"`` (coefficient ``(0, 0)`` is the scaled mean in each case);
+        float32 input gives float32 (complex64) coefficients, integers give float64.
 
     Raises
     ------
     ValueError
         If ``kind`` or ``order`` is not accepted, the image has fewer than two
         dimensions, or (for ``"wht"``) a side is not a power of two.
+    TypeError
+        If ``image`` does not hold numbers, or is a torch tensor (use
+        :func:`hadalib.transforms.fwht2` or :func:`hadalib.transforms.dct` for tensors).
 
     Examples
     --------
@@ -176,18 +223,11 @@ def transform2d(image: Any, kind: str = "wht", order: str | None = None) -> np.n
 
     Introduced in: book/08_signal_processing.ipynb
     """
-    x = _as_array(image, "image", ndim_min=2)
-    _check_kind(kind)
-    order = _wht_order(kind, order)
-    _check_sides(x, "image")
-    if kind == "wht":
-        return fwht2(x, norm="ortho", order=order)
-    if kind == "dct":
-        return dct(dct(x, axis=-2), axis=-1)
-    return np.fft.fft2(x, norm="ortho")
+    x = _checked_image(image, "image", kind, order)
+    return _transform2d(x, kind, order)
 
 
-def inverse_transform2d(coeffs: Any, kind: str = "wht", order: str | None = None) -> np.ndarray:
+def inverse_transform2d(coeffs: Any, kind: str = "wht", order: str = "natural") -> np.ndarray:
     """Inverse of :func:`transform2d`: the image whose coefficients are ``coeffs``.
 
     Parameters
@@ -196,18 +236,20 @@ def inverse_transform2d(coeffs: Any, kind: str = "wht", order: str | None = None
         Coefficients of shape ``(..., H, W)``, as :func:`transform2d` returns them.
     kind : {"wht", "dct", "fft"}
         The transform that produced them.
-    order : {"natural", "sequency", "dyadic"} or None
-        For ``kind="wht"`` only: the order of the coefficients (``None``: ``"sequency"``).
+    order : {"natural", "sequency", "dyadic"}
+        For ``kind="wht"``: the order of the coefficients.
 
     Returns
     -------
     numpy.ndarray
-        The image, shape ``(..., H, W)``; complex for ``"fft"`` (take ``.real``
-        when the coefficients came from a real image).
+        The image, shape ``(..., H, W)``, of the coefficients' precision; complex for
+        ``"fft"`` (take ``.real`` when the coefficients came from a real image).
 
     Raises
     ------
     ValueError
+        As for :func:`transform2d`.
+    TypeError
         As for :func:`transform2d`.
 
     Examples
@@ -218,19 +260,11 @@ def inverse_transform2d(coeffs: Any, kind: str = "wht", order: str | None = None
 
     Introduced in: book/08_signal_processing.ipynb
     """
-    c = _as_array(coeffs, "coeffs", ndim_min=2)
-    _check_kind(kind)
-    order = _wht_order(kind, order)
-    _check_sides(c, "coeffs")
-    if kind == "wht":
-        rows = ifwht(c, axis=-2, norm="ortho", order=order)
-        return ifwht(rows, axis=-1, norm="ortho", order=order)
-    if kind == "dct":
-        return idct(idct(c, axis=-2), axis=-1)
-    return np.fft.ifft2(c, norm="ortho")
+    c = _checked_image(coeffs, "coeffs", kind, order)
+    return _inverse_transform2d(c, kind, order)
 
 
-def basis_images(kind: str = "wht", n: int = 8, order: str | None = None) -> np.ndarray:
+def basis_images(kind: str = "wht", n: int = 8, order: str = "natural") -> np.ndarray:
     """The ``n*n`` basis images of an ``n x n`` 2-D transform.
 
     ``basis[u, v]`` is the image whose only nonzero coefficient is a 1 at
@@ -243,8 +277,8 @@ def basis_images(kind: str = "wht", n: int = 8, order: str | None = None) -> np.
         The transform.
     n : int
         Side of the images (a power of two for ``"wht"``).
-    order : {"natural", "sequency", "dyadic"} or None
-        For ``kind="wht"`` only (``None``: ``"sequency"``).
+    order : {"natural", "sequency", "dyadic"}
+        For ``kind="wht"``: the order of the coefficients ``(u, v)``.
 
     Returns
     -------
@@ -255,7 +289,9 @@ def basis_images(kind: str = "wht", n: int = 8, order: str | None = None) -> np.
     Raises
     ------
     ValueError
-        If ``n`` is not a positive int, or as for :func:`transform2d`.
+        If ``n`` is not positive, or as for :func:`transform2d`.
+    TypeError
+        If ``n`` is not an integer.
 
     Examples
     --------
@@ -265,10 +301,10 @@ def basis_images(kind: str = "wht", n: int = 8, order: str | None = None) -> np.
 
     Introduced in: book/08_signal_processing.ipynb
     """
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
+    n = _as_count(n, "n", 1)
+    _check_kind_order(kind, order)
     impulses = np.eye(n * n).reshape(n, n, n, n)
-    return inverse_transform2d(impulses, kind, order)
+    return _inverse_transform2d(impulses, kind, order)
 
 
 def energy_compaction(coeffs: Any, k: Any) -> Any:
@@ -287,7 +323,8 @@ def energy_compaction(coeffs: Any, k: Any) -> Any:
     Returns
     -------
     float or numpy.ndarray
-        The fraction(s) in ``[0, 1]``, of the shape of ``k``.
+        The fraction(s) in ``[0, 1]``, of the shape of ``k`` (an array in the precision of
+        the coefficients: float32 for float32 or complex64, else float64).
 
     Raises
     ------
@@ -312,7 +349,7 @@ def energy_compaction(coeffs: Any, k: Any) -> Any:
     if peak == 0:
         raise ValueError("coeffs are all zero: the energy fraction is undefined")
     power = np.sort((magnitude / peak) ** 2)[::-1]  # scaled so tiny values do not underflow
-    cumulative = np.concatenate([[0.0], np.cumsum(power)]) / power.sum()
+    cumulative = np.concatenate([np.zeros(1, power.dtype), np.cumsum(power)]) / power.sum()
     result = cumulative[k_arr]
     return float(result) if result.ndim == 0 else result
 
@@ -349,7 +386,10 @@ def keep_largest(coeffs: Any, k: int) -> np.ndarray:
 
     Introduced in: book/08_signal_processing.ipynb
     """
-    c = _as_array(coeffs, "coeffs")
+    return _keep_largest(_as_array(coeffs, "coeffs"), k)
+
+
+def _keep_largest(c: np.ndarray, k: Any) -> np.ndarray:
     check_finite(c, "coeffs", "NaN has no magnitude to rank")
     if np.ndim(k) != 0:
         raise TypeError("k must be a single int")
@@ -361,7 +401,7 @@ def keep_largest(coeffs: Any, k: int) -> np.ndarray:
     return out.reshape(c.shape)
 
 
-def compress(image: Any, kind: str, k: int, order: str | None = None) -> np.ndarray:
+def compress(image: Any, kind: str, k: int, order: str = "natural") -> np.ndarray:
     """Reconstruct an image from its ``k`` largest transform coefficients.
 
     ``inverse_transform2d(keep_largest(transform2d(image, kind), k), kind)``, real
@@ -378,17 +418,20 @@ def compress(image: Any, kind: str, k: int, order: str | None = None) -> np.ndar
         The transform.
     k : int
         Number of coefficients kept, ``0 <= k <= image.size``.
-    order : {"natural", "sequency", "dyadic"} or None
-        For ``"wht"`` only; the result does not depend on it.
+    order : {"natural", "sequency", "dyadic"}
+        For ``"wht"``; the result depends on it only through ties at the cut, which
+        :func:`keep_largest` breaks by position.
 
     Returns
     -------
     numpy.ndarray
-        The reconstructed real image, of the image's shape.
+        The reconstructed real image, of the image's shape (and precision).
 
     Raises
     ------
     ValueError
+        As for :func:`transform2d` and :func:`keep_largest`.
+    TypeError
         As for :func:`transform2d` and :func:`keep_largest`.
 
     Examples
@@ -400,11 +443,11 @@ def compress(image: Any, kind: str, k: int, order: str | None = None) -> np.ndar
 
     Introduced in: book/08_signal_processing.ipynb
     """
-    x = _as_array(image, "image", ndim_min=2)
+    x = _checked_image(image, "image", kind, order)
     if x.ndim != 2:
         raise ValueError(f"image must be 2-D; got shape {x.shape}")
-    coeffs = keep_largest(transform2d(x, kind, order), k)
-    return np.real(inverse_transform2d(coeffs, kind, order))
+    coeffs = _keep_largest(_transform2d(x, kind, order), k)
+    return np.real(_inverse_transform2d(coeffs, kind, order))
 
 
 def _data_range(reference: np.ndarray, data_range: float | None) -> float:
@@ -503,12 +546,8 @@ def ssim(
     if x.ndim != 2:
         raise ValueError(f"reference must be a 2-D image; got shape {x.shape}")
     _check_not_empty(x, "reference")
-    if (
-        not isinstance(win_size, (int, np.integer))
-        or win_size < 3
-        or win_size % 2 == 0
-        or win_size > min(x.shape)
-    ):
+    win_size = as_int(win_size, "win_size")
+    if win_size < 3 or win_size % 2 == 0 or win_size > min(x.shape):
         raise ValueError(
             f"win_size must be an odd int between 3 and {min(x.shape)} (the smaller image "
             f"side), got {win_size!r}"
@@ -567,8 +606,7 @@ def to_blocks(image: Any, size: int) -> np.ndarray:
     x = _as_array(image, "image")
     if x.ndim != 2:
         raise ValueError(f"image must be 2-D; got shape {x.shape}")
-    if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < 1:
-        raise ValueError(f"size must be a positive int, got {size!r}")
+    size = _as_count(size, "size", 1)
     h, w = x.shape
     if h % size or w % size:
         raise ValueError(
@@ -599,7 +637,8 @@ def h264_transform4x4(blocks: Any) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        The transformed blocks, same shape; integers for integer input.
+        The transformed blocks, same shape; integers for integer input, else the input's
+        floating dtype.
 
     Raises
     ------
@@ -614,7 +653,8 @@ def h264_transform4x4(blocks: Any) -> np.ndarray:
     Introduced in: book/08_signal_processing.ipynb
     """
     b = _check_blocks4(blocks, "blocks")
-    return H264_CORE @ b @ H264_CORE.T
+    core = H264_CORE.astype(b.dtype) if b.dtype.kind in "fc" else H264_CORE
+    return core @ b @ core.T
 
 
 def h264_inverse4x4(coeffs: Any) -> np.ndarray:
@@ -632,7 +672,8 @@ def h264_inverse4x4(coeffs: Any) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        Float array of blocks of the same shape.
+        Float array of blocks of the same shape (float64 for integer input, else the
+        input's floating dtype).
 
     Raises
     ------
@@ -649,7 +690,8 @@ def h264_inverse4x4(coeffs: Any) -> np.ndarray:
     """
     y = _check_blocks4(coeffs, "coeffs")
     inv_norms = 1.0 / np.array([4.0, 10.0, 4.0, 10.0])
-    left = H264_CORE.T * inv_norms  # C.T @ D^-1
+    dtype = y.dtype if y.dtype.kind in "fc" else np.float64
+    left = (H264_CORE.T * inv_norms).astype(dtype)  # C.T @ D^-1
     return left @ y @ left.T
 
 
@@ -778,40 +820,47 @@ def block_motion(
     cur = _as_float(current, "current")
     ref = _as_float(reference, "reference")
     _check_same_shape(cur, ref, ("current", "reference"))
+    size = _as_count(size, "size", 1)
     to_blocks(cur, size)  # checks 2-D and divisibility
     if cost == "satd" and size % 4:
         raise ValueError(f"size must be a multiple of 4 for cost='satd', got {size}")
-    if not isinstance(radius, (int, np.integer)) or isinstance(radius, (bool, np.bool_)):
-        raise TypeError(f"radius must be a non-negative int, got {radius!r}")
-    if radius < 0:
-        raise ValueError(f"radius must be a non-negative int, got {radius!r}")
-    radius = int(radius)
-    h, w = cur.shape
+    radius = _as_count(radius, "radius", 0)
     padded = np.pad(ref, radius, mode="edge")
     span = range(-radius, radius + 1)
     candidates = sorted(
         ((dy, dx) for dy in span for dx in span), key=lambda v: abs(v[0]) + abs(v[1])
     )
-    costs = np.empty((len(candidates), h // size, w // size))
-    for i, (dy, dx) in enumerate(candidates):
-        shifted = padded[radius + dy : radius + dy + h, radius + dx : radius + dx + w]
-        if cost == "sad":
-            costs[i] = np.abs(to_blocks(cur - shifted, size)).sum(axis=(-2, -1))
-        else:
-            per4 = _satd_map(cur - shifted)
-            q = size // 4
-            costs[i] = per4.reshape(h // size, q, w // size, q).sum(axis=(1, 3))
-    best = np.argmin(costs, axis=0)  # first minimum: the shortest vector
-    vectors = np.array(candidates)[best]
-    prediction = np.empty_like(cur)
-    for i in range(h // size):
-        for j in range(w // size):
+    h, w = cur.shape
+    costs = np.stack([
+        _block_costs(cur - padded[radius + dy : radius + dy + h, radius + dx : radius + dx + w],
+                     size, cost)
+        for dy, dx in candidates
+    ])
+    vectors = np.array(candidates)[np.argmin(costs, axis=0)]  # first minimum: the shortest
+    return vectors, _prediction(padded, vectors, size, radius)
+
+
+def _block_costs(diff: np.ndarray, size: int, cost: str) -> np.ndarray:
+    """SAD or SATD of every size x size block of a difference image."""
+    if cost == "sad":
+        return np.abs(to_blocks(diff, size)).sum(axis=(-2, -1))
+    h, w = diff.shape
+    q = size // 4
+    return _satd_map(diff).reshape(h // size, q, w // size, q).sum(axis=(1, 3))
+
+
+def _prediction(padded: np.ndarray, vectors: np.ndarray, size: int, radius: int) -> np.ndarray:
+    """The frame whose block (i, j) is the reference block displaced by vectors[i, j]."""
+    rows, cols = vectors.shape[:2]
+    prediction = np.empty((rows * size, cols * size), dtype=padded.dtype)
+    for i in range(rows):
+        for j in range(cols):
             dy, dx = vectors[i, j]
             y, x = i * size + radius + dy, j * size + radius + dx
             prediction[i * size : (i + 1) * size, j * size : (j + 1) * size] = padded[
                 y : y + size, x : x + size
             ]
-    return vectors, prediction
+    return prediction
 
 
 # ---------------------------------------------------------------------------
@@ -819,8 +868,9 @@ def block_motion(
 # ---------------------------------------------------------------------------
 
 
-def _random_signs(rng: np.random.Generator, n: int) -> np.ndarray:
-    return rng.integers(0, 2, size=n) * 2.0 - 1.0
+def _random_signs(rng: np.random.Generator, n: int, dtype: np.dtype) -> np.ndarray:
+    """n random signs +-1 (the same signs for every dtype)."""
+    return (rng.integers(0, 2, size=n) * 2 - 1).astype(dtype)
 
 
 def _along(values: np.ndarray, axis: int, ndim: int) -> np.ndarray:
@@ -856,7 +906,7 @@ def hadamard_rotate(
     Returns
     -------
     numpy.ndarray
-        The rotated array, same shape (float).
+        The rotated array, same shape (float; float32 stays float32).
 
     Raises
     ------
@@ -864,7 +914,8 @@ def hadamard_rotate(
         If the length along ``axis`` is not a power of two, ``axis`` is out of range, or
         ``seed`` is negative.
     TypeError
-        If ``x`` does not hold real numbers, or ``seed`` is neither an int nor None.
+        If ``x`` does not hold real numbers, ``seed`` is neither an int nor None, or
+        ``inverse`` is not a bool.
 
     Examples
     --------
@@ -877,12 +928,13 @@ def hadamard_rotate(
     Introduced in: book/08_signal_processing.ipynb
     """
     seed = check_seed(seed)
+    inverse = as_bool(inverse, "inverse")
     arr = _as_float(x, "x", ndim_min=1)
     if seed is None:
         return fwht(arr, axis=axis, norm="ortho")
     ax = normalize_axis(axis, arr.ndim)
     n = arr.shape[ax]
-    signs = _along(_random_signs(np.random.default_rng(seed), n), ax, arr.ndim)
+    signs = _along(_random_signs(np.random.default_rng(seed), n, arr.dtype), ax, arr.ndim)
     if inverse:
         return signs * fwht(arr, axis=axis, norm="ortho")
     return fwht(arr * signs, axis=axis, norm="ortho")
@@ -944,9 +996,9 @@ def srht(X: Any, k: int, seed: int | None = 0) -> np.ndarray:
             f"use 1 <= k <= {n}"
         )
     rng = np.random.default_rng(seed)
-    signs = _random_signs(rng, n)
+    signs = _random_signs(rng, n, arr.dtype)
     rows = np.sort(rng.choice(n, size=k, replace=False))
-    return fwht(padded * signs, norm="ortho")[..., rows] * np.sqrt(n / k)
+    return fwht(padded * signs, norm="ortho")[..., rows] * arr.dtype.type(np.sqrt(n / k))
 
 
 def gaussian_projection(X: Any, k: int, seed: int | None = 0) -> np.ndarray:
@@ -989,8 +1041,8 @@ def gaussian_projection(X: Any, k: int, seed: int | None = 0) -> np.ndarray:
     k = as_int(k, "k")
     if k < 1:
         raise ValueError(f"k={k} is out of range; use k >= 1")
-    g = np.random.default_rng(seed).standard_normal((arr.shape[-1], k))
-    return arr @ g / np.sqrt(k)
+    g = np.random.default_rng(seed).standard_normal((arr.shape[-1], k)).astype(arr.dtype)
+    return arr @ g / arr.dtype.type(np.sqrt(k))
 
 
 def distance_ratios(X: Any, Y: Any) -> np.ndarray:
@@ -1036,7 +1088,7 @@ def distance_ratios(X: Any, Y: Any) -> np.ndarray:
         before.append(np.linalg.norm(x[i + 1 :] - x[i], axis=1))
         after.append(np.linalg.norm(y[i + 1 :] - y[i], axis=1))
     if not before:
-        return np.empty(0)
+        return np.empty(0, dtype=np.result_type(x, y))
     d_x, d_y = np.concatenate(before), np.concatenate(after)
     keep = d_x > 0
     return d_y[keep] / d_x[keep]

@@ -19,17 +19,15 @@ from hadalib._checks import (
     ORDERS,
     as_array,
     as_axes,
-    as_bool,
     check_choice,
     env_flag,
     is_tensor,
     normalize_axis,
+    refuse_tensor,
 )
 from hadalib.matrices import order_permutation
 
-__all__ = ["fwht", "ifwht", "fwht2", "pad_pow2", "dct", "idct", "fwht_stages"]
-
-_NORMS = NORMS  # hadalib.nn checks its norm against the same names
+__all__ = ["fwht", "ifwht", "fwht2", "ifwht2", "pad_pow2", "dct", "idct", "fwht_stages"]
 
 
 # ---------------------------------------------------------------------------
@@ -48,25 +46,27 @@ def _check_norm_order(norm: Any, order: Any) -> str:
     return norm
 
 
-def _as_float(x: Any, func: str) -> Any:
-    """Return x as a floating (or complex) array/tensor, casting integers and booleans.
+def _as_float(x: Any, func: str) -> tuple[Any, bool]:
+    """x as a floating (or complex) array or tensor, and whether it is a tensor.
 
-    Arrays in a non-native byte order (e.g. ``dtype=">f8"`` read from a file) are
-    converted to the native order, which is what the compiled kernel reads.
+    The one place a transform asks "is this a tensor?" (a NumPy array never needs to ask).
+    Integers and booleans are cast (float64, or torch's default dtype); arrays in a
+    non-native byte order (e.g. ``dtype=">f8"`` read from a file) are converted to the
+    native order, which is what the compiled kernel reads.
     """
-    if type(x) is np.ndarray and x.dtype.char in "fd" and x.dtype.isnative:
-        return x
-    if is_tensor(x):
+    if not isinstance(x, np.ndarray) and is_tensor(x):
+        if x.dtype.is_floating_point or x.dtype.is_complex:
+            return x, True
         import torch
 
-        if x.dtype.is_floating_point or x.dtype.is_complex:
-            return x
-        return x.to(torch.get_default_dtype())
+        return x.to(torch.get_default_dtype()), True
+    if type(x) is np.ndarray and x.dtype.char in "fd" and x.dtype.isnative:
+        return x, False
     x = as_array(x, "x", kinds=None)
     if x.dtype.kind in "fc":
-        return x if x.dtype.isnative else x.astype(x.dtype.newbyteorder("="))
+        return (x if x.dtype.isnative else x.astype(x.dtype.newbyteorder("="))), False
     if x.dtype.kind in "biu":
-        return x.astype(np.float64)
+        return x.astype(np.float64), False
     raise TypeError(
         f"x has dtype {x.dtype}; {func} accepts real or complex floating-point input "
         "(integers and booleans are cast to float64)"
@@ -159,11 +159,7 @@ def fwht_stages(x: Any) -> list[np.ndarray]:
 
     Introduced in: book/06_fast_transform.ipynb
     """
-    if is_tensor(x):
-        raise TypeError(
-            "x is a torch.Tensor; fwht_stages is the NumPy reference (pass x.numpy(), or use "
-            "hadalib.fwht, which takes tensors)"
-        )
+    refuse_tensor(x, "x", "fwht_stages (the NumPy reference)", "use hadalib.fwht for tensors")
     y = np.array(as_array(x, "x", kinds=None))  # a copy: the stages overwrite it
     if y.ndim != 1:
         raise ValueError(f"fwht_stages needs a 1-D sequence, got shape {y.shape}")
@@ -195,13 +191,12 @@ def _stage_views(x: Any, rows: int, n: int, stride: int, h: int) -> tuple[Any, A
     return pairs[:, :, 0], pairs[:, :, 1]
 
 
-def _fwht_stagewise(x: Any, rows: int, n: int, stride: int) -> Any:
+def _fwht_stagewise(x: Any, rows: int, n: int, stride: int, tensor: bool) -> Any:
     """Unnormalized WHT along n of a contiguous (rows, n, stride) array or tensor.
 
     The pure path: one vectorized NumPy/torch operation pair per stage, ping-ponging
     between two buffers (no Python loop over elements).
     """
-    tensor = is_tensor(x)
     src = x.clone() if tensor else x.copy()
     dst = src.new_empty(src.shape) if tensor else np.empty_like(src)
     h = 1
@@ -237,11 +232,11 @@ def _kernel() -> Any:
         _KERNEL = False
         if not pure:
             try:
-                from hadalib._fwht_numba import _fwht_into
+                from hadalib._fwht_numba import fwht_into
             except ImportError:
                 pass
             else:
-                _KERNEL = _fwht_into
+                _KERNEL = fwht_into
     return _KERNEL
 
 
@@ -300,7 +295,8 @@ def _fwht_array(x: np.ndarray, ax: int) -> np.ndarray:
             if _run_kernel(src.reshape(-1), dst.reshape(-1), n, stride):
                 return dst
     rows = math.prod(shape[:ax])
-    return _fwht_stagewise(src.reshape(rows, n, stride), rows, n, stride).reshape(shape)
+    flat = src.reshape(rows, n, stride)
+    return _fwht_stagewise(flat, rows, n, stride, tensor=False).reshape(shape)
 
 
 def _fwht_tensor_raw(x: Any, dim: int) -> Any:
@@ -321,7 +317,8 @@ def _fwht_tensor_raw(x: Any, dim: int) -> Any:
             dst_array = np.empty(shape, dtype=src_array.dtype)
             if _run_kernel(src_array.reshape(-1), dst_array.reshape(-1), n, stride):
                 return torch.from_numpy(dst_array)
-    return _fwht_stagewise(src.reshape(rows, n, stride), rows, n, stride).reshape(shape)
+    flat = src.reshape(rows, n, stride)
+    return _fwht_stagewise(flat, rows, n, stride, tensor=True).reshape(shape)
 
 
 _AUTOGRAD_FUNCTION: Any = None
@@ -351,36 +348,44 @@ def _autograd_function() -> Any:
     return _AUTOGRAD_FUNCTION
 
 
-def _transform(x: Any, axis: Any, norm: Any, order: Any, inverse: bool, func: str) -> Any:
-    norm = _check_norm_order(norm, order)
-    x = _as_float(x, func)
-    tensor = is_tensor(x)
-    ndim = x.dim() if tensor else x.ndim
-    _check_ndim(ndim, func)
-    ax = normalize_axis(axis, ndim)
-    n = x.shape[ax]
-    if n & (n - 1) or n == 0:
-        _check_length(n, axis)
-    scale = _scale(n, norm, inverse)
-    if tensor:
-        import torch
+def _along_tensor(x: Any, ax: int, n: int, order: str, inverse: bool) -> Any:
+    """Unnormalized WHT of a floating tensor along ax, coefficients in order (autograd)."""
+    import torch
 
-        if inverse and order != "natural":
-            index = torch.tensor(_inverse_permutation(order, n), device=x.device)
-            x = x.index_select(ax, index)
-        y = _autograd_function().apply(x, ax)
-        if not inverse and order != "natural":
-            index = torch.tensor(_order_permutation(order, n), device=x.device)
-            y = y.index_select(ax, index)
-        return y * scale if scale != 1.0 else y
+    if inverse and order != "natural":
+        index = torch.tensor(_inverse_permutation(order, n), device=x.device)
+        x = x.index_select(ax, index)
+    y = _autograd_function().apply(x, ax)
+    if not inverse and order != "natural":
+        index = torch.tensor(_order_permutation(order, n), device=x.device)
+        y = y.index_select(ax, index)
+    return y
+
+
+def _along_array(x: np.ndarray, ax: int, n: int, order: str, inverse: bool) -> np.ndarray:
+    """Unnormalized WHT of a floating array along ax, coefficients in order (a new array)."""
     if inverse and order != "natural":
         x = np.take(x, _inverse_permutation(order, n), axis=ax)
     y = _fwht_array(x, ax)
     if not inverse and order != "natural":
         y = np.take(y, _order_permutation(order, n), axis=ax)
-    if scale != 1.0:
-        y *= y.dtype.type(scale)
     return y
+
+
+def _wht(x: Any, axes: Any, norm: Any, order: Any, inverse: bool, func: str, several: bool) -> Any:
+    """The WHT (or its inverse) along one axis (fwht, ifwht) or several (fwht2, ifwht2)."""
+    norm = _check_norm_order(norm, order)
+    x, tensor = _as_float(x, func)
+    _check_ndim(x.ndim, func)
+    for axis in _check_axes(axes, x.ndim) if several else (axes,):
+        ax = normalize_axis(axis, x.ndim)
+        n = x.shape[ax]
+        _check_length(n, axis)
+        x = (_along_tensor if tensor else _along_array)(x, ax, n, order, inverse)
+        scale = _scale(n, norm, inverse)
+        if scale != 1.0:
+            x = x * scale if tensor else np.multiply(x, x.dtype.type(scale), out=x)
+    return x
 
 
 # ---------------------------------------------------------------------------
@@ -451,7 +456,7 @@ def fwht(x: Any, axis: int = -1, norm: str = "backward", order: str = "natural")
 
     Introduced in: book/06_fast_transform.ipynb
     """
-    return _transform(x, axis, norm, order, inverse=False, func="fwht")
+    return _wht(x, axis, norm, order, inverse=False, func="fwht", several=False)
 
 
 def ifwht(x: Any, axis: int = -1, norm: str = "backward", order: str = "natural") -> Any:
@@ -490,7 +495,7 @@ def ifwht(x: Any, axis: int = -1, norm: str = "backward", order: str = "natural"
 
     Introduced in: book/06_fast_transform.ipynb
     """
-    return _transform(x, axis, norm, order, inverse=True, func="ifwht")
+    return _wht(x, axis, norm, order, inverse=True, func="ifwht", several=False)
 
 
 def _check_axes(axes: Any, ndim: int, name: str = "axes") -> tuple[int, ...]:
@@ -503,17 +508,12 @@ def _check_axes(axes: Any, ndim: int, name: str = "axes") -> tuple[int, ...]:
 
 
 def fwht2(
-    x: Any,
-    axes: tuple[int, ...] = (-2, -1),
-    norm: str = "backward",
-    order: str = "natural",
-    inverse: bool = False,
+    x: Any, axes: tuple[int, ...] = (-2, -1), norm: str = "backward", order: str = "natural"
 ) -> Any:
     """Two-dimensional (or n-dimensional) fast Walsh-Hadamard transform.
 
-    Applies :func:`fwht` (or :func:`ifwht` when ``inverse=True``) along each axis in
-    ``axes``; for an image ``X`` of shape (n, m) in natural order this is
-    ``H_n @ X @ H_m``.
+    Applies :func:`fwht` along each axis in ``axes``; for an image ``X`` of shape (n, m) in
+    natural order this is ``H_n @ X @ H_m``. Its inverse is :func:`ifwht2`.
 
     Parameters
     ----------
@@ -525,8 +525,6 @@ def fwht2(
         Scaling per axis, with NumPy's meaning (None: "backward").
     order : {"natural", "sequency", "dyadic"}, optional
         Coefficient order along every axis.
-    inverse : bool, optional
-        If True, compute the inverse transform.
 
     Returns
     -------
@@ -538,8 +536,7 @@ def fwht2(
     ValueError
         As :func:`fwht`, or if ``axes`` repeats an axis.
     TypeError
-        As :func:`fwht`, or if ``axes`` is not an int or a tuple of ints, or ``inverse``
-        is not a bool.
+        As :func:`fwht`, or if ``axes`` is not an int or a tuple of ints.
 
     Examples
     --------
@@ -549,14 +546,50 @@ def fwht2(
 
     Introduced in: book/06_fast_transform.ipynb
     """
-    inverse = as_bool(inverse, "inverse")
-    _check_norm_order(norm, order)
-    x = _as_float(x, "fwht2")
-    ndim = x.dim() if is_tensor(x) else x.ndim
-    _check_ndim(ndim, "fwht2")
-    for axis in _check_axes(axes, ndim):
-        x = _transform(x, axis, norm, order, inverse=inverse, func="fwht2")
-    return x
+    return _wht(x, axes, norm, order, inverse=False, func="fwht2", several=True)
+
+
+def ifwht2(
+    x: Any, axes: tuple[int, ...] = (-2, -1), norm: str = "backward", order: str = "natural"
+) -> Any:
+    """Inverse of :func:`fwht2`: ``ifwht2(fwht2(x, ...), ...) == x``.
+
+    Applies :func:`ifwht` along each axis in ``axes``; for coefficients ``Y`` of shape
+    (n, m) in natural order with ``norm="backward"`` this is ``H_n @ Y @ H_m / (n m)``.
+
+    Parameters
+    ----------
+    x : array_like or torch.Tensor
+        Coefficients, as produced by :func:`fwht2` with the same ``axes``, ``norm`` and
+        ``order``; the length along each axis in ``axes`` must be a power of two.
+    axes : tuple of int, optional
+        Distinct axes to transform (default: the last two).
+    norm : {"backward", "ortho", "forward"} or None, optional
+        Scaling per axis, with NumPy's meaning ("backward" or None: divide by n per axis).
+    order : {"natural", "sequency", "dyadic"}, optional
+        Order in which the coefficients are given along every axis.
+
+    Returns
+    -------
+    numpy.ndarray or torch.Tensor
+        Same shape, kind, device and dtype as the input (floating point).
+
+    Raises
+    ------
+    ValueError
+        As :func:`fwht2`.
+    TypeError
+        As :func:`fwht2`.
+
+    Examples
+    --------
+    >>> ifwht2([[1.0, 1.0], [1.0, 1.0]])
+    array([[1., 0.],
+           [0., 0.]])
+
+    Introduced in: book/06_fast_transform.ipynb
+    """
+    return _wht(x, axes, norm, order, inverse=True, func="ifwht2", several=True)
 
 
 def pad_pow2(x: Any, axis: int | tuple[int, ...] = -1) -> Any:
@@ -590,10 +623,10 @@ def pad_pow2(x: Any, axis: int | tuple[int, ...] = -1) -> Any:
 
     Introduced in: book/06_fast_transform.ipynb
     """
-    tensor = is_tensor(x)
+    tensor = not isinstance(x, np.ndarray) and is_tensor(x)
     if not tensor:
         x = np.asarray(x)
-    ndim = x.dim() if tensor else x.ndim
+    ndim = x.ndim
     _check_ndim(ndim, "pad_pow2")
     widths = [0] * ndim
     for a in _check_axes(axis, ndim, "axis"):
@@ -626,41 +659,41 @@ def _dct_scale(n: int, norm: str) -> np.ndarray:
     return s
 
 
-def _dct_last(x: Any, norm: str, inverse: bool) -> Any:
-    """DCT-II (or its inverse) along the last axis of a floating array or tensor."""
-    tensor = is_tensor(x)
-    n = x.shape[-1]
+def _dct_factors(n: int, norm: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Makhoul's reordering (evens, then odds reversed), the twiddles and the scale."""
     k = np.arange(n)
-    twiddle = np.exp(-0.5j * np.pi * k / n)
-    scale = _dct_scale(n, norm)
-    if tensor:
-        import torch
+    reorder = np.concatenate([k[0::2], k[1::2][::-1]])
+    return reorder, np.exp(-0.5j * np.pi * k / n), _dct_scale(n, norm)
 
-        fft = torch.fft
-        real_dtype = x.real.dtype if x.is_complex() else x.dtype
-        complex_dtype = (torch.ones((), dtype=real_dtype) * 1j).dtype
-        twiddle_t = torch.as_tensor(twiddle, dtype=complex_dtype, device=x.device)
-        scale_t = torch.as_tensor(scale, dtype=real_dtype, device=x.device)
-        order = torch.as_tensor(np.concatenate([k[0::2], k[1::2][::-1]]).copy(), device=x.device)
-        if not inverse:
-            v = x.index_select(-1, order)
-            return (fft.fft(v) * twiddle_t).real * scale_t
-        y = x / scale_t
-        rev = torch.cat([y[..., :1] * 0, y[..., 1:].flip(-1)], dim=-1)
-        z = (y - 1j * rev) / twiddle_t
-        v = fft.ifft(z).real
-        out = torch.empty_like(v)
-        out[..., order] = v
-        return out
-    order = np.concatenate([k[0::2], k[1::2][::-1]])
+
+def _dct_last_tensor(x: Any, norm: str, inverse: bool) -> Any:
+    """DCT-II (or its inverse) along the last dim of a real floating tensor."""
+    import torch
+
+    reorder, twiddle, scale = _dct_factors(x.shape[-1], norm)
+    complex_dtype = (torch.ones((), dtype=x.dtype) * 1j).dtype
+    twiddle_t = torch.as_tensor(twiddle, dtype=complex_dtype, device=x.device)
+    scale_t = torch.as_tensor(scale, dtype=x.dtype, device=x.device)
+    order = torch.as_tensor(reorder, device=x.device)
     if not inverse:
-        v = x[..., order]
-        y = (np.fft.fft(v, axis=-1) * twiddle).real * scale
+        return (torch.fft.fft(x.index_select(-1, order)) * twiddle_t).real * scale_t
+    y = x / scale_t
+    rev = torch.cat([y[..., :1] * 0, y[..., 1:].flip(-1)], dim=-1)
+    v = torch.fft.ifft((y - 1j * rev) / twiddle_t).real
+    out = torch.empty_like(v)
+    out[..., order] = v
+    return out
+
+
+def _dct_last_array(x: np.ndarray, norm: str, inverse: bool) -> np.ndarray:
+    """DCT-II (or its inverse) along the last axis of a real floating array, same dtype."""
+    order, twiddle, scale = _dct_factors(x.shape[-1], norm)
+    if not inverse:
+        y = (np.fft.fft(x[..., order], axis=-1) * twiddle).real * scale
         return y.astype(x.dtype, copy=False)
     y = x / scale
     rev = np.concatenate([np.zeros_like(y[..., :1]), y[..., :0:-1]], axis=-1)
-    z = (y - 1j * rev) / twiddle
-    v = np.fft.ifft(z, axis=-1).real
+    v = np.fft.ifft((y - 1j * rev) / twiddle, axis=-1).real
     out = np.empty_like(v)
     out[..., order] = v
     return out.astype(x.dtype, copy=False)
@@ -668,18 +701,16 @@ def _dct_last(x: Any, norm: str, inverse: bool) -> Any:
 
 def _dct(x: Any, axis: Any, norm: Any, inverse: bool, func: str) -> Any:
     norm = "backward" if norm is None else check_choice("norm", norm, NORMS)
-    x = _as_float(x, func)
-    tensor = is_tensor(x)
-    if tensor and x.is_complex() or not tensor and np.iscomplexobj(x):
+    x, tensor = _as_float(x, func)
+    if x.is_complex() if tensor else np.iscomplexobj(x):
         raise TypeError(f"x has dtype {x.dtype}; {func} accepts real input only")
-    ndim = x.dim() if tensor else x.ndim
-    _check_ndim(ndim, func)
-    ax = normalize_axis(axis, ndim)
+    _check_ndim(x.ndim, func)
+    ax = normalize_axis(axis, x.ndim)
     if x.shape[ax] == 0:
         raise ValueError(f"length 0 along axis {axis}: cannot transform an empty axis")
     if tensor:
-        return _dct_last(x.movedim(ax, -1), norm, inverse).movedim(-1, ax)
-    return np.moveaxis(_dct_last(np.moveaxis(x, ax, -1), norm, inverse), -1, ax)
+        return _dct_last_tensor(x.movedim(ax, -1), norm, inverse).movedim(-1, ax)
+    return np.moveaxis(_dct_last_array(np.moveaxis(x, ax, -1), norm, inverse), -1, ax)
 
 
 def dct(x: Any, axis: int = -1, norm: str = "ortho") -> Any:

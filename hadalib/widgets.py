@@ -251,33 +251,39 @@ def player(
         frames[",".join(map(str, index))] = _png_data_url(
             figure(draw, figsize=figsize, **values), dpi
         )
+    return HTML(_player_html(frames, choices))
+
+
+def _player_html(frames: dict[str, str], choices: dict[str, list]) -> str:
+    """The player's page: the controls, the first picture, the script that switches them."""
     frames_json = json.dumps(frames)
     uid = "hadalib-player-" + hashlib.sha1(frames_json.encode()).hexdigest()[:12]
-    rows = []
-    for name, values in choices.items():
-        label = html.escape(name)
-        if _is_menu(values):
-            options = "".join(
-                f'<option value="{i}">{html.escape(v)}</option>' for i, v in enumerate(values)
-            )
-            rows.append(f'<label>{label} <select data-control="{label}">{options}</select></label>')
-        else:
-            rows.append(
-                f'<label>{label} <input type="range" data-control="{label}" min="0" '
-                f'max="{len(values) - 1}" step="1" value="0"> '
-                f'<output data-for="{label}"></output></label>'
-            )
     labels = json.dumps([[str(v) for v in values] for values in choices.values()])
     script = _PLAYER_SCRIPT % {"id": uid, "frames": frames_json, "choices": labels}
-    page = (
+    rows = "".join(_control_html(name, values) for name, values in choices.items())
+    return (
         f'<div class="hadalib-player" id="{uid}">'
         f'<div class="hadalib-controls" style="display:flex;gap:1.5em;flex-wrap:wrap">'
-        f"{''.join(rows)}</div>"
+        f"{rows}</div>"
         f'<img class="hadalib-frame" style="max-width:100%" src="{frames[next(iter(frames))]}" '
         f'alt="frame 0">'
         f"<script>{script}</script></div>"
     )
-    return HTML(page)
+
+
+def _control_html(name: str, values: list) -> str:
+    """A drop-down menu (strings) or a slider over the indices of ``values``."""
+    label = html.escape(name)
+    if _is_menu(values):
+        options = "".join(
+            f'<option value="{i}">{html.escape(v)}</option>' for i, v in enumerate(values)
+        )
+        return f'<label>{label} <select data-control="{label}">{options}</select></label>'
+    return (
+        f'<label>{label} <input type="range" data-control="{label}" min="0" '
+        f'max="{len(values) - 1}" step="1" value="0"> '
+        f'<output data-for="{label}"></output></label>'
+    )
 
 
 def check(answer: Any, expected: Any, *, rtol: float = 1e-7, atol: float = 1e-12) -> bool:

@@ -315,10 +315,10 @@ def test_bad_arrays():
 # ---- the chapter's figures and widget ---------------------------------------------------------
 
 
-def test_chapter3_walk_example_edges():
-    from hadalib.plotting import chapter3_walk_example
+def test_small_image_and_kernels_correlate_as_scipy():
+    from hadalib.examples import small_image_and_kernels
 
-    image, kernels = chapter3_walk_example()
+    image, kernels = small_image_and_kernels()
     assert image.shape == (6, 6) and set(kernels) == {"edge", "blur", "sharpen"}
     for kernel in kernels.values():
         assert kernel.shape == (3, 3)
@@ -329,10 +329,11 @@ def test_chapter3_walk_example_edges():
 
 @pytest.mark.parametrize("step", [0, 5, 15])
 def test_draw_window_walk_shows_window_product_and_partial_output(step):
-    from hadalib.plotting import chapter3_walk_example, draw_window_walk
+    from hadalib.examples import small_image_and_kernels
+    from hadalib.plotting import draw_window_walk
     from hadalib.widgets import figure
 
-    image, kernels = chapter3_walk_example()
+    image, kernels = small_image_and_kernels()
     fig = figure(draw_window_walk, step=step, kernel="edge")
     i, j = divmod(step, 4)
     window = image[i : i + 3, j : j + 3]

@@ -13,6 +13,7 @@ import scipy.stats
 import torch
 
 from hadalib.experiments import report, resnet_wht, study
+from hadalib.experiments.config import RunConfig
 from hadalib.nn import VARIANTS, resnet18
 
 # The small network of chapter 9 on the digits: quick enough for several epochs in a test.
@@ -20,8 +21,8 @@ SMALL = ["--data", "digits", "--model", "resnet18", "--width", "8", "--stem", "c
          "--no-progress"]
 
 
-def _run(tmp_path, *args):
-    return resnet_wht.main([*SMALL, "--out", str(tmp_path), *args])
+def _run(tmp_path, *args, on_epoch=None):
+    return resnet_wht.main([*SMALL, "--out", str(tmp_path), *args], on_epoch=on_epoch)
 
 
 def _without_timing(history):
@@ -65,27 +66,21 @@ def test_record_is_complete_json_with_provenance(tmp_path):
         assert summary["energy_j"] is None and record["energy"]["reason"]
 
 
-def test_interrupted_run_resumes_to_the_same_final_state(tmp_path, monkeypatch):
+def test_interrupted_run_resumes_to_the_same_final_state(tmp_path):
     args = ["--variant", "wht-early", "--epochs", "3", "--limit-train", "96", "--limit-test",
             "32", "--batch-size", "16", "--keep-checkpoint"]
     straight = _run(tmp_path / "a", *args)
-    evaluate = resnet_wht._evaluate
-    calls = []
 
-    def interrupted(*a, **k):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt  # the user stops the run during the second epoch
-        return evaluate(*a, **k)
+    def interrupt(metrics):
+        if metrics["epoch"] == 1:
+            raise KeyboardInterrupt  # the user stops the run once epoch 1 is saved
 
-    monkeypatch.setattr(resnet_wht, "_evaluate", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        _run(tmp_path / "b", *args)
+        _run(tmp_path / "b", *args, on_epoch=interrupt)
     name = "digits8-resnet18w8-wht-early-seed0"
     assert not (tmp_path / "b" / f"{name}.json").exists()
     saved = torch.load(tmp_path / "b" / "checkpoints" / f"{name}.pt", weights_only=True)
     assert len(saved["history"]) == 1
-    monkeypatch.setattr(resnet_wht, "_evaluate", evaluate)
     resumed = _run(tmp_path / "b", *args, "--resume")
     assert resumed["provenance"]["resumed"] is True
     assert _without_timing(resumed["history"]) == _without_timing(straight["history"])
@@ -96,6 +91,19 @@ def test_interrupted_run_resumes_to_the_same_final_state(tmp_path, monkeypatch):
     # a finished run is not run again
     again = _run(tmp_path / "b", *args, "--resume")
     assert again["history"] == resumed["history"]
+
+
+def test_the_epoch_hook_sees_each_epoch_once_it_is_saved(tmp_path):
+    seen = []
+
+    def hook(metrics):
+        saved = torch.load(tmp_path / "checkpoints" / f"{name}.pt", weights_only=True)
+        seen.append((metrics, len(saved["history"])))
+
+    name = "digits8-resnet18w8-baseline-seed0-smoke"
+    record = _run(tmp_path, "--variant", "baseline", "--smoke", "--epochs", "2", on_epoch=hook)
+    assert [m for m, _ in seen] == record["history"]
+    assert [n for _, n in seen] == [1, 2]
 
 
 def test_resume_refuses_other_arguments(tmp_path, monkeypatch):
@@ -226,4 +234,4 @@ def test_studies_list_their_runs(capsys):
         study.study_runs("imagenet")
     # every run's arguments are accepted by the runner's parser
     for run in digits[:3] + study.study_runs("gpu")[:1] + study.study_runs("cifar100")[:1]:
-        resnet_wht._parser().parse_args(run)
+        assert RunConfig.from_argv(run).argv(["variant", "out"])[-1] == run[-1]

@@ -16,7 +16,8 @@ import pytest
 import torch
 from conftest import ROOT
 
-from hadalib.experiments import report, resnet_wht, study
+from hadalib._files import host
+from hadalib.experiments import records, report, resnet_wht, study
 from hadalib.nn import resnet18
 
 SMALL = ["--data", "digits", "--model", "resnet18", "--width", "8", "--stem", "cifar",
@@ -24,17 +25,18 @@ SMALL = ["--data", "digits", "--model", "resnet18", "--width", "8", "--stem", "c
 NAME = "digits8-resnet18w8-wht-early-seed0-smoke"
 
 
-def _main(out, *args):
-    return resnet_wht.main([*SMALL, "--variant", "wht-early", "--out", str(out), *args])
+def _main(out, *args, on_epoch=None):
+    return resnet_wht.main([*SMALL, "--variant", "wht-early", "--out", str(out), *args],
+                           on_epoch=on_epoch)
 
 
 @pytest.fixture
-def no_training(monkeypatch):
-    """Training that fails the test: a refusal must come before it."""
-    def train(*args, **kwargs):
-        raise AssertionError("training started")
+def no_training():
+    """An epoch hook that fails the test: a refusal must come before any training."""
+    def trained(metrics):
+        raise AssertionError(f"epoch {metrics['epoch']} was trained")
 
-    monkeypatch.setattr(resnet_wht, "_train_epoch", train)
+    return trained
 
 
 def _refused(capsys, call, *needles):
@@ -74,7 +76,8 @@ def test_a_record_of_other_settings_is_neither_kept_nor_overwritten(
         finished, capsys, no_training, change, shown, resume):
     change = [str(finished / "w.pt") if c == "WEIGHTS" else c for c in change]
     before = (finished / f"{NAME}.json").read_text()
-    _refused(capsys, lambda: _main(finished, *change, *["--resume"][:resume]),
+    _refused(capsys, lambda: _main(finished, *change, *["--resume"][:resume],
+                                   on_epoch=no_training),
              f"{finished / NAME}.json holds a run made with other settings", shown)
     assert (finished / f"{NAME}.json").read_text() == before
 
@@ -82,8 +85,9 @@ def test_a_record_of_other_settings_is_neither_kept_nor_overwritten(
 def test_a_record_of_the_same_settings_is_kept(finished, no_training):
     record = json.loads((finished / f"{NAME}.json").read_text())
     # on the CPU --precision changes nothing: the CPU always trains in fp32
-    assert _main(finished, "--resume", "--precision", "fp32") == record
-    assert _main(finished, "--resume", "--keep-checkpoint", "--data-root", "elsewhere") == record
+    assert _main(finished, "--resume", "--precision", "fp32", on_epoch=no_training) == record
+    assert _main(finished, "--resume", "--keep-checkpoint", "--data-root", "elsewhere",
+                 on_epoch=no_training) == record
 
 
 def test_the_books_records_count_as_finished(tmp_path, no_training):
@@ -95,7 +99,7 @@ def test_the_books_records_count_as_finished(tmp_path, no_training):
         shutil.copy(path, tmp_path)
     threads = torch.get_num_threads()
     try:  # the whole study of chapter 9, every run already finished
-        assert study.main(["digits", "--out", str(tmp_path)]) == 80
+        assert study.main(["digits", "--out", str(tmp_path)], on_epoch=no_training) == 80
     finally:
         torch.set_num_threads(threads)
 
@@ -155,7 +159,9 @@ def test_a_duplicated_seed_counts_once(tmp_path):
 
 
 def test_the_study_goes_on_past_a_damaged_record(tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(study.STUDIES, "tiny", ("test", SMALL, (0,), ("channel",)))
+    settings = {"data": "digits", "model": "resnet18", "width": 8, "stem": "cifar",
+                "smoke": True}
+    monkeypatch.setitem(study.STUDIES, "tiny", study.Study("test", settings, (0,), ("channel",)))
     monkeypatch.setattr(study, "VARIANTS", {"baseline": {}, "wht-early": {}, "dct-early": {}})
     study.main(["tiny", "--out", str(tmp_path)])
     names = sorted(p.name for p in tmp_path.glob("*.json"))
@@ -168,7 +174,7 @@ def test_the_study_goes_on_past_a_damaged_record(tmp_path, monkeypatch, capsys):
             pytest.raises(SystemExit, match=r"1 of 3 runs failed"):
         study.main(["tiny", "--out", str(tmp_path)])
     for name in (names[0], names[2]):  # rerun, and run
-        assert report._summary_problem(json.loads((tmp_path / name).read_text())) is None
+        assert records.summary_problem(json.loads((tmp_path / name).read_text())) is None
     assert (tmp_path / names[1]).read_text() == "{not json"  # not overwritten
 
 
@@ -177,9 +183,10 @@ def test_the_study_goes_on_past_a_damaged_record(tmp_path, monkeypatch, capsys):
 
 def test_an_unwritable_out_is_found_before_training(tmp_path, capsys, no_training):
     (tmp_path / "file").write_text("")
-    _refused(capsys, lambda: _main(tmp_path / "file" / "results"),
+    _refused(capsys, lambda: _main(tmp_path / "file" / "results", on_epoch=no_training),
              f"--out {tmp_path}/file/results: cannot write there")
-    _refused(capsys, lambda: _main(tmp_path, "--checkpoint-dir", str(tmp_path / "file")),
+    _refused(capsys, lambda: _main(tmp_path, "--checkpoint-dir", str(tmp_path / "file"),
+                                   on_epoch=no_training),
              f"--checkpoint-dir {tmp_path}/file: cannot write there")
 
 
@@ -191,7 +198,7 @@ def test_a_corrupt_or_foreign_checkpoint_is_named(tmp_path, capsys, no_training,
         path.write_bytes(content)
     else:
         torch.save([1, 2] if content == "list" else {"model": {}}, path)
-    _refused(capsys, lambda: _main(tmp_path, "--resume"),
+    _refused(capsys, lambda: _main(tmp_path, "--resume", on_epoch=no_training),
              f"--resume: {path} is not a checkpoint of this runner")
 
 
@@ -199,7 +206,8 @@ def test_a_corrupt_or_foreign_checkpoint_is_named(tmp_path, capsys, no_training,
                                      '{"kind": "other"}'])
 def test_a_corrupt_or_foreign_record_is_named(tmp_path, capsys, no_training, content):
     (tmp_path / f"{NAME}.json").write_text(content)
-    _refused(capsys, lambda: _main(tmp_path, "--resume"), f"{tmp_path}/{NAME}.json is not")
+    _refused(capsys, lambda: _main(tmp_path, "--resume", on_epoch=no_training),
+             f"{tmp_path}/{NAME}.json is not")
     assert (tmp_path / f"{NAME}.json").read_text() == content
 
 
@@ -208,7 +216,7 @@ def test_a_corrupt_or_foreign_record_is_named(tmp_path, capsys, no_training, con
 def test_a_path_that_is_a_folder_is_refused(tmp_path, capsys, no_training, which, resume):
     path = tmp_path / which.replace("NAME", NAME)
     path.mkdir(parents=True)
-    _refused(capsys, lambda: _main(tmp_path, *["--resume"][:resume]),
+    _refused(capsys, lambda: _main(tmp_path, *["--resume"][:resume], on_epoch=no_training),
              f"{path} is a folder, not a file")
 
 
@@ -234,13 +242,13 @@ def test_a_path_that_is_a_folder_is_refused(tmp_path, capsys, no_training, which
 ])
 def test_bad_numbers_and_names_are_refused_before_training(tmp_path, capsys, no_training,
                                                            argv, message):
-    _refused(capsys, lambda: _main(tmp_path, *argv), message)
+    _refused(capsys, lambda: _main(tmp_path, *argv, on_epoch=no_training), message)
     assert not list(tmp_path.glob("*.json"))
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
 def test_cuda_without_cuda_is_refused(tmp_path, capsys, no_training):
-    _refused(capsys, lambda: _main(tmp_path, "--device", "cuda"),
+    _refused(capsys, lambda: _main(tmp_path, "--device", "cuda", on_epoch=no_training),
              "--device cuda: CUDA is not available here; use --device cpu")
 
 
@@ -255,7 +263,8 @@ def test_bad_torchrun_variables_are_refused(tmp_path, capsys, monkeypatch, no_tr
                                              env, message):
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    _refused(capsys, lambda: _main(tmp_path), f"environment variable {message}")
+    _refused(capsys, lambda: _main(tmp_path, on_epoch=no_training),
+             f"environment variable {message}")
 
 
 def test_a_seed_of_64_bits_trains(tmp_path):
@@ -264,18 +273,17 @@ def test_a_seed_of_64_bits_trains(tmp_path):
 
 
 def test_a_non_finite_loss_stops_the_run_without_a_record(tmp_path, capsys, monkeypatch):
-    train = resnet_wht._train_epoch
+    cross_entropy = torch.nn.functional.cross_entropy
     epochs = []
 
-    def diverging(*args, **kwargs):
-        epochs.append(1)
-        loss, correct = train(*args, **kwargs)
-        return (math.nan if len(epochs) == 2 else loss), correct
+    def diverging(*args, **kwargs):  # from the second epoch on, the loss is nan
+        loss = cross_entropy(*args, **kwargs)
+        return loss * math.nan if epochs else loss
 
-    monkeypatch.setattr(resnet_wht, "_train_epoch", diverging)
-    _refused(capsys, lambda: _main(tmp_path, "--epochs", "3"),
+    monkeypatch.setattr(torch.nn.functional, "cross_entropy", diverging)
+    _refused(capsys, lambda: _main(tmp_path, "--epochs", "3", on_epoch=epochs.append),
              "training diverged: the training loss is nan in epoch 2; no record written")
-    assert not list(tmp_path.glob("*.json")) and len(epochs) == 2
+    assert not list(tmp_path.glob("*.json")) and len(epochs) == 1
     saved = torch.load(tmp_path / "checkpoints" / f"{NAME}.pt", weights_only=True)
     assert len(saved["history"]) == 1  # the last finite epoch
 
@@ -290,18 +298,19 @@ def test_resume_refuses_fewer_epochs_than_the_checkpoint_holds(tmp_path, capsys)
 def test_a_write_killed_midway_leaves_a_named_file_that_the_next_start_removes(tmp_path):
     target = tmp_path / "checkpoints" / f"{NAME}.pt"
     code = ("import os, signal, sys, pathlib\n"
-            "from hadalib.experiments import resnet_wht\n"
+            "from hadalib._files import atomic_write\n"
+            "from hadalib.experiments.records import PARTIAL\n"
             "def write(f):\n"
             "    f.write(b'partial'); f.flush(); os.kill(os.getpid(), signal.SIGKILL)\n"
-            "resnet_wht._atomic_write(pathlib.Path(sys.argv[1]), write)\n")
+            "atomic_write(pathlib.Path(sys.argv[1]), write, suffix=PARTIAL)\n")
     killed = subprocess.Popen([sys.executable, "-c", code, str(target)], cwd=ROOT)
     assert killed.wait(timeout=120) == -9
     left = [p.name for p in target.parent.iterdir()]
     assert len(left) == 1 and left[0].startswith(f"{NAME}.pt.{killed.pid}@") and left[0].endswith(
         ".resnet_wht-partial"), left
-    host = resnet_wht._host()
-    gone = tmp_path / f"other-run.json.{killed.pid}@{host}.abcd1234.resnet_wht-partial"
-    live = tmp_path / f"other-run.json.{os.getppid()}@{host}.abcd1234.resnet_wht-partial"
+    here = host()
+    gone = tmp_path / f"other-run.json.{killed.pid}@{here}.abcd1234.resnet_wht-partial"
+    live = tmp_path / f"other-run.json.{os.getppid()}@{here}.abcd1234.resnet_wht-partial"
     legacy = target.parent / f".{NAME}.pt.abcd1234.tmp"  # of earlier versions
     foreign = tmp_path / ".other.json.tmp"  # not this runner's
     for path in (gone, live, legacy, foreign):
@@ -314,10 +323,11 @@ def test_a_write_killed_midway_leaves_a_named_file_that_the_next_start_removes(t
 def test_unreadable_data_and_weights_are_named(tmp_path, capsys, no_training):
     _refused(capsys, lambda: resnet_wht.main(
         ["--variant", "baseline", "--data", "cifar100", "--data-root", str(tmp_path / "none"),
-         "--smoke", "--out", str(tmp_path)]),
+         "--smoke", "--out", str(tmp_path)], on_epoch=no_training),
         f"error: --data cifar100: neither {tmp_path}/none/cifar-100-python")
     (tmp_path / "w.pt").write_bytes(b"not a state_dict")
-    _refused(capsys, lambda: _main(tmp_path, "--weights", str(tmp_path / "w.pt")),
+    _refused(capsys, lambda: _main(tmp_path, "--weights", str(tmp_path / "w.pt"),
+                                   on_epoch=no_training),
              f"error: --weights {tmp_path}/w.pt: UnpicklingError")
 
 
@@ -329,8 +339,6 @@ def test_study_and_report_refuse_bad_arguments(tmp_path, capsys):
              f"--out {tmp_path}/file: cannot write there")
     _refused(capsys, lambda: report.main([str(tmp_path / "missing")]),
              f"{tmp_path}/missing is not a folder of JSON records")
-    _refused(capsys, lambda: report.main([str(tmp_path), "--figures", str(tmp_path / "file")]),
-             f"--figures {tmp_path}/file: cannot write there")
     assert study.study_runs("gpu", out=Path("x"))[0][-2:] == ["--out", "x"]
 
 

@@ -106,11 +106,11 @@ def test_transform_has_no_parameters_and_a_readable_repr():
 
 
 def test_transform_errors():
-    with pytest.raises(ValueError, match=r"kind must be one of 'wht', 'dct', 'fft', got 'haar'"):
+    with pytest.raises(ValueError, match=r"^kind='haar' is not one of 'wht', 'dct', 'fft'$"):
         Transform("haar")
-    with pytest.raises(ValueError, match=r"axes must be one of 'channel', 'spatial', got 'time'"):
+    with pytest.raises(ValueError, match=r"^axes='time' is not one of 'channel', 'spatial'$"):
         Transform("wht", axes="time")
-    with pytest.raises(ValueError, match=r"norm must be one of 'backward', 'ortho', 'forward'"):
+    with pytest.raises(ValueError, match=r"^norm='unitary' is not one of 'backward', 'ortho', "):
         Transform("wht", norm="unitary")
     with pytest.raises(ValueError, match=r"kind='fft' acts on the spatial axes \(H, W\) only"):
         Transform("fft", axes="channel")
@@ -206,12 +206,26 @@ def test_network_errors():
     with pytest.raises(ValueError, match=r"transform at 'input' must be 'wht', 'dct', 'fft' or "
                                          r"a torch.nn.Module, got 'haar'"):
         resnet18(transforms={"input": "haar"})
-    with pytest.raises(ValueError, match=r"stem must be 'imagenet' or 'cifar', got 'tiny'"):
+    with pytest.raises(ValueError, match=r"^stem='tiny' is not one of 'imagenet', 'cifar'$"):
         resnet18(stem="tiny")
     with pytest.raises(ValueError, match=r"width must be a positive int, got 0"):
         resnet18(width=0)
+    with pytest.raises(TypeError, match=r"^num_classes must be an integer, got 10.0 \(float\)$"):
+        resnet18(num_classes=10.0)
+    with pytest.raises(TypeError, match=r"^width must be an integer, got True \(bool\)$"):
+        resnet18(width=True)
     with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\), got 1.0"):
         resnet50(dropout=1.0)
+    with pytest.raises(TypeError, match=r"^dropout must be a real number, got '0.5' \(str\)$"):
+        resnet50(dropout="0.5")
+
+
+def test_numpy_integers_are_integers_and_norm_none_is_backward():
+    model = resnet18(num_classes=np.int64(10), width=np.int32(8), in_channels=np.int64(1))
+    assert model.fc.out_features == 10 and type(model.fc.out_features) is int
+    x = torch.randn(1, 4, 2, 2)
+    torch.testing.assert_close(Transform("wht", norm=None)(x), Transform("wht", norm="backward")(x))
+    assert Transform("dct", norm=None).norm == "backward"
 
 
 # -- weights ---------------------------------------------------------------------------------

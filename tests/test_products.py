@@ -71,6 +71,24 @@ def test_shape_mismatch_names_both_shapes():
         hadamard_product(np.ones((3, 1)), np.ones((1, 3)))
 
 
+@pytest.mark.parametrize(
+    ("shape_a", "shape_b"), [((2, 3), (3, 2)), ((3,), (2,)), ((), (4,)), ((1, 2), (3,))]
+)
+def test_kronecker_of_tensors_is_torch_kron_and_differentiates(shape_a, shape_b):
+    a = torch.randn(shape_a, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(shape_b, dtype=torch.float64)
+    y = kronecker_product(a, b)
+    torch.testing.assert_close(y, torch.kron(a, b) if a.ndim == b.ndim else torch.from_numpy(
+        np.kron(a.detach().numpy(), b.numpy())))
+    assert torch.autograd.gradcheck(lambda t: kronecker_product(t, b), (a,))
+
+
+def test_multiply_keeps_tensors_tensors():
+    a, b = torch.randn(2, 2), torch.randn(2, 2)
+    for kind, expected in [("hadamard", a * b), ("matrix", a @ b), ("kronecker", torch.kron(a, b))]:
+        torch.testing.assert_close(multiply(a, b, kind), expected)
+
+
 def test_mixing_tensor_and_array_is_refused():
     with pytest.raises(TypeError, match="both be torch tensors or both array-like; got Tensor"):
         hadamard_product(torch.ones(2), np.ones(2))

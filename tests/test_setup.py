@@ -58,7 +58,7 @@ IMPORT_TO_DIST = {
 PART_EXTRAS = {
     "transforms": ["fast", "torch"], "_fwht_numba": ["fast"], "nn": ["torch"],
     "data": ["data"], "energy": ["gpu", "torch"], "experiments": ["experiments", "plot"],
-    "widgets": ["plot"], "plotting": ["plot", "torch"],
+    "widgets": ["plot"], "plotting": ["plot", "torch"], "examples": ["plot"],
 }
 # Imported only when a reader asks for it (torchvision weights), with a message if missing.
 OPTIONAL = {"torchvision"}

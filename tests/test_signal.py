@@ -59,11 +59,11 @@ def camera() -> np.ndarray:
 # --- 2-D transforms ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("order", [None, "natural"])
+@pytest.mark.parametrize("order", ["sequency", "natural"])
 def test_wht_equals_dense_matrices(order):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((8, 16))
-    rows = sequency_hadamard if order is None else scipy.linalg.hadamard
+    rows = sequency_hadamard if order == "sequency" else scipy.linalg.hadamard
     A, B = rows(8) / np.sqrt(8), rows(16) / np.sqrt(16)
     np.testing.assert_allclose(transform2d(x, "wht", order=order), A @ x @ B.T, atol=1e-12)
 
@@ -117,9 +117,9 @@ def test_transform_errors():
     with pytest.raises(ValueError, match=r"^kind='haar' is not one of 'wht', 'dct', 'fft'$"):
         transform2d(np.ones((4, 4)), "haar")
     with pytest.raises(
-        ValueError, match=r"^order='natural' applies to kind='wht' only; got kind='dct'$"
+        ValueError, match=r"^order='sequency' applies to kind='wht' only; got kind='dct' \(the "
     ):
-        transform2d(np.ones((4, 4)), "dct", order="natural")
+        transform2d(np.ones((4, 4)), "dct", order="sequency")
     with pytest.raises(
         ValueError, match=r"^image must have at least 2 dimension\(s\); got shape \(4,\)$"
     ):
@@ -129,6 +129,35 @@ def test_transform_errors():
         match=r"^length 6 along axis -1 is not a power of two; pad with hadalib.pad_pow2 to 8$",
     ):
         transform2d(np.ones((4, 6)), "wht")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_float32_stays_float32(kind):
+    x = np.random.default_rng(2).standard_normal((4, 8)).astype(np.float32)
+    coeffs = transform2d(x, kind)
+    assert coeffs.dtype == (np.complex64 if kind == "fft" else np.float32)
+    assert inverse_transform2d(coeffs, kind).dtype == coeffs.dtype
+    assert compress(x, kind, 5).dtype == np.float32
+    np.testing.assert_allclose(coeffs, transform2d(x.astype(np.float64), kind), atol=1e-5)
+    assert transform2d(np.ones((2, 2), dtype=int), kind).real.dtype == np.float64
+
+
+def test_transform2d_asks_once_whether_its_input_is_a_tensor(monkeypatch):
+    import hadalib._checks
+    import hadalib.transforms
+
+    calls = []
+
+    def counting(x):
+        calls.append(type(x).__name__)
+        return False
+
+    monkeypatch.setattr(hadalib._checks, "is_tensor", counting)
+    monkeypatch.setattr(hadalib.transforms, "is_tensor", counting)
+    for kind in KINDS:
+        calls.clear()
+        transform2d([[1.0, 2.0], [3.0, 4.0]], kind, order="natural")
+        assert calls == ["list"], kind
 
 
 def test_torch_tensor_is_refused():
@@ -160,6 +189,9 @@ def test_basis_images_closed_forms():
         basis_images("fft", n), np.einsum("ux,vy->uvxy", waves, waves), atol=1e-12
     )
     H = sequency_hadamard(n) / np.sqrt(n)
+    walsh = basis_images("wht", n, order="sequency")
+    np.testing.assert_allclose(walsh, np.einsum("ux,vy->uvxy", H, H), atol=1e-12)
+    H = scipy.linalg.hadamard(n) / np.sqrt(n)  # the default order is natural, as everywhere
     np.testing.assert_allclose(basis_images("wht", n), np.einsum("ux,vy->uvxy", H, H), atol=1e-12)
 
 

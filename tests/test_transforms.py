@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import hadalib.transforms as T
-from hadalib.transforms import dct, fwht, fwht2, fwht_stages, idct, ifwht, pad_pow2
+from hadalib.transforms import dct, fwht, fwht2, fwht_stages, idct, ifwht, ifwht2, pad_pow2
 
 NORMS = ["backward", "ortho", "forward"]
 ORDERS = ["natural", "sequency", "dyadic"]
@@ -117,7 +117,7 @@ def test_long_rows_and_the_threaded_kernel(path, rows, m):
     y = fwht(x)
     # H_n = H_2 (x) H_{n/2}: recurse once with the stagewise pure path as the reference
     halves = x.reshape(2 * rows, n // 2, 1).copy()
-    half = T._fwht_stagewise(halves, 2 * rows, n // 2, 1).reshape(rows, 2, n // 2)
+    half = T._fwht_stagewise(halves, 2 * rows, n // 2, 1, tensor=False).reshape(rows, 2, n // 2)
     np.testing.assert_allclose(y[:, : n // 2], half[:, 0] + half[:, 1], atol=1e-8)
     np.testing.assert_allclose(y[:, n // 2 :], half[:, 0] - half[:, 1], atol=1e-8)
 
@@ -216,10 +216,20 @@ def test_fwht2_is_h_x_h(path):
     X = np.random.default_rng(5).standard_normal((3, 8, 16))
     expected = scipy.linalg.hadamard(8) @ X @ scipy.linalg.hadamard(16)
     np.testing.assert_allclose(fwht2(X), expected, atol=1e-10)
+    np.testing.assert_allclose(ifwht2(expected), X, atol=1e-10)
     for norm in NORMS:
-        Y = fwht2(X, norm=norm, order="sequency")
-        back = fwht2(Y, norm=norm, order="sequency", inverse=True)
-        np.testing.assert_allclose(back, X, atol=1e-10)
+        for axes in [(-2, -1), (2, 1), (1,)]:
+            Y = fwht2(X, axes=axes, norm=norm, order="sequency")
+            back = ifwht2(Y, axes=axes, norm=norm, order="sequency")
+            np.testing.assert_allclose(back, X, atol=1e-10)
+
+
+def test_ifwht2_of_a_tensor_is_differentiable():
+    X = torch.randn(4, 8, dtype=torch.float64, requires_grad=True)
+    back = ifwht2(fwht2(X, norm="ortho"), norm="ortho")
+    assert back.dtype == X.dtype
+    torch.testing.assert_close(back, X)
+    assert torch.autograd.gradcheck(lambda t: ifwht2(t, order="dyadic"), (X,))
 
 
 def test_pad_pow2():
@@ -266,7 +276,7 @@ def test_big_endian_input_is_read_in_native_order(path, native):
     x = np.arange(16.0).reshape(2, 8).astype(native)
     swapped = x.astype(np.dtype(native).newbyteorder(">" if sys.byteorder == "little" else "<"))
     assert not swapped.dtype.isnative
-    for call in (fwht, ifwht, lambda a: fwht(a, axis=0), fwht2, lambda a: fwht2(a, inverse=True)):
+    for call in (fwht, ifwht, lambda a: fwht(a, axis=0), fwht2, ifwht2):
         y = call(swapped)
         assert y.dtype == np.dtype(native) and y.dtype.isnative
         np.testing.assert_array_equal(y, call(x))

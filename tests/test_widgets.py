@@ -5,14 +5,8 @@ import re
 import numpy as np
 import pytest
 
-from hadalib.plotting import chapter1_operands, draw_products
+from hadalib.plotting import draw_products
 from hadalib.widgets import check, figure, live, player
-
-
-def test_chapter1_operands():
-    a, b = chapter1_operands(3)
-    np.testing.assert_array_equal(a, [[1, 2, 3], [4, 5, 6], [7, 8, 9]])
-    np.testing.assert_array_equal(b, [[2, -1, 2], [-1, 2, -1], [2, -1, 2]])
 
 
 @pytest.mark.parametrize(

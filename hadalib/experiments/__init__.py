@@ -1,12 +1,25 @@
 """The experiments of the transform-layer chapters.
 
-- :mod:`hadalib.experiments.resnet_wht`: the command line that trains and measures one
-  variant (``python -m hadalib.experiments.resnet_wht --help``), alone or under
+Command lines (``python -m ... --help``):
+
+- :mod:`hadalib.experiments.resnet_wht`: train and measure one variant, alone or under
   ``torchrun``, writing one JSON per run;
 - :mod:`hadalib.experiments.study`: the studies of chapters 9 and 10 as lists of such
   runs (``python -m hadalib.experiments.study digits|gpu|cifar100``);
 - :mod:`hadalib.experiments.report`: means and 95% intervals over seeds, the tables of
   chapters 9 and 10 (``python -m hadalib.experiments.report book/results/``).
+
+Behind them, one module per concern:
+
+- :mod:`hadalib.experiments.config`: ``RunConfig``, the typed settings of one run, from
+  which the parser, the run's name, the resume comparison and the report's grouping come;
+- :mod:`hadalib.experiments.training`: the training loop, with a hook after each epoch;
+- :mod:`hadalib.experiments.records`: the JSON record of a run (its checks, provenance
+  and atomic writing);
+- :mod:`hadalib.experiments.runner`: one run, from its configuration to its record
+  (devices, DDP, checkpoints, refusals).
+
+``report`` and ``study --dry-run`` need no torch.
 """
 
 from __future__ import annotations

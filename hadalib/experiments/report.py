@@ -2,11 +2,12 @@
 
 Usage::
 
-    python -m hadalib.experiments.report book/results/ [--data digits] [--figures DIR]
+    python -m hadalib.experiments.report book/results/ [--data digits]
 
 prints, per data set and setting, each variant's mean and 95% interval over seeds
 (Student's t) of the test accuracy and the training time, and the throughput, peak
-memory and energy where a GPU measured them.
+memory and energy where a GPU measured them. The figures of the chapters are drawn by
+:mod:`hadalib.plotting` from the same records.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ import json
 import math
 import numbers
 import os
-import tempfile
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from hadalib.experiments.config import DATA, ROW_KEYS, TABLE_KEYS, result_settings
+from hadalib.experiments.records import FIELDS, KIND, read_json, record_problem, summary_problem
 from hadalib.nn import VARIANTS
 
 __all__ = ["load_results", "interval", "summarize", "format_table", "main"]
@@ -47,78 +49,15 @@ COST_COLUMNS = (
     ("J / image", "energy_per_image_j", 1, 3),
 )
 
-#: Runner arguments that do not change a run's result: where it is written, how it
-#: reports, where the (checksummed) data is found.
-_NOT_RESULT = frozenset({"out", "resume", "checkpoint_dir", "keep_checkpoint", "progress",
-                         "data_root", "download"})
-#: Fields every record of the runner has, and their types.
-_FIELDS = {"variant": str, "axes": str, "data": str, "model": str, "image_size": int,
-           "width": int, "seed": int, "smoke": bool, "provenance": dict}
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
-            and math.isfinite(value))
-
-
-def _configuration(args: Mapping[str, Any]) -> dict[str, Any]:
-    """The runner's (resolved) arguments that decide a run's result."""
-    config = {k: v for k, v in args.items() if k not in _NOT_RESULT}
-    config["device"] = str(config.get("device") or "cpu").split(":")[0]
-    if config["device"] != "cuda":
-        config["precision"] = "fp32"  # the CPU always trains in fp32
-    return config
-
 
 def _identity(record: Mapping[str, Any]) -> str:
     """A record's configuration but its seed, as text (records with equal text and seed
     are the same run)."""
-    fields = {k: record[k] for k in _FIELDS if k not in ("seed", "provenance")}
-    config = _configuration(record["provenance"]["args"])
+    fields = {k: record[k] for k in FIELDS if k not in ("seed", "provenance")}
+    config = result_settings(record["provenance"]["args"])
     config.pop("seed", None)
     world = record["provenance"].get("world_size", 1)
     return json.dumps([fields, config, world], sort_keys=True, default=str)
-
-
-def _record_problem(record: Any) -> str | None:
-    """What makes ``record`` (parsed JSON) no record of the runner; None if it is one."""
-    if not isinstance(record, dict):
-        return f"is not a record of resnet_wht (it holds a JSON {type(record).__name__})"
-    if record.get("kind") != "resnet_wht":
-        return f"is not a record of resnet_wht (its kind is {record.get('kind')!r})"
-    for key, kind in _FIELDS.items():
-        value = record.get(key)
-        if not isinstance(value, kind) or (kind is int and not _is_int(value)):
-            return f"is not a valid record: field {key!r} is not a {kind.__name__}"
-    provenance = record["provenance"]
-    if not (isinstance(provenance.get("args"), dict) and isinstance(provenance.get("device"),
-                                                                      str)):
-        return "is not a valid record: its provenance has no 'args' or 'device'"
-    return None
-
-
-def _summary_problem(record: Mapping[str, Any]) -> str | None:
-    """What keeps a record of the runner from counting as finished; None if it is."""
-    summary = record.get("summary")
-    if not isinstance(summary, dict):
-        return "has no summary (an unfinished run)"
-    epochs = summary.get("epochs")
-    if not _is_int(epochs) or epochs < 1:
-        return "has no valid summary: 'epochs' is not a positive integer"
-    history = record.get("history", [None] * epochs)
-    if not isinstance(history, list) or len(history) != epochs:
-        return f"has no valid summary: the history does not hold its {epochs} epochs"
-    acc = summary.get("final_test_acc")
-    if not (_is_number(acc) and 0 <= acc <= 1):
-        return "has no valid summary: 'final_test_acc' is not a number in [0, 1]"
-    wrong = [k for k, v in summary.items() if v is not None and not _is_number(v)]
-    if wrong:
-        return f"has no valid summary: {', '.join(map(repr, wrong))} not a finite number"
-    return None
 
 
 def load_results(path: str | os.PathLike, **where: Any) -> list[dict[str, Any]]:
@@ -165,23 +104,29 @@ def load_results(path: str | os.PathLike, **where: Any) -> list[dict[str, Any]]:
     folder = Path(path)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder} is not a folder of JSON records")
+    records = _once_each(_read_records(sorted(folder.glob("*.json"))))
+    for key in where:
+        for record in records:
+            if key not in record:
+                raise ValueError(f"records have no field {key!r}; fields: {', '.join(record)}")
+    return [r for r in records if all(r[k] == v for k, v in where.items())]
+
+
+def _once_each(found: Iterable[tuple[Path, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The records of ``found`` with each run (configuration and seed) once, by file name;
+    of a repeated run the runner's own file is kept, with a warning."""
     kept: dict[tuple[str, Any], tuple[Path, dict[str, Any]]] = {}
-    for file, record in _read_records(sorted(folder.glob("*.json"))):
+    for file, record in found:
         key = (_identity(record), record["seed"])
         if key in kept:
             first = kept[key]
             if file.stem == record.get("name") != first[0].stem:  # the runner's file wins
                 kept[key], (file, record) = (file, record), first
             warnings.warn(f"{file} repeats seed {record['seed']} of {kept[key][0].name} "
-                          "(same configuration); counted once", stacklevel=2)
+                          "(same configuration); counted once", stacklevel=3)
             continue
         kept[key] = (file, record)
-    records = [record for _, record in sorted(kept.values(), key=lambda fr: fr[0])]
-    for key in where:
-        for record in records:
-            if key not in record:
-                raise ValueError(f"records have no field {key!r}; fields: {', '.join(record)}")
-    return [r for r in records if all(r[k] == v for k, v in where.items())]
+    return [record for _, record in sorted(kept.values(), key=lambda fr: fr[0])]
 
 
 def _read_records(files: Iterable[Path]) -> list[tuple[Path, dict[str, Any]]]:
@@ -190,13 +135,13 @@ def _read_records(files: Iterable[Path]) -> list[tuple[Path, dict[str, Any]]]:
     found = []
     for file in files:
         try:
-            record = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:  # unreadable, not UTF-8, not JSON
-            warnings.warn(f"{file} is not a JSON record ({exc}); skipped", stacklevel=3)
+            record = read_json(file)
+        except ValueError as exc:  # unreadable, not UTF-8, not JSON
+            warnings.warn(f"{exc}; skipped", stacklevel=3)
             continue
-        if isinstance(record, dict) and record.get("kind", "resnet_wht") != "resnet_wht":
+        if isinstance(record, dict) and record.get("kind", KIND) != KIND:
             continue
-        problem = _record_problem(record) or _summary_problem(record)
+        problem = record_problem(record) or summary_problem(record)
         if problem:
             warnings.warn(f"{file} {problem}; skipped", stacklevel=3)
             continue
@@ -268,7 +213,7 @@ def _check_names(name: str, value: Any, what: str, example: str) -> None:
 def summarize(
     results: Iterable[Mapping[str, Any]],
     metrics: Sequence[str] = ("final_test_acc",),
-    by: Sequence[str] = ("variant", "axes"),
+    by: Sequence[str] = ROW_KEYS,
     include_missing: bool = False,
 ) -> list[dict[str, Any]]:
     """Group records and give each metric's mean and 95% interval over the group.
@@ -306,6 +251,17 @@ def summarize(
     """
     _check_names("metrics", metrics, "summary keys", "('final_test_acc',)")
     _check_names("by", by, "record fields", "('variant', 'axes')")
+    groups = _groups(results, by, include_missing)
+    order = {name: i for i, name in enumerate(VARIANTS)}
+    return [_row(dict(zip(by, key, strict=True)), groups[key], metrics)
+            for key in sorted(groups, key=lambda k: (order.get(k[0], len(order)),
+                                                     [str(v) for v in k]))]
+
+
+def _groups(results: Iterable[Mapping[str, Any]], by: Sequence[str],
+            include_missing: bool) -> dict[tuple[Any, ...], list[Mapping[str, Any]]]:
+    """The records by their ``by`` fields, with an empty group for each variant that has
+    none if ``include_missing``."""
     groups: dict[tuple[Any, ...], list[Mapping[str, Any]]] = {}
     for record in results:
         groups.setdefault(_group_key(record, by), []).append(record)
@@ -316,22 +272,22 @@ def summarize(
         for name in VARIANTS:
             if name not in present:
                 groups[(name, *[None] * (len(by) - 1))] = []
-    order = {name: i for i, name in enumerate(VARIANTS)}
-    rows = []
-    for key in sorted(groups, key=lambda k: (order.get(k[0], len(order)), [str(v) for v in k])):
-        members = groups[key]
-        row: dict[str, Any] = dict(zip(by, key, strict=True))
-        row["n"] = len(members)
-        row["seeds"] = sorted(m["seed"] for m in members)
-        for metric in metrics:
-            values = [m["summary"].get(metric) for m in members]
-            if not values or any(v is None for v in values):
-                row[metric] = None
-                continue
-            mean, low, high = interval([float(v) for v in values])
-            row[metric] = {"mean": mean, "low": low, "high": high, "values": values}
-        rows.append(row)
-    return rows
+    return groups
+
+
+def _row(row: dict[str, Any], members: Sequence[Mapping[str, Any]],
+         metrics: Sequence[str]) -> dict[str, Any]:
+    """``row`` (a group's fields) with its count, seeds and each metric's interval."""
+    row["n"] = len(members)
+    row["seeds"] = sorted(m["seed"] for m in members)
+    for metric in metrics:
+        values = [m["summary"].get(metric) for m in members]
+        if not values or any(v is None for v in values):
+            row[metric] = None
+            continue
+        mean, low, high = interval([float(v) for v in values])
+        row[metric] = {"mean": mean, "low": low, "high": high, "values": values}
+    return row
 
 
 def _cell(value: Any, scale: float, decimals: int) -> str:
@@ -400,11 +356,11 @@ def format_table(rows: Sequence[Mapping[str, Any]],
     )
 
 
-def _settings(results: Sequence[Mapping[str, Any]]) -> dict[tuple[Any, ...], list[Any]]:
-    keys = ("data", "image_size", "model", "width", "smoke")
+def _tables(results: Sequence[Mapping[str, Any]]) -> dict[tuple[Any, ...], list[Any]]:
+    """The records grouped by the fields of one table of the report."""
     out: dict[tuple[Any, ...], list[Any]] = {}
     for r in results:
-        out.setdefault(tuple(r[k] for k in keys), []).append(r)
+        out.setdefault(tuple(r[k] for k in TABLE_KEYS), []).append(r)
     return out
 
 
@@ -414,7 +370,7 @@ def main(argv: Sequence[str] | None = None) -> str:
     Parameters
     ----------
     argv : list of str, optional
-        ``FOLDER [--data NAME] [--figures DIR]`` (default: ``sys.argv[1:]``).
+        ``FOLDER [--data NAME]`` (default: ``sys.argv[1:]``).
 
     Returns
     -------
@@ -433,53 +389,27 @@ def main(argv: Sequence[str] | None = None) -> str:
     p = argparse.ArgumentParser(prog="python -m hadalib.experiments.report",
                                 description="Tables over the JSON records of resnet_wht.")
     p.add_argument("folder", help="folder of the JSON records, e.g. book/results")
-    p.add_argument("--data", choices=("cifar100", "digits", "synthetic"), default=None)
-    p.add_argument("--figures", default=None,
-                   help="also save the chapters' figures as PNG files into this folder")
+    p.add_argument("--data", choices=DATA, default=None)
     args = p.parse_args(argv)
     where = {} if args.data is None else {"data": args.data}
     if not Path(args.folder).is_dir():
         p.error(f"{args.folder} is not a folder of JSON records")
-    if args.figures:
-        _check_folder(p, "--figures", Path(args.figures))
-    results = load_results(args.folder, **where)
+    metrics = ("final_test_acc", "seconds_per_epoch", "params", "images_per_s",
+               "peak_memory_bytes", "energy_per_epoch_j", "energy_per_image_j")
     parts = []
-    for (data, size, model, width, smoke), group in _settings(results).items():
-        title = f"== {data}, {size}x{size}, {model} width {width}"
-        title += " (smoke)" if smoke else ""
-        parts.append(f"{title}: {len(group)} runs")
-        metrics = ("final_test_acc", "seconds_per_epoch", "params", "images_per_s",
-                   "peak_memory_bytes", "energy_per_epoch_j", "energy_per_image_j")
+    for key, group in _tables(load_results(args.folder, **where)).items():
+        t = dict(zip(TABLE_KEYS, key, strict=True))
+        title = f"== {t['data']}, {t['image_size']}x{t['image_size']}, {t['model']} width "
+        title += f"{t['width']}{' (smoke)' if t['smoke'] else ''}: {len(group)} runs"
+        parts.append(title)
         rows = summarize(group, metrics)
         parts.append(format_table(rows, ACCURACY_COLUMNS))
         if any(r["summary"].get("energy_j") is not None or r["summary"].get(
                 "peak_memory_bytes") is not None for r in group):
             parts.append(format_table(rows, COST_COLUMNS))
-        if args.figures:
-            _save_figures(group, rows, Path(args.figures), f"{data}{size}-{model}w{width}")
     text = "\n".join(parts) if parts else f"no records in {args.folder}"
     print(text)
     return text
-
-
-def _check_folder(p: argparse.ArgumentParser, option: str, folder: Path) -> None:
-    """Refuse a folder that cannot be created or written, before any work."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        p.error(f"{option} {folder}: cannot write there ({exc.strerror or exc})")
-
-
-def _save_figures(group: Sequence[Mapping[str, Any]], rows: Sequence[Mapping[str, Any]],
-                  folder: Path, stem: str) -> None:
-    from hadalib.plotting import draw_study_curves, draw_variant_intervals
-    from hadalib.widgets import figure
-
-    folder.mkdir(parents=True, exist_ok=True)
-    figure(draw_variant_intervals, rows=rows).savefig(folder / f"{stem}-accuracy.png", dpi=100)
-    figure(draw_study_curves, results=group).savefig(folder / f"{stem}-curves.png", dpi=100)
 
 
 if __name__ == "__main__":

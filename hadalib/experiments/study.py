@@ -6,7 +6,8 @@ Usage::
     python -m hadalib.experiments.study gpu --out book/results       # chapter 10, one GPU
     python -m hadalib.experiments.study cifar100 --out book/results  # chapter 10, accuracy
 
-Each run is one call of the runner with ``--resume``: a study that was interrupted
+Each run is a ``hadalib.experiments.config.RunConfig`` with ``resume=True``,
+run by ``hadalib.experiments.runner.run``: a study that was interrupted
 continues where it stopped, and finished runs are skipped. A run the runner refuses (a
 damaged record in its place, other settings, a diverged loss) is reported with a warning
 and the study goes on; it ends with an error that lists them.
@@ -15,49 +16,67 @@ and the study goes on; it ends with an error that lists them.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import time
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from hadalib.experiments.report import _check_folder
+from hadalib._files import unwritable
+from hadalib.experiments.config import RunConfig
 from hadalib.nn import VARIANTS
+
+if TYPE_CHECKING:
+    from hadalib.experiments.training import EpochHook
 
 __all__ = ["STUDIES", "study_runs", "main"]
 
-#: Name -> (what it measures, runner arguments shared by all its runs, seeds, readings).
+
+class Study(NamedTuple):
+    """A study: what it measures, the settings its runs share, its seeds and readings."""
+
+    description: str
+    settings: dict[str, Any]  # RunConfig fields shared by all runs, in the order printed
+    seeds: tuple[int, ...]
+    readings: tuple[str, ...]  # the axes of the WHT and DCT layers
+
+
+#: Name -> (what it measures, RunConfig fields shared by all its runs, seeds, readings).
 STUDIES = {
-    "digits": (
+    "digits": Study(
         "chapter 9: scikit-learn digits, small ResNet-18, ten variants and the spatial "
         "reading, 5 seeds (about 15 min on 2 CPU cores)",
-        ["--data", "digits", "--model", "resnet18", "--width", "16", "--stem", "cifar",
-         "--epochs", "10", "--batch-size", "64"],
+        {"data": "digits", "model": "resnet18", "width": 16, "stem": "cifar", "epochs": 10,
+         "batch_size": 64},
         (0, 1, 2, 3, 4),
         ("channel", "spatial"),
     ),
-    "gpu": (
+    "gpu": Study(
         "chapter 10: speed, memory and energy of ResNet-50 at 224x224 on synthetic data, "
         "ten variants, 3 repeats (about 15 min on one H100)",
-        ["--data", "synthetic", "--image-size", "224", "--epochs", "3",
-         "--steps-per-epoch", "200", "--batch-size", "256", "--limit-test", "2048"],
+        {"data": "synthetic", "image_size": 224, "epochs": 3, "steps_per_epoch": 200,
+         "batch_size": 256, "limit_test": 2048},
         (0, 1, 2),
         ("channel",),
     ),
-    "cifar100": (
+    "cifar100": Study(
         "chapter 10: accuracy of ImageNet-pretrained ResNet-50 on CIFAR-100 at 224x224, "
         "ten variants, 3 seeds, 25 epochs (hours on one GPU; needs the CIFAR-100 archive "
         "in data/ and torchvision for the weights)",
-        ["--data", "cifar100", "--data-root", "data", "--weights", "torchvision",
-         "--epochs", "25", "--batch-size", "128"],
+        {"data": "cifar100", "data_root": "data", "weights": "torchvision", "epochs": 25,
+         "batch_size": 128},
         (0, 1, 2),
         ("channel",),
     ),
 }
+#: The fields each run sets after the study's shared ones, in the order printed.
+_PER_RUN = ("resume", "progress", "variant", "axes", "seed", "out")
 
 
 def study_runs(name: str, out: str | os.PathLike = "book/results") -> list[list[str]]:
-    """The runner arguments of every run of a study, in the order they run.
+    """The command line of every run of a study, in the order they run.
 
     Parameters
     ----------
@@ -69,8 +88,10 @@ def study_runs(name: str, out: str | os.PathLike = "book/results") -> list[list[
     Returns
     -------
     list of list of str
-        One argument list per run for :func:`hadalib.experiments.resnet_wht.main`;
-        the spatial reading is run only for WHT and DCT variants, where it differs.
+        One argument list per run for :func:`hadalib.experiments.resnet_wht.main`:
+        the study's shared settings, then ``--resume --no-progress`` and the run's
+        variant, axes, seed and folder. The spatial reading is run only for WHT and DCT
+        variants, where it differs.
 
     Raises
     ------
@@ -87,25 +108,26 @@ def study_runs(name: str, out: str | os.PathLike = "book/results") -> list[list[
 
     Introduced in: book/09_transform_layers.ipynb
     """
+    configs = _configs(name, out)
+    order = [*STUDIES[name].settings, *_PER_RUN]
+    return [config.argv(order) for config in configs]
+
+
+def _configs(name: str, out: str | os.PathLike) -> list[RunConfig]:
+    """The configuration of every run of a study, in the order they run."""
     if not isinstance(name, str):
         raise TypeError(f"name must be a str, one of {', '.join(STUDIES)}; got "
                         f"{type(name).__name__}")
     if name not in STUDIES:
         raise ValueError(f"unknown study {name!r}; accepted: {', '.join(STUDIES)}")
-    out = os.fspath(out)
-    _, common, seeds, readings = STUDIES[name]
-    runs = []
-    for seed in seeds:
-        for variant in VARIANTS:
-            for axes in readings:
-                if axes == "spatial" and (variant == "baseline" or variant.startswith("fft")):
-                    continue
-                runs.append([*common, "--resume", "--no-progress", "--variant", variant,
-                             "--axes", axes, "--seed", str(seed), "--out", out])
-    return runs
+    study = STUDIES[name]
+    return [RunConfig(variant, **study.settings, axes=axes, seed=seed, out=os.fspath(out),
+                      resume=True, progress=False)
+            for seed in study.seeds for variant in VARIANTS for axes in study.readings
+            if axes == "channel" or variant.split("-")[0] in ("wht", "dct")]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, on_epoch: EpochHook | None = None) -> int:
     """Run a study (the ``python -m hadalib.experiments.study`` entry point).
 
     Parameters
@@ -113,6 +135,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv : list of str, optional
         ``NAME [--out DIR] [--threads N] [--device D] [--dry-run]`` (default:
         ``sys.argv[1:]``).
+    on_epoch : callable, optional
+        Called after each epoch of each run with the epoch's metrics (see
+        ``hadalib.experiments.runner.run``).
 
     Returns
     -------
@@ -134,10 +159,35 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Introduced in: book/09_transform_layers.ipynb
     """
+    p = _parser()
+    args = p.parse_args(argv)
+    if args.threads is not None and args.threads < 1:
+        p.error(f"--threads must be a positive integer, got {args.threads}")
+    if args.dry_run:
+        runs = study_runs(args.name, args.out)
+        for run in runs:
+            print("python -m hadalib.experiments.resnet_wht", " ".join(run))
+        return len(runs)
+    problem = unwritable(Path(args.out))
+    if problem:
+        p.error(f"--out {args.out}: {problem}")
+    configs = _configs(args.name, args.out)
+    device = args.device or ("cpu" if args.name == "digits" else None)
+    if device is not None:
+        configs = [dataclasses.replace(c, device=device) for c in configs]
+    failed = _run_all(configs, args.threads or (1 if args.name == "digits" else None),
+                      on_epoch)
+    if failed:
+        raise SystemExit(f"error: {len(failed)} of {len(configs)} runs failed: "
+                         f"{'; '.join(failed)}")
+    return len(configs)
+
+
+def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m hadalib.experiments.study",
                                 description="Run one of the book's studies.")
     p.add_argument("name", choices=tuple(STUDIES),
-                   help="; ".join(f"{k}: {v[0]}" for k, v in STUDIES.items()))
+                   help="; ".join(f"{k}: {v.description}" for k, v in STUDIES.items()))
     p.add_argument("--out", default="book/results", help="folder of the JSON records")
     p.add_argument("--threads", type=int, default=None,
                    help="CPU threads per run (the digits study uses 1 by default)")
@@ -145,49 +195,32 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="device of every run (the digits study, whose records were made on "
                         "the CPU, uses cpu by default; else the runner's default)")
     p.add_argument("--dry-run", action="store_true", help="print the runs, run nothing")
-    args = p.parse_args(argv)
-    if args.threads is not None and args.threads < 1:
-        p.error(f"--threads must be a positive integer, got {args.threads}")
-    runs = study_runs(args.name, args.out)
-    if args.dry_run:
-        for run in runs:
-            print("python -m hadalib.experiments.resnet_wht", " ".join(run))
-        return len(runs)
-    _check_folder(p, "--out", Path(args.out))
-    device = args.device or ("cpu" if args.name == "digits" else None)
-    failed = _run_all(runs, args.threads or (1 if args.name == "digits" else None),
-                      [] if device is None else ["--device", device])
-    if failed:
-        raise SystemExit(f"error: {len(failed)} of {len(runs)} runs failed: "
-                         f"{'; '.join(failed)}")
-    return len(runs)
+    return p
 
 
-def _run_all(runs: Sequence[list[str]], threads: int | None, extra: list[str]) -> list[str]:
+def _run_all(configs: Sequence[RunConfig], threads: int | None,
+             on_epoch: EpochHook | None) -> list[str]:
     """Run each run; a refused one is reported with a warning. Returns the refusals."""
     import torch
 
-    from hadalib.experiments import resnet_wht
+    from hadalib.experiments.runner import Refused, run
 
     if threads:
         torch.set_num_threads(threads)
     start = time.perf_counter()
     failed = []
-    for i, run in enumerate(runs, 1):
+    for i, config in enumerate(configs, 1):
         try:
-            record = resnet_wht.main([*run, *extra])
-        except SystemExit as exc:
-            if exc.code in (0, None):
-                raise
-            # the runner printed its message; a bare status is an argparse error
-            reason = f"exit status {exc.code}" if str(exc) == str(exc.code) else str(exc)
-            failed.append(f"run {i} ({' '.join(run[-8:-2])}): {reason}")
-            warnings.warn(f"[{i}/{len(runs)}] refused, the study goes on: {reason}",
+            record = run(config, on_epoch)
+        except Refused as exc:
+            failed.append(f"run {i} ({' '.join(config.argv(['variant', 'axes', 'seed']))}): "
+                          f"{exc}")
+            warnings.warn(f"[{i}/{len(configs)}] refused, the study goes on: {exc}",
                           stacklevel=3)
             continue
         acc = record["summary"]["final_test_acc"] if record else float("nan")
-        print(f"[{i}/{len(runs)}] {record['name'] if record else '?'}: test accuracy {acc:.4f}"
-              f" ({time.perf_counter() - start:.0f} s)", flush=True)
+        print(f"[{i}/{len(configs)}] {record['name'] if record else '?'}: test accuracy "
+              f"{acc:.4f} ({time.perf_counter() - start:.0f} s)", flush=True)
     return failed
 
 

@@ -5,19 +5,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from hadalib._checks import NORMS, check_choice
 from hadalib.nn.variants import KINDS
-from hadalib.transforms import _NORMS, dct, fwht, pad_pow2
+from hadalib.transforms import dct, fwht, pad_pow2
 
 __all__ = ["Transform"]
 
 AXES = ("channel", "spatial")
-NORMS = _NORMS
-
-
-def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        accepted = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"{name} must be one of {accepted}, got {value!r}")
 
 
 class Transform(nn.Module):
@@ -38,9 +32,10 @@ class Transform(nn.Module):
         Which transform.
     axes : {"channel", "spatial"} or None
         Where it acts; None means "channel" for WHT and DCT, "spatial" for FFT.
-    norm : {"ortho", "backward", "forward"}
-        Scaling with NumPy's meaning; "ortho" keeps the energy (sum of squares) of
-        each transformed vector, which for the FFT magnitude is Parseval's identity.
+    norm : {"ortho", "backward", "forward"} or None
+        Scaling with NumPy's meaning (None: "backward", as everywhere in hadalib); "ortho"
+        keeps the energy (sum of squares) of each transformed vector, which for the FFT
+        magnitude is Parseval's identity.
 
     Raises
     ------
@@ -62,13 +57,15 @@ class Transform(nn.Module):
     Introduced in: book/09_transform_layers.ipynb
     """
 
-    def __init__(self, kind: str = "wht", axes: str | None = None, norm: str = "ortho") -> None:
+    def __init__(
+        self, kind: str = "wht", axes: str | None = None, norm: str | None = "ortho"
+    ) -> None:
         super().__init__()
-        _check_choice("kind", kind, KINDS)
+        check_choice("kind", kind, KINDS)
         if axes is None:
             axes = "spatial" if kind == "fft" else "channel"
-        _check_choice("axes", axes, AXES)
-        _check_choice("norm", norm, NORMS)
+        check_choice("axes", axes, AXES)
+        norm = "backward" if norm is None else check_choice("norm", norm, NORMS)
         if kind == "fft" and axes == "channel":
             raise ValueError(
                 "kind='fft' acts on the spatial axes (H, W) only, got axes='channel'; "

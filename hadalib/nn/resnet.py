@@ -15,6 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from hadalib._checks import as_int, as_real, check_choice
 from hadalib.nn.layers import Transform
 from hadalib.nn.variants import KINDS, PLACEMENTS, VARIANTS
 
@@ -76,6 +77,17 @@ class _Bottleneck(nn.Module):
         return self.relu(out + identity)
 
 
+_BLOCKS = {"basic": _BasicBlock, "bottleneck": _Bottleneck}
+
+
+def _positive_int(value: Any, name: str) -> int:
+    """value as a Python int >= 1 (NumPy integers count; bool and floats do not)."""
+    value = as_int(value, name)
+    if value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return value
+
+
 class ResNet(nn.Module):
     """A ResNet with parameter-free transform layers at named placements.
 
@@ -135,18 +147,15 @@ class ResNet(nn.Module):
         dropout: float = 0.0,
     ) -> None:
         super().__init__()
-        blocks = {"basic": _BasicBlock, "bottleneck": _Bottleneck}
-        if block not in blocks:
-            raise ValueError(f"block must be 'basic' or 'bottleneck', got {block!r}")
-        if stem not in _STEMS:
-            raise ValueError(f"stem must be 'imagenet' or 'cifar', got {stem!r}")
-        for name, value in (("num_classes", num_classes), ("width", width),
-                            ("in_channels", in_channels)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if not 0.0 <= dropout < 1.0:
+        block_cls = _BLOCKS[check_choice("block", block, tuple(_BLOCKS))]
+        check_choice("stem", stem, _STEMS)
+        num_classes, width, in_channels = (
+            _positive_int(value, name)
+            for name, value in (("num_classes", num_classes), ("width", width),
+                                ("in_channels", in_channels))
+        )
+        if not 0.0 <= as_real(dropout, "dropout") < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
-        block_cls = blocks[block]
         if stem == "imagenet":
             self.conv1 = nn.Conv2d(in_channels, width, 7, stride=2, padding=3, bias=False)
             self.maxpool: nn.Module = nn.MaxPool2d(3, stride=2, padding=1)

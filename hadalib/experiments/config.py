@@ -1,0 +1,328 @@
+"""The configuration of one run of the ResNet WHT study: :class:`RunConfig`.
+
+Each field says once, in its metadata, everything the experiments need to know of it:
+its command-line option (help text, choices, how the text is read), the values it
+accepts, whether it changes the result of a run, and whether it is a field of the run's
+JSON record and how the report groups by it. From this come the runner's parser
+(:meth:`RunConfig.parser`), the command line of a configuration (:meth:`RunConfig.argv`),
+the comparison that keeps a resume from mistaking one configuration for another
+(:func:`differences`), the record's typed fields (``RECORD_TYPES``) and the report's
+grouping keys (``TABLE_KEYS``, ``ROW_KEYS``). Importing this module does not import torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import re
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hadalib import _checks
+from hadalib.nn import VARIANTS
+
+# The CLI's own exports are the modules' main functions; these names serve the runner,
+# the study and the report, and no chapter uses them yet.
+__all__: list[str] = []
+
+PROG = "python -m hadalib.experiments.resnet_wht"
+#: The data sets a run can train on.
+DATA = ("cifar100", "digits", "synthetic")
+_DEVICE = re.compile(r"(cpu|cuda)(:\d+)?")
+
+
+def _variant(text: str) -> str:
+    if text not in VARIANTS:
+        raise argparse.ArgumentTypeError(
+            f"unknown variant {text!r}; accepted: {', '.join(VARIANTS)}")
+    return text
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return n
+
+
+def _seed(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if not 0 <= n < 2**64:
+        raise argparse.ArgumentTypeError(f"expected an integer in [0, 2**64), got {text!r}")
+    return n
+
+
+_POSITIVE = (lambda n: n >= 1, "must be a positive integer")
+
+
+def _option(help: str, *, parse: Callable[[str], Any] | None = None,
+            choices: Sequence[str] | None = None,
+            check: tuple[Callable[[Any], bool], str] | None = None, result: bool = True,
+            report: str | None = None, flag: str | None = None) -> dict[str, Any]:
+    """A field's metadata.
+
+    ``parse`` reads the option's text (argparse's ``type``); ``choices`` are the accepted
+    strings; ``check`` is ``(accepts, "must be ...")`` for a value of the right type;
+    ``result=False`` marks a field that does not change the run's result (where it is
+    written, how it reports, where the checksummed data is found); ``report`` marks a
+    field of the run's record: ``"table"`` (one table per setting), ``"row"`` (one row
+    per variant and axes) or ``"repeat"`` (what differs between a row's runs); ``flag``
+    is the option of a boolean that defaults to True (``--no-NAME``).
+    """
+    return {"help": help, "parse": parse, "choices": choices, "check": check,
+            "result": result, "report": report, "flag": flag}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """The settings of one run of :mod:`hadalib.experiments.resnet_wht`.
+
+    Each field is the option of the same name (``batch_size`` is ``--batch-size``;
+    ``progress=False`` is ``--no-progress``); ``python -m hadalib.experiments.resnet_wht
+    --help`` describes them. Values are checked here: a wrong type raises a TypeError and
+    a wrong value a ValueError, each naming the field. ``None`` means the default that
+    depends on the data (:meth:`resolved` fills it in).
+
+    Examples
+    --------
+    >>> config = RunConfig("wht-early", data="digits", model="resnet18", width=16)
+    >>> config.name()
+    'digits8-resnet18w16-wht-early-seed0'
+    >>> config.argv(["variant", "data", "seed"])
+    ['--variant', 'wht-early', '--data', 'digits', '--seed', '0']
+    >>> RunConfig.from_argv(["--variant", "wht-early", "--data", "digits", "--model",
+    ...                      "resnet18", "--width", "16"]) == config
+    True
+
+    Introduced in: book/09_transform_layers.ipynb
+    """
+
+    variant: str = field(metadata=_option(
+        f"one of: {', '.join(VARIANTS)}", parse=_variant, choices=tuple(VARIANTS),
+        report="row"))
+    data: str = field(default="synthetic", metadata=_option(
+        "cifar100 (official archive under --data-root), scikit-learn digits, or random "
+        "CIFAR-shaped images (for throughput/energy)", choices=DATA, report="table"))
+    data_root: str = field(default="data", metadata=_option(
+        "folder of cifar-100-python[.tar.gz]", result=False))
+    download: bool = field(default=False, metadata=_option(
+        "download CIFAR-100 if missing", result=False))
+    model: str = field(default="resnet50", metadata=_option(
+        "resnet18 or resnet50", choices=("resnet18", "resnet50"), report="table"))
+    width: int = field(default=64, metadata=_option(
+        "base width (64 standard)", parse=_positive_int, check=_POSITIVE, report="table"))
+    stem: str = field(default="imagenet", metadata=_option(
+        "imagenet (7x7 stride 2, max pooling) or cifar (3x3 stride 1, for small images)",
+        choices=("imagenet", "cifar")))
+    axes: str = field(default="channel", metadata=_option(
+        "axes of the WHT and DCT layers (FFT layers act on H, W)",
+        choices=("channel", "spatial"), report="row"))
+    weights: str = field(default="none", metadata=_option(
+        "none, torchvision (ImageNet, needs torchvision) or a state_dict path"))
+    image_size: int | None = field(default=None, metadata=_option(
+        "input size after resizing on the device (default 224; 8 for digits)",
+        parse=_positive_int, check=(lambda n: n >= 8, "must be at least 8"), report="table"))
+    epochs: int | None = field(default=None, metadata=_option(
+        "default 20 (1 in --smoke)", parse=_positive_int, check=_POSITIVE))
+    batch_size: int | None = field(default=None, metadata=_option(
+        "global batch size (default 128; 8 in --smoke)", parse=_positive_int, check=_POSITIVE))
+    steps_per_epoch: int | None = field(default=None, metadata=_option(
+        "cap on training steps per epoch (default: one pass over the data)",
+        parse=_positive_int, check=_POSITIVE))
+    limit_train: int | None = field(default=None, metadata=_option(
+        "use only the first N training images", parse=_positive_int, check=_POSITIVE))
+    limit_test: int | None = field(default=None, metadata=_option(
+        "use only the first N test images", parse=_positive_int, check=_POSITIVE))
+    lr: float = field(default=1e-3, metadata=_option(
+        "Adam learning rate", parse=float,
+        check=(lambda x: math.isfinite(x) and x > 0, "must be a finite number > 0")))
+    weight_decay: float = field(default=1e-4, metadata=_option(
+        "L2 regularization", parse=float,
+        check=(lambda x: math.isfinite(x) and x >= 0, "must be a finite number >= 0")))
+    dropout: float = field(default=0.5, metadata=_option(
+        "dropout before the head", parse=float,
+        check=(lambda x: 0.0 <= x < 1.0, "must be in [0, 1)")))  # also refuses nan
+    precision: str = field(default="bf16", metadata=_option(
+        "bf16 autocast on CUDA (the CPU always runs fp32)", choices=("bf16", "fp32")))
+    compile: bool = field(default=False, metadata=_option("torch.compile the model"))
+    device: str | None = field(default=None, metadata=_option(
+        "cuda or cpu (default: cuda if available)",
+        check=(lambda d: _DEVICE.fullmatch(d) is not None, "must be cpu, cuda or cuda:N")))
+    seed: int = field(default=0, metadata=_option(
+        "an integer in [0, 2**64)", parse=_seed,
+        check=(lambda n: 0 <= n < 2**64, "must be an integer in [0, 2**64)"),
+        report="repeat"))
+    out: str = field(default="book/results", metadata=_option(
+        "folder of the JSON records", result=False))
+    checkpoint_dir: str | None = field(default=None, metadata=_option(
+        "folder of the per-epoch checkpoints (default OUT/checkpoints)", result=False))
+    keep_checkpoint: bool = field(default=False, metadata=_option(
+        "keep the last checkpoint after a finished run", result=False))
+    resume: bool = field(default=False, metadata=_option(
+        "continue from the checkpoint of an interrupted run", result=False))
+    smoke: bool = field(default=False, metadata=_option(
+        "a few steps at a tiny size (32x32, or 8x8 digits), for tests", report="table"))
+    progress: bool = field(default=True, metadata=_option(
+        "no progress bars or per-epoch lines", result=False, flag="--no-progress"))
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = _typed(f, getattr(self, f.name))
+            object.__setattr__(self, f.name, value)  # e.g. numpy.int64(3) -> 3
+            problem = _problem(f, value)
+            if problem:
+                raise ValueError(f"{f.name} {problem}, got {value!r}")
+
+    @classmethod
+    def parser(cls, prog: str = PROG) -> argparse.ArgumentParser:
+        """The command line's parser: one option per field."""
+        p = argparse.ArgumentParser(
+            prog=prog,
+            description="Train one variant of the ResNet WHT study and write one JSON record.")
+        for f in dataclasses.fields(cls):
+            meta, option = f.metadata, _option_name(f)
+            if meta["flag"]:
+                p.add_argument(meta["flag"], dest=f.name, action="store_false", help=meta["help"])
+            elif _TYPES[f.name] is bool:
+                p.add_argument(option, action="store_true", help=meta["help"])
+            else:
+                required = f.default is dataclasses.MISSING
+                p.add_argument(option, required=required, help=meta["help"],
+                               type=meta["parse"] or str,
+                               choices=None if meta["parse"] else meta["choices"],
+                               **({} if required else {"default": f.default}))
+        return p
+
+    @classmethod
+    def from_argv(cls, argv: Sequence[str] | None = None, prog: str = PROG) -> RunConfig:
+        """The configuration of a command line; a bad one ends with status 2 and a message
+        that names the option and lists what is accepted (argparse's ``error``)."""
+        p = cls.parser(prog)
+        values = vars(p.parse_args(argv))
+        for f in dataclasses.fields(cls):
+            problem = _problem(f, values[f.name])
+            if problem:
+                p.error(f"{_option_name(f)} {problem}, got {values[f.name]!r}")
+        return cls(**values)
+
+    def argv(self, names: Iterable[str]) -> list[str]:
+        """The options that set the fields ``names`` to this configuration's values, in
+        that order (a boolean at its default and a None give none)."""
+        out: list[str] = []
+        for name in names:
+            f, value = _FIELDS[name], getattr(self, name)
+            if f.metadata["flag"]:
+                out += [] if value else [f.metadata["flag"]]
+            elif isinstance(value, bool):
+                out += [_option_name(f)] if value else []
+            elif value is not None:
+                out += [_option_name(f), str(value)]
+        return out
+
+    def resolved(self) -> RunConfig:
+        """This configuration with the defaults that depend on the data filled in (all but
+        the device, which depends on the machine)."""
+        smoke = self.smoke
+        batch = self.batch_size or (8 if smoke else 128)
+        return dataclasses.replace(
+            self,
+            image_size=self.image_size or (8 if self.data == "digits" else 32 if smoke else 224),
+            epochs=self.epochs or (1 if smoke else 20),
+            batch_size=batch,
+            limit_train=self.limit_train or (2 * batch if smoke else None),
+            limit_test=self.limit_test or (batch if smoke else None),
+        )
+
+    def name(self, world: int = 1) -> str:
+        """File stem of the run's record and checkpoint, e.g.
+        ``"digits8-resnet18w16-wht-early-seed0"``; runs on more than one process (DDP)
+        are marked ``-ddpN``, and runs with the spatial reading ``-spatial``."""
+        c = self.resolved()
+        width = "" if c.width == 64 else f"w{c.width}"
+        axes = "-spatial" if c.axes == "spatial" and c.variant != "baseline" else ""
+        name = f"{c.data}{c.image_size}-{c.model}{width}-{c.variant}{axes}-seed{c.seed}"
+        return name + ("-smoke" if c.smoke else "") + (f"-ddp{world}" if world > 1 else "")
+
+
+def _option_name(f: dataclasses.Field) -> str:
+    return "--" + f.name.replace("_", "-")
+
+
+def _typed(f: dataclasses.Field, value: Any) -> Any:
+    """``value`` as the field's type, or a TypeError (or a ValueError for a choice)."""
+    kind = _TYPES[f.name]
+    if value is None and _OPTIONAL[f.name]:
+        return None
+    if kind is bool:
+        return _checks.as_bool(value, f.name)
+    if kind is int:
+        return _checks.as_int(value, f.name)
+    if kind is float:
+        return _checks.as_real(value, f.name)
+    if not isinstance(value, str):
+        raise TypeError(f"{f.name} must be a str, got {value!r} ({type(value).__name__})")
+    choices = f.metadata["choices"]
+    return value if choices is None else _checks.check_choice(f.name, value, choices)
+
+
+def _problem(f: dataclasses.Field, value: Any) -> str | None:
+    """What is wrong with a value of the right type (``must be ...``), or None."""
+    check = f.metadata["check"]
+    if value is None or check is None:
+        return None
+    accepts, says = check
+    return None if accepts(value) else says
+
+
+def _hints() -> tuple[dict[str, type], dict[str, bool]]:
+    types, optional = {}, {}
+    for name, hint in typing.get_type_hints(RunConfig).items():
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        types[name], optional[name] = (args[0], True) if args else (hint, False)
+    return types, optional
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(RunConfig)}
+_TYPES, _OPTIONAL = _hints()
+#: The record's fields that come from the configuration, with their types.
+RECORD_TYPES = {name: _TYPES[name] for name, f in _FIELDS.items() if f.metadata["report"]}
+#: Record fields of one table of the report: runs that differ in these are never compared.
+TABLE_KEYS = tuple(name for name, f in _FIELDS.items() if f.metadata["report"] == "table")
+#: Record fields of one row of a table; its runs differ only in their seed.
+ROW_KEYS = tuple(name for name, f in _FIELDS.items() if f.metadata["report"] == "row")
+_NOT_RESULT = frozenset(name for name, f in _FIELDS.items() if not f.metadata["result"])
+
+
+def result_settings(args: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings that decide a run's result, from a resolved configuration's fields as a
+    record or checkpoint holds them (``provenance["args"]``).
+
+    Every key is kept but those of fields that do not change the result, so a key unknown
+    here (of another version) still tells two configurations apart. The device counts by
+    its type, and on the CPU the precision is fp32 whatever was asked.
+    """
+    settings = {k: v for k, v in args.items() if k not in _NOT_RESULT}
+    settings["device"] = str(settings.get("device") or "cpu").split(":")[0]
+    if settings["device"] != "cuda":
+        settings["precision"] = "fp32"  # the CPU always trains in fp32
+    return settings
+
+
+def differences(saved: Mapping[str, Any], now: Mapping[str, Any],
+                free: Iterable[str] = ()) -> str:
+    """The settings that change the result and differ, as ``--lr was 0.001, now 0.01``
+    (empty if none); keys in ``free`` are not compared."""
+    old, new = result_settings(saved), result_settings(now)
+    keys = sorted(k for k in old.keys() | new.keys()
+                  if k not in free and old.get(k) != new.get(k))
+    return "; ".join(f"--{k.replace('_', '-')} was {old.get(k)!r}, now {new.get(k)!r}"
+                     for k in keys)

@@ -1,0 +1,239 @@
+"""The JSON records of the ResNet WHT runs: their layout, checks, provenance and writing.
+
+One record per run, written whole or not at all by :func:`write_record` (through a
+temporary file ``TARGET.PID@HOST.*.resnet_wht-partial`` beside it). It holds the
+run's configuration fields, its ``summary`` and per-epoch ``history``, the energy
+meter's block and a ``provenance`` block (git commit, versions, device, the resolved
+arguments). :func:`record_problem` says what makes a JSON value no record of the runner,
+:func:`summary_problem` what keeps a record from counting as a finished run. Importing
+this module does not import torch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import hashlib
+import json
+import math
+import numbers
+import platform
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import hadalib
+from hadalib._files import atomic_write, one_line
+from hadalib.experiments.config import RECORD_TYPES, RunConfig
+from hadalib.nn import VARIANTS
+
+if TYPE_CHECKING:
+    import torch
+
+# Used by the runner, the study and the report; no chapter uses these names.
+__all__: list[str] = []
+
+SCHEMA = 1
+KIND = "resnet_wht"
+#: Suffix of the temporary files of the runner's atomic writes (records and checkpoints).
+PARTIAL = ".resnet_wht-partial"
+#: Fields every record has, and their types.
+FIELDS = {**RECORD_TYPES, "provenance": dict}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def read_json(path: Path) -> Any:
+    """The JSON value in ``path``; a ValueError ``PATH is not a JSON record (...)`` if the
+    file cannot be read, is not UTF-8 or not JSON."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path} is not a JSON record ({one_line(exc)})") from None
+
+
+def record_problem(record: Any) -> str | None:
+    """What makes ``record`` (parsed JSON) no record of the runner; None if it is one."""
+    if not isinstance(record, dict):
+        return f"is not a record of {KIND} (it holds a JSON {type(record).__name__})"
+    if record.get("kind") != KIND:
+        return f"is not a record of {KIND} (its kind is {record.get('kind')!r})"
+    for key, kind in FIELDS.items():
+        value = record.get(key)
+        if not isinstance(value, kind) or (kind is int and not _is_int(value)):
+            return f"is not a valid record: field {key!r} is not a {kind.__name__}"
+    provenance = record["provenance"]
+    if not (isinstance(provenance.get("args"), dict)
+            and isinstance(provenance.get("device"), str)):
+        return "is not a valid record: its provenance has no 'args' or 'device'"
+    return None
+
+
+def summary_problem(record: Mapping[str, Any]) -> str | None:
+    """What keeps a record of the runner from counting as finished; None if it is."""
+    summary = record.get("summary")
+    if not isinstance(summary, dict):
+        return "has no summary (an unfinished run)"
+    epochs = summary.get("epochs")
+    if not _is_int(epochs) or epochs < 1:
+        return "has no valid summary: 'epochs' is not a positive integer"
+    history = record.get("history", [None] * epochs)
+    if not isinstance(history, list) or len(history) != epochs:
+        return f"has no valid summary: the history does not hold its {epochs} epochs"
+    acc = summary.get("final_test_acc")
+    if not (_is_number(acc) and 0 <= acc <= 1):
+        return "has no valid summary: 'final_test_acc' is not a number in [0, 1]"
+    wrong = [k for k, v in summary.items() if v is not None and not _is_number(v)]
+    if wrong:
+        return f"has no valid summary: {', '.join(map(repr, wrong))} not a finite number"
+    return None
+
+
+def summarize_history(history: list[dict[str, Any]], params: int) -> dict[str, Any]:
+    """A record's ``summary``: final and best accuracy, time, throughput (the median over
+    epochs but the first, which warms up), peak memory and energy (None unless every
+    epoch measured it)."""
+    def column(key: str) -> list[Any]:
+        return [h[key] for h in history]
+
+    rates = column("images_per_s")
+    steady = rates[1:] if len(rates) > 1 else rates
+    energy = column("energy_j")
+    train_energy = column("train_energy_j")
+    images = sum(column("train_images"))
+    known = all(e is not None for e in energy)
+    return {
+        "params": params,
+        "epochs": len(history),
+        "final_test_acc": history[-1]["test_acc"],
+        "best_test_acc": max(column("test_acc")),
+        "final_train_acc": history[-1]["train_acc"],
+        "final_test_loss": history[-1]["test_loss"],
+        "train_seconds": sum(column("train_seconds")),
+        "seconds_per_epoch": sum(column("train_seconds")) / len(history),
+        "images_per_s": sorted(steady)[len(steady) // 2],
+        "peak_memory_bytes": max((m for m in column("peak_memory_bytes") if m is not None),
+                                 default=None),
+        "energy_j": sum(energy) if known else None,
+        "energy_per_epoch_j": sum(energy) / len(energy) if known else None,
+        "energy_per_image_j": (sum(train_energy) / images
+                               if all(e is not None for e in train_energy) else None),
+    }
+
+
+def new_record(config: RunConfig, history: list[dict[str, Any]], *, params: int, steps: int,
+               precision: str, energy: dict[str, Any],
+               provenance: dict[str, Any]) -> dict[str, Any]:
+    """The record of a finished run of the resolved ``config`` (see :func:`provenance`)."""
+    world = provenance["world_size"]
+    return {
+        "schema": SCHEMA,
+        "kind": KIND,
+        "name": config.name(world),
+        "variant": config.variant,
+        "transforms": dict(VARIANTS[config.variant]),
+        "axes": config.axes,
+        "data": config.data,
+        "model": config.model,
+        "width": config.width,
+        "stem": config.stem,
+        "image_size": config.image_size,
+        "seed": config.seed,
+        "batch_size": config.batch_size,
+        "steps_per_epoch": steps,
+        "precision": precision,
+        "smoke": config.smoke,
+        "summary": summarize_history(history, params),
+        "history": history,
+        "energy": {**energy, "devices": world,
+                   "note": "per-epoch energy is in history; this block describes the meter "
+                           "of the last (possibly resumed) session on rank 0"},
+        "provenance": provenance,
+    }
+
+
+def _git(*cmd: str) -> str | None:
+    root = Path(hadalib.__file__).resolve().parent.parent
+    try:
+        out = subprocess.run(["git", *cmd], cwd=root, capture_output=True, text=True,
+                             timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip()
+
+
+def _source_sha256() -> str:
+    """Fingerprint of the library's source, useful where the tree is not a clean commit."""
+    h = hashlib.sha256()
+    root = Path(hadalib.__file__).resolve().parent
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+# Taken when the code is loaded, so that it describes the code that runs.
+_SOURCE_SHA256 = _source_sha256()
+
+
+def now() -> str:
+    """The time in UTC, to the second, as ISO 8601 text."""
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+def provenance(config: RunConfig, device: torch.device, world: int, energy: dict[str, Any],
+               *, started: str, resumed: bool) -> dict[str, Any]:
+    """Where a run comes from: the code (git commit, a hash of hadalib's source), the
+    versions, the machine, the resolved arguments and the energy meter's method."""
+    import torch
+
+    status = _git("status", "--porcelain", "--untracked-files=no")
+    cuda = device.type == "cuda"
+    return {
+        "git_commit": _git("rev-parse", "HEAD") or None,
+        "git_dirty": None if status is None else bool(status),
+        "hadalib_version": hadalib.__version__,
+        "hadalib_source_sha256": _SOURCE_SHA256,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "torch": torch.__version__,
+        "cuda": torch.version.cuda,
+        "cudnn": torch.backends.cudnn.version() if cuda else None,
+        "driver": energy.get("driver"),
+        "gpu_name": torch.cuda.get_device_name(device) if cuda else None,
+        "device": str(device),
+        "cpu_threads": torch.get_num_threads(),
+        "world_size": world,
+        "seed": config.seed,
+        "args": dict(sorted(dataclasses.asdict(config).items())),
+        "argv": list(sys.argv),
+        "energy_method": energy.get("method"),
+        "started_utc": started,
+        "finished_utc": now(),
+        "resumed": resumed,
+    }
+
+
+def _finite(obj: Any) -> Any:
+    """JSON-safe copy: non-finite floats become None."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def write_record(path: Path, record: dict[str, Any]) -> None:
+    """Write ``record`` as JSON (non-finite numbers as null), whole or not at all."""
+    text = json.dumps(_finite(record), indent=1, allow_nan=False) + "\n"
+    atomic_write(path, lambda f: f.write(text.encode()), suffix=PARTIAL)

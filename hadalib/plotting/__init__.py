@@ -1,0 +1,63 @@
+"""Drawing functions of the book's figures and widgets, by topic.
+
+Each ``draw_*`` function draws onto the matplotlib ``Figure`` it is given,
+``draw(fig, **values)``, so that :mod:`hadalib.widgets` can show it live, as a
+kernel-free player or as a static figure. Each lives in the module of its topic
+and is reachable from here under its own name, imported on first use: importing
+this package loads nothing else, and only the deep-learning figures load torch.
+
+========================  ===============================================================
+module                    figures
+========================  ===============================================================
+``products``              :func:`draw_products`
+``backprop``              :func:`draw_training`
+``convolution``           :func:`draw_window_walk`, :func:`draw_padding_modes`,
+                          :func:`draw_feature_maps`
+``matrices``              :func:`draw_walsh_functions`
+``spectra``               :func:`draw_walsh_spectrum`
+``butterfly``             :func:`draw_butterfly`
+``quantum``               :func:`draw_bloch`, :func:`draw_circuit`
+``signal``                :func:`draw_reconstruction`
+``networks`` (torch)      :func:`draw_transform_layer`
+``study``                 :func:`draw_variant_intervals`, :func:`draw_study_curves`,
+                          :func:`draw_energy_plausibility`
+========================  ===============================================================
+
+The example inputs these figures draw come from :mod:`hadalib.examples`.
+``python -m hadalib.plotting.study FOLDER --figures DIR`` saves the study
+figures of a folder of run records as PNG files.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: Topic module -> the drawing functions it defines.
+_TOPICS = {
+    "products": ("draw_products",),
+    "backprop": ("draw_training",),
+    "convolution": ("draw_window_walk", "draw_padding_modes", "draw_feature_maps"),
+    "matrices": ("draw_walsh_functions",),
+    "spectra": ("draw_walsh_spectrum",),
+    "butterfly": ("draw_butterfly",),
+    "quantum": ("draw_bloch", "draw_circuit"),
+    "signal": ("draw_reconstruction",),
+    "networks": ("draw_transform_layer",),
+    "study": ("draw_variant_intervals", "draw_study_curves", "draw_energy_plausibility"),
+}
+_WHERE = {name: topic for topic, names in _TOPICS.items() for name in names}
+
+__all__ = list(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f"hadalib.plotting.{_WHERE[name]}"), name)
+        globals()[name] = value  # later lookups skip __getattr__
+        return value
+    raise AttributeError(f"module 'hadalib.plotting' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,161 @@
+"""The presentation layer: the drawing functions by topic behind one façade, the
+example inputs they draw, and the command that saves the study figures."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+import pkgutil
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import ROOT
+
+import hadalib.plotting as plotting
+from hadalib.boolean import walsh_spectrum
+from hadalib.examples import camera_feature_map, example_truth_table, small_integer_matrices
+from hadalib.plotting import study
+from hadalib.widgets import figure
+
+RESULTS = ROOT / "book" / "results"
+
+
+def _topic_modules():
+    return [info.name for info in pkgutil.iter_modules(plotting.__path__)
+            if not info.name.startswith("_")]
+
+
+def test_facade_gives_every_drawing_function_of_every_topic_once():
+    defined = {}
+    for topic in _topic_modules():
+        module = importlib.import_module(f"hadalib.plotting.{topic}")
+        for name, obj in vars(module).items():
+            if name.startswith("draw_") and inspect.isfunction(obj):
+                assert obj.__module__ == module.__name__, f"{topic} re-exports {name}"
+                defined[name] = obj
+    assert sorted(plotting.__all__) == sorted(defined)
+    for name, obj in defined.items():
+        assert getattr(plotting, name) is obj
+    with pytest.raises(AttributeError, match="has no attribute 'draw_nothing'"):
+        plotting.draw_nothing  # noqa: B018
+
+
+# Draws every figure of the topics but networks and study where torch cannot be imported
+# (ARGS: the arguments without defaults).
+_NO_TORCH = """
+import importlib, pkgutil, sys
+sys.modules["torch"] = None  # any import of torch now fails
+import numpy as np
+import hadalib.plotting as plotting
+assert [m for m in sys.modules if m.startswith("hadalib.plotting.")] == [], "façade not lazy"
+assert "matplotlib" not in sys.modules, "importing the façade loads matplotlib"
+from hadalib.widgets import figure
+X = np.array([[-1.0, -1.0, 0.0], [1.0, 1.0, 0.0]])
+ARGS = {
+    "draw_training": dict(epochs=5, X=X, Y=np.eye(2)),
+    "draw_padding_modes": dict(image=np.arange(9).reshape(3, 3)),
+    "draw_feature_maps": dict(maps={"a": np.eye(3)}),
+    "draw_reconstruction": dict(image=np.eye(8)),
+}
+drawn = []
+for info in pkgutil.iter_modules(plotting.__path__):
+    if info.name.startswith("_") or info.name in ("networks", "study"):
+        continue
+    module = importlib.import_module("hadalib.plotting." + info.name)
+    for name in [n for n in vars(module) if n.startswith("draw_")]:
+        figure(getattr(plotting, name), **ARGS.get(name, {}))
+        drawn.append(name)
+print(" ".join(sorted(drawn)))
+"""
+
+
+def test_facade_and_every_figure_but_the_deep_learning_ones_need_no_torch():
+    done = subprocess.run([sys.executable, "-c", _NO_TORCH], cwd=ROOT, capture_output=True,
+                          text=True, env={**os.environ, "MPLBACKEND": "Agg"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [
+        "draw_bloch", "draw_butterfly", "draw_circuit", "draw_feature_maps", "draw_padding_modes",
+        "draw_products", "draw_reconstruction", "draw_training", "draw_walsh_functions",
+        "draw_walsh_spectrum", "draw_window_walk",
+    ]
+
+
+def test_bad_choices_name_the_argument_and_the_choices():
+    with pytest.raises(ValueError, match="kernel='emboss' is not one of 'edge', 'blur', 'sharpen'"):
+        figure(plotting.draw_window_walk, kernel="emboss")
+    with pytest.raises(ValueError, match=re.escape(
+            "layer='wht time' is not one of 'wht channel', 'dct channel', 'wht spatial', "
+            "'dct spatial', 'fft spatial'")):
+        figure(plotting.draw_transform_layer, layer="wht time")
+
+
+# ---- example inputs ---------------------------------------------------------------------------
+
+
+def test_small_integer_matrices():
+    a, b = small_integer_matrices(3)
+    np.testing.assert_array_equal(a, [[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+    np.testing.assert_array_equal(b, [[2, -1, 2], [-1, 2, -1], [2, -1, 2]])
+
+
+def test_example_truth_table_is_the_running_example():
+    np.testing.assert_array_equal(walsh_spectrum(example_truth_table(8)), [4, 2, 0, -2, 0, 2, 0, 2])
+    np.testing.assert_array_equal(example_truth_table(16)[:8], example_truth_table(8))
+    with pytest.raises(ValueError, match="n=12 is not one of 8, 16"):
+        example_truth_table(12)
+    with pytest.raises(TypeError, match="n must be an integer, got 8.0"):
+        example_truth_table(8.0)
+
+
+def test_camera_feature_map_channels():
+    x = camera_feature_map(16)
+    assert x.shape == (4, 16, 16) and x.dtype == np.float64
+    picture, dx, dy, blur = x
+    assert 0 <= picture.min() and picture.max() <= 1
+    np.testing.assert_allclose(dx[:, :-1], np.diff(picture, axis=1))
+    np.testing.assert_allclose(dy[:-1], np.diff(picture, axis=0))
+    np.testing.assert_allclose(blur[5, 5], picture[4:7, 4:7].mean())
+    with pytest.raises(ValueError, match="size=24 does not divide 512"):
+        camera_feature_map(24)
+
+
+# ---- python -m hadalib.plotting.study ---------------------------------------------------------
+
+
+def test_study_saves_the_figures_of_each_setting(tmp_path, capsys):
+    import matplotlib.image
+
+    written = study.main([str(RESULTS), "--figures", str(tmp_path / "figures")])
+    assert [Path(p).name for p in written] == ["digits8-resnet18w16-accuracy.png",
+                                         "digits8-resnet18w16-curves.png"]
+    assert capsys.readouterr().out.split() == written
+    for path in written:
+        assert matplotlib.image.imread(path).shape == (300, 700, 4)  # 7x3 inches at 100 dpi
+
+
+def test_study_runs_as_a_module(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "hadalib.plotting.study", str(RESULTS), "--figures", str(tmp_path),
+         "--data", "cifar100"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert done.stdout == f"no records in {RESULTS} with data='cifar100'\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_study_refuses_what_it_cannot_use(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    for argv, says in [
+        ([str(blocker), "--figures", str(tmp_path)], f"{blocker} is not a folder of JSON records"),
+        ([str(RESULTS), "--figures", str(blocker)], f"--figures {blocker}: cannot write there"),
+        ([str(RESULTS)], "the following arguments are required: --figures"),
+    ]:
+        with pytest.raises(SystemExit) as stop:
+            study.main(argv)
+        assert stop.value.code == 2
+        assert says in capsys.readouterr().err

@@ -1,0 +1,128 @@
+"""RunConfig: one typed description of a run, from which the parser, the run's name, the
+resume comparison and the report's grouping come (no torch needed)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+from conftest import ROOT
+
+from hadalib.experiments import config, records, resnet_wht
+from hadalib.experiments.config import RunConfig
+from hadalib.nn import VARIANTS
+
+FIELDS = dataclasses.fields(RunConfig)
+
+
+def _other(f: dataclasses.Field, value):
+    """A valid value of field ``f`` other than ``value``."""
+    if f.metadata["choices"]:
+        return next(c for c in f.metadata["choices"] if c != value)
+    if f.name in ("device", "weights"):
+        return {"device": "cuda" if value != "cuda" else "cpu", "weights": "torchvision"}[f.name]
+    if value is None:
+        return 9 if f.type.startswith("int") else "elsewhere"
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, float):
+        return value / 2
+    if isinstance(value, int):
+        return value + 1
+    return "elsewhere"
+
+
+def test_every_field_is_an_option_and_its_command_line_gives_it_back():
+    changed = RunConfig("wht-early", **{f.name: _other(f, f.default) for f in FIELDS[1:]})
+    argv = changed.argv([f.name for f in FIELDS])
+    assert RunConfig.from_argv(argv) == changed
+    assert "--no-progress" in argv and "--download" in argv
+    help_text = RunConfig.parser().format_help()
+    for f in FIELDS:
+        option = f.metadata["flag"] or "--" + f.name.replace("_", "-")
+        assert option in help_text and f.metadata["help"], f.name
+
+
+def test_the_cli_takes_its_options_from_the_configuration():
+    parser_options = {a.dest for a in RunConfig.parser()._actions} - {"help"}
+    assert parser_options == {f.name for f in FIELDS}
+    assert resnet_wht.main.__module__ == "hadalib.experiments.resnet_wht"
+
+
+@pytest.mark.parametrize("change, error, message", [
+    ({"variant": "wht-middle"}, ValueError, "variant='wht-middle' is not one of 'baseline'"),
+    ({"data": "mnist"}, ValueError, "data='mnist' is not one of 'cifar100', 'digits', "
+                                    "'synthetic'"),
+    ({"width": "16"}, TypeError, "width must be an integer, got '16' (str)"),
+    ({"width": 0}, ValueError, "width must be a positive integer, got 0"),
+    ({"lr": 0.0}, ValueError, "lr must be a finite number > 0, got 0.0"),
+    ({"dropout": float("nan")}, ValueError, "dropout must be in [0, 1), got nan"),
+    ({"image_size": 4}, ValueError, "image_size must be at least 8, got 4"),
+    ({"seed": -1}, ValueError, "seed must be an integer in [0, 2**64), got -1"),
+    ({"device": "tpu"}, ValueError, "device must be cpu, cuda or cuda:N, got 'tpu'"),
+    ({"smoke": 1}, TypeError, "smoke must be True or False, got 1 (int)"),
+    ({"out": None}, TypeError, "out must be a str, got None (NoneType)"),
+])
+def test_bad_values_name_the_field(change, error, message):
+    with pytest.raises(error) as info:
+        RunConfig(**{"variant": "baseline", **change})
+    assert message in str(info.value)
+
+
+def test_numpy_numbers_are_plain_numbers_in_the_configuration():
+    c = RunConfig("baseline", seed=np.int64(3), lr=np.float32(0.5))
+    assert type(c.seed) is int and type(c.lr) is float
+    json.dumps(dataclasses.asdict(c))
+
+
+@pytest.mark.parametrize("f", FIELDS, ids=lambda f: f.name)
+def test_a_resume_tells_apart_every_setting_that_changes_the_result(f):
+    base = RunConfig("wht-early", device="cuda").resolved()
+    value = getattr(base, f.name)
+    other = dataclasses.replace(base, **{f.name: _other(f, value)})
+    differ = config.differences(dataclasses.asdict(base), dataclasses.asdict(other))
+    if f.metadata["result"]:
+        assert f"--{f.name.replace('_', '-')} was {value!r}" in differ
+    else:
+        assert differ == ""
+
+
+def test_a_resume_compares_what_the_result_depends_on():
+    cpu = dataclasses.asdict(RunConfig("baseline", device="cpu", precision="bf16"))
+    assert config.differences(cpu, {**cpu, "precision": "fp32"}) == ""  # the CPU runs fp32
+    assert config.differences(cpu, {**cpu, "device": "cpu:0"}) == ""
+    # a setting of another version of the runner still tells two runs apart
+    assert config.differences({**cpu, "mixup": 0.2}, cpu) == "--mixup was 0.2, now None"
+    assert config.differences(cpu, {**cpu, "epochs": 9}, free={"epochs"}) == ""
+
+
+def test_the_name_of_a_run():
+    c = RunConfig("dct-early", data="digits", model="resnet18", width=16, axes="spatial")
+    assert c.name() == "digits8-resnet18w16-dct-early-spatial-seed0"
+    assert RunConfig("baseline", axes="spatial", smoke=True).name(world=2) == (
+        "synthetic32-resnet50-baseline-seed0-smoke-ddp2")
+    assert c.resolved().name() == c.name()
+
+
+def test_defaults_that_depend_on_the_data():
+    smoke = RunConfig("baseline", smoke=True).resolved()
+    assert (smoke.image_size, smoke.epochs, smoke.batch_size) == (32, 1, 8)
+    assert (smoke.limit_train, smoke.limit_test) == (16, 8)
+    full = RunConfig("baseline", data="digits").resolved()
+    assert (full.image_size, full.epochs, full.batch_size, full.limit_train) == (8, 20, 128,
+                                                                               None)
+    assert full.resolved() == full
+
+
+def test_records_and_report_use_the_configuration_fields():
+    assert config.ROW_KEYS == ("variant", "axes")
+    assert set(config.TABLE_KEYS) == {"data", "image_size", "model", "width", "smoke"}
+    record = json.loads(next((ROOT / "book" / "results").glob("*.json")).read_text())
+    assert records.record_problem(record) is None
+    assert set(record["provenance"]["args"]) == {f.name for f in FIELDS}
+    assert RunConfig(**record["provenance"]["args"]).name() == record["name"]
+    for name, kind in config.RECORD_TYPES.items():
+        assert type(record[name]) is kind, name
+    assert set(VARIANTS) == set(FIELDS[0].metadata["choices"])
