@@ -478,7 +478,9 @@ def paley(n: int) -> np.ndarray:
     For a prime ``q = n - 1`` with ``q % 4 == 3``, let ``chi`` be the quadratic character
     modulo ``q`` (``chi(0) = 0``, ``+1`` on nonzero squares, ``-1`` otherwise) and
     ``Q[i, j] = chi(j - i)``. Then ``H = I + [[0, 1^T], [-1, Q]]`` is a Hadamard matrix.
-    Sylvester's construction only reaches powers of two; this one reaches 12, 20, 24, 32, ...
+    Sylvester's construction only reaches powers of two; this one adds orders such as 12,
+    20, 24, 44 and 48. Paley's construction works for every prime power ``q`` (28 from
+    ``q = 27``, over the field of 27 elements); this function takes primes only.
 
     Parameters
     ----------

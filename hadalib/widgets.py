@@ -287,14 +287,18 @@ def _control_html(name: str, values: list) -> str:
 
 
 def check(answer: Any, expected: Any, *, rtol: float = 1e-7, atol: float = 1e-12) -> bool:
-    """Self-check for an exercise: say what is right or what is wrong, and how.
+    """Self-check for an exercise: say whether the whole answer is right, and where it is not.
+
+    The verdict never shows the expected value: it names the shape that differs, or
+    how many entries differ and, for the first of them, its index and whether it has
+    the wrong sign, is too large or too small, and roughly by how much.
 
     Parameters
     ----------
     answer : array_like or scalar
         The reader's answer.
     expected : array_like or scalar
-        The correct value.
+        The correct value (compared entry by entry, all of it).
     rtol, atol : float
         Tolerances, as in ``numpy.allclose``.
 
@@ -306,10 +310,10 @@ def check(answer: Any, expected: Any, *, rtol: float = 1e-7, atol: float = 1e-12
     Examples
     --------
     >>> check([[1, 2]], [[1, 2], [3, 4]])
-    Not yet: your answer has shape (1, 2), the expected shape is (2, 2).
+    Not yet: your answer has shape (1, 2), which is not the shape of the answer.
     False
     >>> check([1, 2.5], [1, 2])
-    Not yet: 1 of 2 entries differ; the first at index (1,): 2.5 instead of 2.
+    Not yet: 1 of 2 entries differ; the first at index (1,) is too large, by 10% or more.
     False
     >>> check([1, 2], [1, 2])
     Correct!
@@ -319,7 +323,7 @@ def check(answer: Any, expected: Any, *, rtol: float = 1e-7, atol: float = 1e-12
     """
     got, want = np.asarray(answer), np.asarray(expected)
     if got.shape != want.shape:
-        print(f"Not yet: your answer has shape {got.shape}, the expected shape is {want.shape}.")
+        print(f"Not yet: your answer has shape {got.shape}, which is not the shape of the answer.")
         return False
     try:
         wrong = ~np.isclose(got, want, rtol=rtol, atol=atol)
@@ -329,8 +333,29 @@ def check(answer: Any, expected: Any, *, rtol: float = 1e-7, atol: float = 1e-12
         first = tuple(int(i) for i in np.argwhere(wrong)[0])
         print(
             f"Not yet: {int(wrong.sum())} of {wrong.size} entries differ; the first at index "
-            f"{first}: {got[first]} instead of {want[first]}."
+            f"{first} {_how_wrong(got[first], want[first])}."
         )
         return False
     print("Correct!")
     return True
+
+
+def _how_wrong(got: Any, want: Any) -> str:
+    """Where one entry is off, in words that do not give the expected value away."""
+    if isinstance(got, (bool, np.bool_)) or isinstance(want, (bool, np.bool_)):
+        return "is not the right value"
+    try:
+        g, w = complex(got), complex(want)
+    except (TypeError, ValueError):
+        return "is not the right value"
+    if g.imag or w.imag:
+        return "is not the right complex number"
+    g, w = g.real, w.real
+    if w != 0 and g != 0 and (g > 0) != (w > 0):
+        return "has the wrong sign"
+    size = "too large" if abs(g) > abs(w) else "too small"
+    if w == 0:
+        return f"is {size}"
+    off = abs(g - w) / abs(w)
+    band = "by less than 1%" if off < 0.01 else "by 1% to 10%" if off < 0.1 else "by 10% or more"
+    return f"is {size}, {band}"

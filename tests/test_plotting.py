@@ -79,8 +79,9 @@ def test_facade_and_every_figure_but_the_deep_learning_ones_need_no_torch():
                           text=True, env={**os.environ, "MPLBACKEND": "Agg"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [
-        "draw_bloch", "draw_butterfly", "draw_circuit", "draw_feature_maps", "draw_padding_modes",
-        "draw_products", "draw_reconstruction", "draw_training", "draw_walsh_functions",
+        "draw_bloch", "draw_butterfly", "draw_circuit", "draw_feature_maps",
+        "draw_multichannel_convolution", "draw_network", "draw_padding_modes", "draw_products",
+        "draw_reconstruction", "draw_resnet_placements", "draw_training", "draw_walsh_functions",
         "draw_walsh_spectrum", "draw_window_walk",
     ]
 
@@ -92,6 +93,22 @@ def test_bad_choices_name_the_argument_and_the_choices():
             "layer='wht time' is not one of 'wht channel', 'dct channel', 'wht spatial', "
             "'dct spatial', 'fft spatial'")):
         figure(plotting.draw_transform_layer, layer="wht time")
+
+
+def test_diagrams_label_what_they_show_and_refuse_what_they_cannot_draw():
+    backward = figure(plotting.draw_network, show="backward")
+    texts = [t.get_text() for t in backward.axes[0].texts]
+    assert "Δ_h = (Δ Vᵀ) ∘ H ∘ (1 − H)" in texts and "Δ = (Ŷ − Y) ∘ Ŷ ∘ (1 − Ŷ) / m" in texts
+    marked = figure(plotting.draw_resnet_placements, placements=("conv2_block1", "conv4_block6"))
+    assert {"conv2_block1", "conv4_block6"} <= {t.get_text() for t in marked.axes[0].texts}
+    with pytest.raises(ValueError, match="show='sideways' is not one of 'forward', 'backward'"):
+        figure(plotting.draw_network, show="sideways")
+    with pytest.raises(ValueError, match="in_channels=7 is out of range; draw 1 to 6 channels"):
+        figure(plotting.draw_multichannel_convolution, in_channels=7)
+    with pytest.raises(TypeError, match="out_channels must be an integer"):
+        figure(plotting.draw_multichannel_convolution, out_channels=2.0)
+    with pytest.raises(ValueError, match="placements='layer9' is not one of"):
+        figure(plotting.draw_resnet_placements, placements=("layer9",))
 
 
 # ---- example inputs ---------------------------------------------------------------------------

@@ -53,10 +53,35 @@ def test_player_errors():
 
 def test_check_reports_what_is_wrong(capsys):
     assert not check(np.zeros((2, 3)), np.zeros((3, 2)))
-    assert "shape (2, 3), the expected shape is (3, 2)" in capsys.readouterr().out
+    assert "shape (2, 3), which is not the shape of the answer" in capsys.readouterr().out
     assert not check([1, 2, 3], [1, 5, 3])
-    assert (
-        "1 of 3 entries differ; the first at index (1,): 2 instead of 5" in capsys.readouterr().out
-    )
+    assert "1 of 3 entries differ; the first at index (1,) is too small, by 10% or more" in (
+        capsys.readouterr().out)
     assert check(0.1 + 0.2, 0.3)
     assert capsys.readouterr().out == "Correct!\n"
+
+
+@pytest.mark.parametrize(("answer", "expected", "says"), [
+    (-2.0, 2.0, "has the wrong sign"),
+    (2.01, 2.0, "is too large, by less than 1%"),
+    (1.9, 2.0, "is too small, by 1% to 10%"),
+    (0.5, 0.0, "is too large"),
+    ("a", "b", "is not the right value"),
+    (1j, 2j, "is not the right complex number"),
+])
+def test_check_never_shows_the_expected_value(capsys, answer, expected, says):
+    assert not check([0.0, answer], [0.0, expected])
+    out = capsys.readouterr().out
+    assert says in out
+    assert str(expected) not in out.replace("index (1,)", "")
+    for shape_answer, shape_expected in [((2,), (3,)), ((4, 4), (40, 40))]:
+        check(np.zeros(shape_answer), np.zeros(shape_expected))
+        assert str(shape_expected) not in capsys.readouterr().out
+
+
+def test_check_compares_the_whole_answer(capsys):
+    expected = np.arange(1600.0).reshape(40, 40)
+    answer = expected.copy()
+    answer[39, 39] += 1
+    assert not check(answer, expected)
+    assert "index (39, 39)" in capsys.readouterr().out

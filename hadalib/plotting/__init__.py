@@ -21,6 +21,8 @@ module                    figures
 ``networks`` (torch)      :func:`draw_transform_layer`
 ``study``                 :func:`draw_variant_intervals`, :func:`draw_study_curves`,
                           :func:`draw_energy_plausibility`
+``diagrams``              :func:`draw_network`, :func:`draw_multichannel_convolution`,
+                          :func:`draw_resnet_placements`
 ========================  ===============================================================
 
 The example inputs these figures draw come from :mod:`hadalib.examples`.
@@ -45,6 +47,7 @@ _TOPICS = {
     "signal": ("draw_reconstruction",),
     "networks": ("draw_transform_layer",),
     "study": ("draw_variant_intervals", "draw_study_curves", "draw_energy_plausibility"),
+    "diagrams": ("draw_network", "draw_multichannel_convolution", "draw_resnet_placements"),
 }
 _WHERE = {name: topic for topic, names in _TOPICS.items() for name in names}
 

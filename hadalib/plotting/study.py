@@ -160,9 +160,12 @@ def draw_energy_plausibility(fig: Any, images_per_s: float = 2470.0, watts: floa
     }
     ax = fig.subplots()
     colours = ["tab:gray", "tab:blue", "tab:orange", "tab:green"]
-    ax.barh(list(bars), list(bars.values()), color=colours)
+    # Points, not bars: on a logarithmic axis the length of a bar means nothing.
+    ax.scatter(list(bars.values()), range(len(bars)), s=64, color=colours, zorder=3)
+    ax.set_yticks(range(len(bars)), list(bars))
     for i, value in enumerate(bars.values()):
-        ax.text(value * 1.15, i, f"{value:,.0f} kJ", va="center", fontsize=8)
+        ax.text(value * 1.3, i, f"{value:,.0f} kJ", va="center", fontsize=8)
+    ax.grid(axis="x", alpha=0.3)
     ax.set_xscale("log")
     ax.set_xlim(10, 3e5)
     ax.invert_yaxis()
