@@ -188,19 +188,25 @@ def env_flag(variable: str) -> bool:
     )
 
 
+#: Why a truth table or a Walsh spectrum has a power-of-two length.
+BOOLEAN_LENGTH = "a Boolean function of n variables has 2**n values (1, 2, 4, 8, ...)"
+
+
+def check_pow2_vector(arr: np.ndarray, name: str, why: str) -> None:
+    """Refuse ``arr`` unless it is one-dimensional with a length ``2**n``; ``why`` says why."""
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
+    if len(arr) == 0 or len(arr) & (len(arr) - 1):
+        raise ValueError(f"{name} has length {len(arr)}, which is not a power of two; {why}")
+
+
 def truth_table_array(values: Any, name: str = "truth_table") -> np.ndarray:
     """A truth table (``2**n`` values 0/1, or False/True) as an int64 array of 0/1."""
     refuse_tensor(values, name, "hadalib.boolean")
     f = as_array(values, name, kinds=None)
     if f.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold the numbers 0 and 1, got dtype {f.dtype}")
-    if f.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional, got shape {f.shape}")
-    if len(f) == 0 or len(f) & (len(f) - 1):
-        raise ValueError(
-            f"{name} has length {len(f)}, which is not a power of two; a Boolean function of "
-            "n variables has 2**n values (1, 2, 4, 8, ...)"
-        )
+    check_pow2_vector(f, name, BOOLEAN_LENGTH)
     bad = np.flatnonzero((f != 0) & (f != 1))
     if bad.size:
         i = int(bad[0])

@@ -17,24 +17,19 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from hadalib._checks import (
+    BOOLEAN_LENGTH,
     ORDERS,
     as_array,
     as_real,
     check_choice,
     check_finite,
+    check_pow2_vector,
     refuse_tensor,
     truth_table_array,
 )
 from hadalib.transforms import fwht, ifwht
 
 _ENCODINGS = ("01", "pm1")
-
-
-def _size_message(name: str, length: int) -> str:
-    return (
-        f"{name} has length {length}, which is not a power of two; a Boolean function of "
-        "n variables has 2**n values (1, 2, 4, 8, ...)"
-    )
 
 
 def _truth_table(truth_table: ArrayLike) -> np.ndarray:
@@ -158,10 +153,7 @@ def from_walsh_spectrum(
     refuse_tensor(spectrum, "spectrum", "hadalib.boolean")
     s = as_array(spectrum, "spectrum", kinds="biuf", dtype=np.float64)
     check_finite(s, "spectrum", "a Walsh spectrum holds finite integers")
-    if s.ndim != 1:
-        raise ValueError(f"spectrum must be one-dimensional, got shape {s.shape}")
-    if len(s) == 0 or len(s) & (len(s) - 1):
-        raise ValueError(_size_message("spectrum", len(s)))
+    check_pow2_vector(s, "spectrum", BOOLEAN_LENGTH)
     values = ifwht(s, order=order)
     if encoding == "pm1":
         values = (1 - values) / 2

@@ -23,6 +23,7 @@ from hadalib._checks import (
     as_int,
     check_choice,
     check_finite,
+    check_pow2_vector,
     check_seed,
     refuse_tensor,
     truth_table_array,
@@ -84,13 +85,7 @@ def _state(state: ArrayLike, normalized: bool = False) -> tuple[np.ndarray, int]
         raise TypeError(f"state must hold complex amplitudes, got dtype {psi.dtype}")
     check_finite(psi, "state", "amplitudes must be finite numbers")
     psi = psi.astype(np.complex128)
-    if psi.ndim != 1:
-        raise ValueError(f"state must be one-dimensional, got shape {psi.shape}")
-    if len(psi) == 0 or len(psi) & (len(psi) - 1):
-        raise ValueError(
-            f"state has length {len(psi)}, which is not a power of two; a state of n qubits "
-            "has 2**n amplitudes"
-        )
+    check_pow2_vector(psi, "state", "a state of n qubits has 2**n amplitudes")
     if normalized:
         norm = float(np.linalg.norm(psi))
         if abs(norm - 1) > 1e-6:
