@@ -8,7 +8,6 @@ device and dtype, differentiable. torch is imported only when a tensor is passed
 from __future__ import annotations
 
 import math
-import warnings
 from functools import lru_cache
 from typing import Any
 
@@ -20,11 +19,11 @@ from hadalib._checks import (
     as_array,
     as_axes,
     check_choice,
-    env_flag,
     is_tensor,
     normalize_axis,
     refuse_tensor,
 )
+from hadalib._fwht_cpu import KERNEL_DTYPES, compiled, stagewise
 from hadalib.matrices import order_permutation
 
 __all__ = ["fwht", "ifwht", "fwht2", "ifwht2", "pad_pow2", "dct", "idct", "fwht_stages"]
@@ -185,181 +184,54 @@ def _fwht_reference(x: Any) -> np.ndarray:
     return fwht_stages(x)[-1]
 
 
-def _stage_views(x: Any, rows: int, n: int, stride: int, h: int) -> tuple[Any, Any]:
-    """The two halves (j, j + h) of every butterfly of stage h, as views of x."""
-    pairs = x.reshape(rows, n // (2 * h), 2, h * stride)
-    return pairs[:, :, 0], pairs[:, :, 1]
-
-
-def _fwht_stagewise(x: Any, rows: int, n: int, stride: int, tensor: bool) -> Any:
-    """Unnormalized WHT along n of a contiguous (rows, n, stride) array or tensor.
-
-    The pure path: one vectorized NumPy/torch operation pair per stage, ping-ponging
-    between two buffers (no Python loop over elements).
-    """
-    src = x.clone() if tensor else x.copy()
-    dst = src.new_empty(src.shape) if tensor else np.empty_like(src)
-    h = 1
-    while h < n:
-        a, b = _stage_views(src, rows, n, stride, h)
-        lo, hi = _stage_views(dst, rows, n, stride, h)
-        if tensor:
-            import torch
-
-            torch.add(a, b, out=lo)
-            torch.sub(a, b, out=hi)
-        else:
-            np.add(a, b, out=lo)
-            np.subtract(a, b, out=hi)
-        src, dst = dst, src
-        h *= 2
-    return src
-
-
-# The compiled kernel (hadalib._fwht_numba) if numba is installed, else False; set on first
-# use, so that importing this module does not import numba. HADALIB_PURE=1 disables it.
-_KERNEL: Any = None
-_KERNEL_DTYPES = "fd"  # dtype.char of float32, float64 (complex input takes the pure path)
-# Inputs with fewer elements than this run on one thread (starting threads costs more).
-_PARALLEL_MIN = 1 << 19
-
-
-def _kernel() -> Any:
-    """The compiled kernel, or False for the pure path (numba missing, or HADALIB_PURE set)."""
-    global _KERNEL
-    if _KERNEL is None:
-        pure = env_flag("HADALIB_PURE")  # a value that is not a boolean raises, every call
-        _KERNEL = False
-        if not pure:
-            try:
-                from hadalib._fwht_numba import fwht_into
-            except ImportError:
-                pass
-            else:
-                _KERNEL = fwht_into
-    return _KERNEL
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0][:200] if text else ''}"
-
-
-def _run_kernel(src: np.ndarray, dst: np.ndarray, n: int, stride: int) -> bool:
-    """dst = the unnormalized WHT of src by the compiled kernel; False if it cannot run.
-
-    numba loads the kernel from its on-disk cache; a damaged cache file (truncated, or
-    written by another version) makes that load fail instead of recompiling. Then the
-    kernel is compiled again without the cache, and if even that fails, the pure path is
-    used from then on. Either way one RuntimeWarning says so.
-    """
-    global _KERNEL
-    parallel = src.size >= _PARALLEL_MIN
-    try:
-        _KERNEL(src, dst, n, stride, parallel)
-        return True
-    except Exception as error:  # any failure here is the kernel's, not the input's
-        first = _first_line(error)
-    try:
-        from hadalib._fwht_numba import without_cache
-
-        without_cache()
-        _KERNEL(src, dst, n, stride, parallel)
-    except Exception as error:
-        _KERNEL = False
-        warnings.warn(
-            f"hadalib.fwht: the compiled kernel failed ({first}; without numba's cache: "
-            f"{_first_line(error)}); using the pure NumPy path from now on",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-        return False
-    warnings.warn(
-        f"hadalib.fwht: the compiled kernel could not be loaded ({first}), probably from a "
-        "damaged numba cache (see NUMBA_CACHE_DIR); it was compiled again without the cache",
-        RuntimeWarning,
-        stacklevel=2,
-    )
-    return True
-
-
 def _fwht_array(x: np.ndarray, ax: int) -> np.ndarray:
     """Unnormalized natural-order WHT of a floating NumPy array along axis ax (a new array)."""
     shape = x.shape
     n = shape[ax]
     stride = 1 if ax == x.ndim - 1 else math.prod(shape[ax + 1 :])
     src = np.ascontiguousarray(x)
-    if src.dtype.char in _KERNEL_DTYPES and src.dtype.isnative and src.size and n > 1:
-        if _kernel():
-            dst = np.empty_like(src)
-            if _run_kernel(src.reshape(-1), dst.reshape(-1), n, stride):
-                return dst
+    if src.dtype.char in KERNEL_DTYPES and src.dtype.isnative and src.size and n > 1:
+        dst = np.empty_like(src)
+        if compiled(src.reshape(-1), dst.reshape(-1), n, stride):
+            return dst
     rows = math.prod(shape[:ax])
-    flat = src.reshape(rows, n, stride)
-    return _fwht_stagewise(flat, rows, n, stride, tensor=False).reshape(shape)
+    return stagewise(src.reshape(rows, n, stride), rows, n, stride).reshape(shape)
 
 
-def _fwht_tensor_raw(x: Any, dim: int) -> Any:
-    """Unnormalized natural-order WHT of a tensor along dim, outside autograd."""
+# The torch operator hadalib::fwht (hadalib._fwht_op), imported with the first tensor, so
+# that importing this module does not import torch.
+_TENSOR_OP: Any = None
+
+
+def _order_index(order: str, n: int, device: Any, inverse: bool) -> Any:
+    """``_order_permutation(order, n)`` (or its inverse) as a tensor on device.
+
+    Built from torch operations on the indices (``bit_reverse(gray_code(k))``), which
+    torch.compile traces into its graph; it cannot trace the NumPy of the cached array.
+    """
     import torch
 
-    shape = tuple(x.shape)
-    n = shape[dim]
-    rows = math.prod(shape[:dim])
-    stride = math.prod(shape[dim + 1 :])
-    src = x.detach()
-    if not src.is_contiguous():
-        src = src.contiguous()
-    numel = src.numel()
-    if src.device.type == "cpu" and src.dtype in (torch.float32, torch.float64) and numel:
-        if _kernel():
-            src_array = src.resolve_neg().numpy()
-            dst_array = np.empty(shape, dtype=src_array.dtype)
-            if _run_kernel(src_array.reshape(-1), dst_array.reshape(-1), n, stride):
-                return torch.from_numpy(dst_array)
-    flat = src.reshape(rows, n, stride)
-    return _fwht_stagewise(flat, rows, n, stride, tensor=True).reshape(shape)
-
-
-_AUTOGRAD_FUNCTION: Any = None
-
-
-def _autograd_function() -> Any:
-    """The torch.autograd.Function of the unnormalized WHT, built on first use."""
-    global _AUTOGRAD_FUNCTION
-    if _AUTOGRAD_FUNCTION is None:
-        import torch
-
-        class _FWHT(torch.autograd.Function):
-            """y = H x along one dim. H is symmetric, so the backward is the same transform."""
-
-            @staticmethod
-            def forward(ctx: Any, x: Any, dim: int) -> Any:
-                ctx.dim = dim
-                return _fwht_tensor_raw(x, dim)
-
-            @staticmethod
-            def backward(ctx: Any, grad: Any) -> tuple[Any, None]:
-                if torch.is_grad_enabled():  # create_graph=True: keep it differentiable
-                    return _FWHT.apply(grad, ctx.dim), None
-                return _fwht_tensor_raw(grad, ctx.dim), None
-
-        _AUTOGRAD_FUNCTION = _FWHT
-    return _AUTOGRAD_FUNCTION
+    k = torch.arange(n, device=device)
+    if order == "sequency":
+        k = k ^ (k >> 1)
+    bits = torch.arange(n.bit_length() - 1, device=device)
+    index = (((k[:, None] >> bits) & 1) << bits.flip(0)).sum(1)
+    return torch.argsort(index) if inverse else index
 
 
 def _along_tensor(x: Any, ax: int, n: int, order: str, inverse: bool) -> Any:
     """Unnormalized WHT of a floating tensor along ax, coefficients in order (autograd)."""
-    import torch
+    global _TENSOR_OP
+    if _TENSOR_OP is None:
+        from hadalib._fwht_op import fwht as op
 
-    if inverse and order != "natural":
-        index = torch.tensor(_inverse_permutation(order, n), device=x.device)
-        x = x.index_select(ax, index)
-    y = _autograd_function().apply(x, ax)
-    if not inverse and order != "natural":
-        index = torch.tensor(_order_permutation(order, n), device=x.device)
-        y = y.index_select(ax, index)
-    return y
+        _TENSOR_OP = op
+    if order == "natural":
+        return _TENSOR_OP(x, ax)
+    index = _order_index(order, n, x.device, inverse)
+    if inverse:
+        return _TENSOR_OP(x.index_select(ax, index), ax)
+    return _TENSOR_OP(x, ax).index_select(ax, index)
 
 
 def _along_array(x: np.ndarray, ax: int, n: int, order: str, inverse: bool) -> np.ndarray:
@@ -436,16 +308,20 @@ def fwht(x: Any, axis: int = -1, norm: str = "backward", order: str = "natural")
     -----
     float32 and float64 input on the CPU (arrays and tensors) runs a compiled kernel when
     numba is installed: fused radix-2/4/8 butterflies in cache-sized chunks, split over
-    ``NUMBA_NUM_THREADS`` threads (default: all cores) from 2**19 elements on. Other
-    dtypes, CUDA tensors, and every input when numba is missing or the environment
+    ``NUMBA_NUM_THREADS`` threads (default: all cores) from 2**19 elements on. CUDA
+    tensors in float32, bfloat16 or float16 run a Triton kernel when Triton is installed.
+    Other dtypes and devices, and every CPU input when numba is missing or the environment
     variable ``HADALIB_PURE`` is true (``1``, ``true``, ``yes`` or ``on``; ``0``,
     ``false``, ``no``, ``off`` or empty keep the kernel; any other value raises a
     ValueError), take the pure path: one vectorized NumPy (or torch) addition and
-    subtraction per stage. Both give the numbers of :func:`fwht_stages`. If numba
+    subtraction per stage. All give the numbers of :func:`fwht_stages`. If numba
     cannot load the kernel from its cache (a damaged cache file), the kernel is
     compiled again without the cache, or else the pure path is taken, with one
-    RuntimeWarning. For tensors the backward pass is the same transform
-    (``H`` is symmetric), one autograd node however long the axis.
+    RuntimeWarning. Tensors go through one torch operator, ``torch.ops.hadalib.fwht``
+    (the unnormalized natural-order transform), with the scaling and the order as torch
+    operations around it, so ``torch.compile`` works, also with ``fullgraph=True``. Its
+    backward pass is the same transform (``H`` is symmetric): one autograd node however
+    long the axis.
 
     Examples
     --------

@@ -21,7 +21,8 @@ PACKAGE = ROOT / "hadalib"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("private shared", ("hadalib._checks", "hadalib._files", "hadalib._synthetic")),
     ("math", ("hadalib.products", "hadalib.matrices", "hadalib.conv", "hadalib.mlp")),
-    ("transforms", ("hadalib.transforms", "hadalib._fwht_numba")),
+    ("transforms", ("hadalib.transforms", "hadalib._fwht_numba", "hadalib._fwht_cpu",
+                    "hadalib._fwht_op", "hadalib._fwht_triton")),
     ("spectral", ("hadalib.boolean", "hadalib.quantum", "hadalib.signal")),
     ("deep learning", ("hadalib.nn", "hadalib.data", "hadalib.energy")),
     ("experiments", ("hadalib.experiments",)),

@@ -53,10 +53,12 @@ IMPORT_TO_DIST = {
     "numpy": "numpy", "numba": "numba", "torch": "torch", "matplotlib": "matplotlib",
     "ipywidgets": "ipywidgets", "IPython": "ipywidgets", "skimage": "scikit-image",
     "sklearn": "scikit-learn", "tqdm": "tqdm", "pynvml": "nvidia-ml-py", "scipy": "scipy",
+    "triton": "triton",
 }
 # Where each part's imports must be declared: the core dependencies plus these extras.
 PART_EXTRAS = {
-    "transforms": ["fast", "torch"], "_fwht_numba": ["fast"], "nn": ["torch"],
+    "transforms": ["fast", "torch"], "_fwht_numba": ["fast"], "_fwht_triton": ["gpu", "torch"],
+    "_fwht_op": ["torch", "gpu"], "_fwht_cpu": ["torch"], "nn": ["torch"],
     "data": ["data"], "energy": ["gpu", "torch"], "experiments": ["experiments", "plot"],
     "widgets": ["plot"], "plotting": ["plot", "torch"], "examples": ["plot"],
 }
@@ -71,7 +73,7 @@ def _extra(name: str) -> set[str]:
             for sub in spec[len("hadalib["):-1].split(","):
                 dists |= _extra(sub)
         else:
-            dists.add(re.split(r"[<>=!~ \[]", spec)[0])
+            dists.add(re.split(r"[<>=!~ ;\[]", spec)[0])
     return dists
 
 

@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import hadalib._fwht_cpu as K
 import hadalib.transforms as T
 from hadalib.transforms import dct, fwht, fwht2, fwht_stages, idct, ifwht, ifwht2, pad_pow2
 
@@ -32,10 +33,10 @@ SETTINGS = settings(max_examples=30, deadline=None)
 def path(request, monkeypatch):
     """Run a test through the numba kernel and through the pure NumPy/torch path."""
     if request.param == "compiled":
-        if not T._kernel():
+        if not K._kernel():
             pytest.skip("numba is not installed")
     else:
-        monkeypatch.setattr(T, "_KERNEL", False)
+        monkeypatch.setattr(K, "_KERNEL", False)
     return request.param
 
 
@@ -117,7 +118,7 @@ def test_long_rows_and_the_threaded_kernel(path, rows, m):
     y = fwht(x)
     # H_n = H_2 (x) H_{n/2}: recurse once with the stagewise pure path as the reference
     halves = x.reshape(2 * rows, n // 2, 1).copy()
-    half = T._fwht_stagewise(halves, 2 * rows, n // 2, 1, tensor=False).reshape(rows, 2, n // 2)
+    half = K.stagewise(halves, 2 * rows, n // 2, 1).reshape(rows, 2, n // 2)
     np.testing.assert_allclose(y[:, : n // 2], half[:, 0] + half[:, 1], atol=1e-8)
     np.testing.assert_allclose(y[:, n // 2 :], half[:, 0] - half[:, 1], atol=1e-8)
 
@@ -389,10 +390,22 @@ def test_tensor_equals_array(path, dtype, order):
         np.testing.assert_allclose(y.numpy(), expected, rtol=1e-5, atol=1e-5)
 
 
-def test_tensor_backward_is_one_custom_node_and_a_transform():
+@pytest.mark.parametrize("n", [1, 2, 8, 64, 1024])
+@pytest.mark.parametrize("order", ["sequency", "dyadic"])
+def test_tensor_order_index_is_the_order_permutation(n, order):
+    """The torch-built index of tensors (torch.compile traces it) equals the NumPy one."""
+    expected = T._order_permutation(order, n)
+    assert T._order_index(order, n, "cpu", inverse=False).tolist() == expected.tolist()
+    assert T._order_index(order, n, "cpu", inverse=True).tolist() == np.argsort(expected).tolist()
+
+
+def test_tensor_backward_is_one_operator_node_and_a_transform():
     x = torch.randn(2, 64, dtype=torch.float64, requires_grad=True)
     y = fwht(x)
-    assert type(y.grad_fn).__name__ == "_FWHTBackward"  # one node, not log2(n) stages
+    # one node, of the operator hadalib::fwht, not log2(n) stages: the next node is x's
+    assert "hadalib_fwht" in y.grad_fn.name()
+    ((leaf, _),) = y.grad_fn.next_functions
+    assert leaf.variable is x
     g = torch.randn(2, 64, dtype=torch.float64)
     y.backward(g)
     torch.testing.assert_close(x.grad, torch.from_numpy(dense(g.numpy())))
@@ -458,14 +471,14 @@ def test_dct_keeps_float32():
 def test_hadalib_pure_is_read_as_a_boolean(monkeypatch, value, pure):
     pytest.importorskip("numba")
     monkeypatch.setenv("HADALIB_PURE", value)
-    monkeypatch.setattr(T, "_KERNEL", None)
-    assert bool(T._kernel()) is not pure
+    monkeypatch.setattr(K, "_KERNEL", None)
+    assert bool(K._kernel()) is not pure
     np.testing.assert_array_equal(fwht(np.arange(4.0)), [6.0, -2.0, -4.0, 0.0])
 
 
 def test_hadalib_pure_that_is_not_a_boolean_is_refused(monkeypatch):
     monkeypatch.setenv("HADALIB_PURE", "maybe")
-    monkeypatch.setattr(T, "_KERNEL", None)
+    monkeypatch.setattr(K, "_KERNEL", None)
     with pytest.raises(
         ValueError,
         match=r"^environment variable HADALIB_PURE='maybe' is not a boolean; use one of "
@@ -480,13 +493,13 @@ def test_a_failing_kernel_falls_back_to_the_pure_path_with_one_warning(monkeypat
     def broken(src, dst, n, stride, parallel):
         raise ValueError("cannot load the cached kernel")
 
-    monkeypatch.setattr(T, "_KERNEL", broken)
+    monkeypatch.setattr(K, "_KERNEL", broken)
     monkeypatch.setattr(kernels, "without_cache", lambda: None)  # the retry fails as well
     x = np.random.default_rng(8).standard_normal((3, 16))
     with pytest.warns(RuntimeWarning, match=r"the compiled kernel failed \(ValueError: cannot"):
         y = fwht(x)
     np.testing.assert_allclose(y, dense(x), atol=1e-12)
-    assert T._KERNEL is False
+    assert K._KERNEL is False
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # one warning, not one per call
         np.testing.assert_allclose(fwht(torch.from_numpy(x)).numpy(), dense(x), atol=1e-12)
@@ -500,9 +513,9 @@ def test_a_damaged_numba_cache_is_compiled_again(tmp_path):
     env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
     env.pop("HADALIB_PURE", None)
     code = (
-        "import numpy as np, hadalib.transforms as T\n"
+        "import numpy as np, hadalib.transforms as T, hadalib._fwht_cpu as K\n"
         "print(T.fwht(np.arange(8.0)).tolist(), T.fwht(np.ones(4, np.float32)).tolist())\n"
-        "assert T._KERNEL, 'the compiled kernel is in use'\n"
+        "assert K._KERNEL, 'the compiled kernel is in use'\n"
     )
     run = [sys.executable, "-c", code]
     first = subprocess.run(run, env=env, cwd=tmp_path, capture_output=True, text=True, check=True)

@@ -99,11 +99,14 @@ class Transform(nn.Module):
                 x = dct(x, axis=d, norm=self.norm)
             return x.to(dtype)
         sizes = [x.shape[d] for d in dims]
-        x = pad_pow2(x, axis=dims)
+        padded = any(n & (n - 1) for n in sizes)
+        if padded:  # pad_pow2 copies even where every length is a power of two already
+            x = pad_pow2(x, axis=dims)
         for d in dims:
             x = fwht(x, axis=d, norm=self.norm)
-        for d, n in zip(dims, sizes, strict=True):
-            x = x.narrow(d, 0, n)
+        if padded:
+            for d, n in zip(dims, sizes, strict=True):
+                x = x.narrow(d, 0, n)
         return x
 
 

@@ -1,0 +1,127 @@
+"""Running the butterflies of the Walsh-Hadamard transform without a GPU kernel (private;
+shared by the NumPy path of hadalib.transforms and the torch operator in hadalib._fwht_op).
+
+Both work on C-ordered data of shape ``(rows, n, stride)``, transformed along ``n``:
+
+- :func:`compiled` runs the numba kernel (hadalib._fwht_numba) on float32/float64 NumPy
+  buffers, when numba is installed and the environment variable ``HADALIB_PURE`` is not
+  set; a kernel that fails to load from numba's cache is compiled again, once;
+- :func:`stagewise` is the pure path, for every other case: one vectorized NumPy or torch
+  addition and subtraction per stage, on any dtype and device.
+
+Importing this module imports neither numba nor torch.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from hadalib._checks import env_flag
+
+# The compiled kernel (hadalib._fwht_numba.fwht_into) if numba is installed, else False; set
+# on first use, so that importing this module does not import numba.
+_KERNEL: Any = None
+#: ``dtype.char`` of the dtypes the kernel takes: float32, float64.
+KERNEL_DTYPES = "fd"
+# Inputs with fewer elements than this run on one thread (starting threads costs more).
+_PARALLEL_MIN = 1 << 19
+
+
+def _kernel() -> Any:
+    """The compiled kernel, or False for the pure path (numba missing, or HADALIB_PURE set)."""
+    global _KERNEL
+    if _KERNEL is None:
+        pure = env_flag("HADALIB_PURE")  # a value that is not a boolean raises, every call
+        _KERNEL = False
+        if not pure:
+            try:
+                from hadalib._fwht_numba import fwht_into
+            except ImportError:
+                pass
+            else:
+                _KERNEL = fwht_into
+    return _KERNEL
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0][:200] if text else ''}"
+
+
+def compiled(src: np.ndarray, dst: np.ndarray, n: int, stride: int) -> bool:
+    """dst = the unnormalized WHT of src by the compiled kernel; False if it cannot run.
+
+    ``src`` and ``dst`` are distinct 1-D contiguous float32 or float64 arrays holding
+    ``(rows, n, stride)`` data. False means "use :func:`stagewise`": numba is missing,
+    ``HADALIB_PURE`` is set, or the kernel failed. numba loads the kernel from its on-disk
+    cache; a damaged cache file (truncated, or written by another version) makes that load
+    fail instead of recompiling. Then the kernel is compiled again without the cache, and if
+    even that fails, the pure path is used from then on. Either way one RuntimeWarning says
+    so.
+    """
+    global _KERNEL
+    kernel = _kernel()
+    if not kernel:
+        return False
+    parallel = src.size >= _PARALLEL_MIN
+    try:
+        kernel(src, dst, n, stride, parallel)
+        return True
+    except Exception as error:  # any failure here is the kernel's, not the input's
+        first = _first_line(error)
+    try:
+        from hadalib._fwht_numba import without_cache
+
+        without_cache()
+        kernel(src, dst, n, stride, parallel)
+    except Exception as error:
+        _KERNEL = False
+        warnings.warn(
+            f"hadalib.fwht: the compiled kernel failed ({first}; without numba's cache: "
+            f"{_first_line(error)}); using the pure path from now on",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return False
+    warnings.warn(
+        f"hadalib.fwht: the compiled kernel could not be loaded ({first}), probably from a "
+        "damaged numba cache (see NUMBA_CACHE_DIR); it was compiled again without the cache",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+    return True
+
+
+def _stage_views(x: Any, rows: int, n: int, stride: int, h: int) -> tuple[Any, Any]:
+    """The two halves (j, j + h) of every butterfly of stage h, as views of x."""
+    pairs = x.reshape(rows, n // (2 * h), 2, h * stride)
+    return pairs[:, :, 0], pairs[:, :, 1]
+
+
+def stagewise(x: Any, rows: int, n: int, stride: int) -> Any:
+    """Unnormalized WHT along n of a contiguous (rows, n, stride) array or tensor (new).
+
+    The pure path: one vectorized NumPy/torch operation pair per stage, ping-ponging
+    between two buffers (no Python loop over elements); same dtype and device as ``x``.
+    """
+    tensor = not isinstance(x, np.ndarray)
+    src = x.clone() if tensor else x.copy()
+    dst = src.new_empty(src.shape) if tensor else np.empty_like(src)
+    if tensor:
+        import torch
+
+        add, subtract = torch.add, torch.sub
+    else:
+        add, subtract = np.add, np.subtract
+    h = 1
+    while h < n:
+        a, b = _stage_views(src, rows, n, stride, h)
+        lo, hi = _stage_views(dst, rows, n, stride, h)
+        add(a, b, out=lo)
+        subtract(a, b, out=hi)
+        src, dst = dst, src
+        h *= 2
+    return src
