@@ -27,7 +27,7 @@ LOCK_SKIP := $(foreach p,cuda-bindings cuda-pathfinder cuda-toolkit nvidia-cubla
 # The kernel obeys MPLBACKEND: a non-inline backend makes every notebook figure vanish.
 unexport MPLBACKEND
 
-.PHONY: book html test check pdf lab execute experiments lock clean \
+.PHONY: book html test check pdf lab execute experiments gpu-study gpu-study-plan lock clean \
         need-python need-npm need-chromium
 
 book: html
@@ -77,7 +77,7 @@ $(STAMP): $(LOCK) requirements.txt pyproject.toml | need-python
 lock: $(STAMP)
 	$(BIN)/uv pip compile requirements.txt --universal --python-version 3.11 \
 	  --generate-hashes --index-url https://pypi.org/simple --quiet \
-	  --no-emit-package torch --no-emit-package triton $(LOCK_SKIP) -o $(LOCK)
+	  --no-emit-package torch $(LOCK_SKIP) -o $(LOCK)
 
 need-python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -111,6 +111,22 @@ experiments: $(STAMP)
 	if $(BIN)/python -c "import sys, torch; sys.exit(not torch.cuda.is_available())"; then \
 	  $(BIN)/python -m hadalib.experiments.study gpu --out book/results; fi
 	$(BIN)/python -m hadalib.experiments.report book/results/
+
+# The one command for a lent GPU: the GPU study of chapter 10 and the transform's CUDA
+# benchmark, in pieces of under 9 minutes; run it again until it says nothing remains.
+# It uses that machine's own Python with hadalib from this checkout (no .venv), and keeps
+# the compiled kernels in .cache/ (ignored by git) for the next invocation:
+#   make gpu-study [PYTHON=python3] [EXPORT=DIR]   (EXPORT: copy what it wrote into DIR)
+#   make gpu-study DRY_RUN=1, or make gpu-study-plan: the plan and time estimate, no GPU
+GPU_STUDY := PYTHONPATH=$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH} \
+  TORCHINDUCTOR_CACHE_DIR=$(CURDIR)/.cache/torchinductor TRITON_CACHE_DIR=$(CURDIR)/.cache/triton \
+  $(PYTHON) -m hadalib.experiments.gpu_study
+
+gpu-study:
+	$(GPU_STUDY) $(if $(DRY_RUN),--dry-run) $(if $(EXPORT),--export $(EXPORT))
+
+gpu-study-plan:
+	$(GPU_STUDY) --dry-run
 
 clean:
 	rm -rf _build _assets/vendor

@@ -27,6 +27,8 @@ _MAX_PLAUSIBLE_WATTS = 10_000.0
 _INTERVAL_RANGE = (0.001, 60.0)  # seconds between power samples
 _MIN_JOIN_SECONDS = 0.5  # how long stop() waits at least for an in-flight power reading
 _clock = time.monotonic
+# NumPy 2 renamed trapz; a GPU machine's own Python may still have NumPy 1.
+_trapezoid = getattr(np, "trapezoid", None) or np.trapz
 
 _Mark = tuple[float, "int | None"]  # (time, counter reading in mJ)
 
@@ -122,7 +124,7 @@ def _integrate(samples: list[tuple[float, float]], t0: float, t1: float) -> floa
     watts = np.array([w for _, w in samples])
     inside = (times > t0) & (times < t1)
     grid = np.concatenate([[t0], times[inside], [t1]])
-    return float(np.trapezoid(np.interp(grid, times, watts), grid))
+    return float(_trapezoid(np.interp(grid, times, watts), grid))
 
 
 def _text(value: Any) -> Any:
@@ -165,6 +167,9 @@ class EnergyMeter:
         Energy, time and mean power of the whole block (set on exit).
     laps : list of float or None
         Joules of each lap (see :meth:`lap`); None where a reading failed.
+    lap_seconds : list of float
+        Duration of each lap, so that a lap's energy above idle is
+        ``laps[i] - idle_watts * lap_seconds[i]``.
 
     Raises
     ------
@@ -213,6 +218,7 @@ class EnergyMeter:
         self.mean_watts: float | None = None
         self.peak_memory_bytes: int | None = None
         self.laps: list[float | None] = []
+        self.lap_seconds: list[float] = []
         self.missed_samples = 0
         self._nvml: Any = None
         self._handle: Any = None
@@ -449,8 +455,10 @@ class EnergyMeter:
         """
         self._require_running("lap()")
         previous = self._marks[-1]
-        joules = self._energy_between(previous, self._mark())
+        mark = self._mark()
+        joules = self._energy_between(previous, mark)
         self.laps.append(joules)
+        self.lap_seconds.append(mark[0] - previous[0])
         return joules
 
     def stop(self) -> EnergyMeter:
@@ -525,7 +533,7 @@ class EnergyMeter:
         dict
             ``method``, ``reason``, ``joules``, ``seconds``, ``mean_watts``,
             ``idle_watts``, ``idle_joules`` (idle power times the run's duration),
-            ``laps_joules``, ``gpu_name``, ``driver``, ``power_limit_watts``,
+            ``laps_joules``, ``laps_seconds``, ``gpu_name``, ``driver``, ``power_limit_watts``,
             ``peak_memory_bytes``, ``missed_samples``.
 
         Examples
@@ -549,6 +557,7 @@ class EnergyMeter:
             "idle_watts": self.idle_watts,
             "idle_joules": idle_joules,
             "laps_joules": list(self.laps),
+            "laps_seconds": list(self.lap_seconds),
             "gpu_name": self.gpu_name,
             "driver": self.driver,
             "power_limit_watts": self.power_limit_watts,

@@ -89,7 +89,9 @@ def test_counter_laps_and_totals(fake):
     assert meter.seconds == pytest.approx(5.0)
     assert meter.mean_watts == pytest.approx(2.3)
     assert meter.laps == [pytest.approx(4.0)]
+    assert meter.lap_seconds == [pytest.approx(2.0)]  # for the energy above idle power
     record = meter.record()
+    assert record["laps_seconds"] == [pytest.approx(2.0)]
     assert record["gpu_name"] == "Fake GPU 80GB" and record["driver"] == "550.54.15"
     assert record["power_limit_watts"] == 400.0
     assert nvml.shut_down

@@ -40,12 +40,13 @@ def test_every_variant_runs_in_smoke_mode(tmp_path, variant):
     assert record["image_size"] == 32 and record["steps_per_epoch"] == 2
     assert math.isfinite(record["history"][0]["train_loss"])
     files = sorted(p.name for p in tmp_path.iterdir() if p.is_file())
-    assert files == [f"synthetic32-resnet50w16-{variant}-seed0-smoke.json"]
+    suffix = "" if variant == "baseline" else "-spatial"
+    assert files == [f"synthetic32-resnet50w16-{variant}{suffix}-seed0-smoke.json"]
 
 
 def test_record_is_complete_json_with_provenance(tmp_path):
     record = _run(tmp_path, "--variant", "wht-early-late", "--smoke", "--epochs", "2")
-    path = tmp_path / "digits8-resnet18w8-wht-early-late-seed0-smoke.json"
+    path = tmp_path / "digits8-resnet18w8-wht-early-late-spatial-seed0-smoke.json"
     assert json.loads(path.read_text()) == json.loads(json.dumps(record))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoints", path.name]
     assert list((tmp_path / "checkpoints").iterdir()) == []  # removed after a finished run
@@ -77,7 +78,7 @@ def test_interrupted_run_resumes_to_the_same_final_state(tmp_path):
 
     with pytest.raises(KeyboardInterrupt):
         _run(tmp_path / "b", *args, on_epoch=interrupt)
-    name = "digits8-resnet18w8-wht-early-seed0"
+    name = "digits8-resnet18w8-wht-early-spatial-seed0"
     assert not (tmp_path / "b" / f"{name}.json").exists()
     saved = torch.load(tmp_path / "b" / "checkpoints" / f"{name}.pt", weights_only=True)
     assert len(saved["history"]) == 1
@@ -109,9 +110,10 @@ def test_the_epoch_hook_sees_each_epoch_once_it_is_saved(tmp_path):
 def test_resume_refuses_other_arguments(tmp_path, monkeypatch):
     args = ["--variant", "dct-early", "--smoke", "--epochs", "1", "--keep-checkpoint"]
     _run(tmp_path, *args)
-    (tmp_path / "digits8-resnet18w8-dct-early-seed0-smoke.json").unlink()
-    with pytest.raises(SystemExit, match=r"--resume: .*dct-early-seed0-smoke.pt was written with "
-                                         r"other settings \(--lr was 0.001, now 0.01\)"):
+    (tmp_path / "digits8-resnet18w8-dct-early-spatial-seed0-smoke.json").unlink()
+    with pytest.raises(SystemExit, match=r"--resume: .*dct-early-spatial-seed0-smoke.pt was "
+                                         r"written with other settings \(--lr was 0.001, "
+                                         r"now 0.01\)"):
         _run(tmp_path, *args, "--resume", "--lr", "0.01", "--epochs", "2")
 
 
@@ -146,15 +148,17 @@ def test_two_process_ddp_with_gloo_writes_one_record(tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
            "-m", "hadalib.experiments.resnet_wht", "--variant", "wht-early-late", *SMALL,
-           "--smoke", "--epochs", "2", "--out", str(tmp_path)]
+           "--smoke", "--epochs", "2", "--precision", "bf16", "--channels-last",
+           "--out", str(tmp_path)]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     files = [p.name for p in tmp_path.glob("*.json")]
-    assert files == ["digits8-resnet18w8-wht-early-late-seed0-smoke-ddp2.json"]
+    assert files == ["digits8-resnet18w8-wht-early-late-spatial-seed0-smoke-ddp2.json"]
     record = json.loads((tmp_path / files[0]).read_text())
     assert record["provenance"]["world_size"] == 2 and record["energy"]["devices"] == 2
     assert record["history"][1]["train_images"] == 16  # the global batch of 8 is split 4 + 4
     assert len(record["history"]) == 2
+    assert (record["precision"], record["channels_last"]) == ("bf16", True)  # as on GPUs
 
 
 # -- the report ------------------------------------------------------------------------------
@@ -216,6 +220,24 @@ def test_report_cli_reads_a_folder(tmp_path, capsys):
         report.load_results(tmp_path / "missing")
 
 
+def test_report_shows_cost_and_energy_above_idle(tmp_path):
+    gpu = {"data": "synthetic", "image_size": 224, "model": "resnet50", "width": 64}
+    for seed in range(2):
+        record = {**_record("wht-early", seed, 0.01, axes="spatial", images_per_s=3000.0,
+                            peak_memory_bytes=2**34, energy_j=900.0,
+                            energy_per_epoch_j=300.0 + seed, energy_per_image_j=0.02,
+                            idle_watts=70.0, energy_above_idle_per_epoch_j=200.0,
+                            energy_above_idle_per_image_j=0.015), **gpu}
+        (tmp_path / f"r{seed}.json").write_text(json.dumps(record))
+    lines = report.main([str(tmp_path)]).splitlines()
+    assert lines[0] == "== synthetic, 224x224, resnet50 width 64: 2 runs"
+    assert [line.split() for line in lines[3:]] == [
+        "variant axes repeats images/s peak memory GiB kJ / epoch J / image".split(),
+        "wht-early spatial 2 3000 16.00 0.30 [0.29, 0.31] 0.020".split(),
+        "variant axes repeats idle W kJ / epoch above idle J / image above idle".split(),
+        "wht-early spatial 2 70 0.20 0.015".split()]
+
+
 # -- the studies -----------------------------------------------------------------------------
 
 
@@ -225,8 +247,24 @@ def test_studies_list_their_runs(capsys):
     assert all(r[-2:] == ["--out", "results"] and "--resume" in r for r in digits)
     spatial = {r[r.index("--variant") + 1] for r in digits if "spatial" in r}
     assert spatial == {v for v in VARIANTS if v.split("-")[0] in ("wht", "dct")}
-    assert len(study.study_runs("gpu")) == 30 and len(study.study_runs("cifar100")) == 30
-    assert study.main(["gpu", "--dry-run"]) == 30
+    # chapter 10: the ten variants in the paper's spatial reading, WHT and DCT also in the
+    # channel reading (the ablation), three repeats; variant by variant (one compile each)
+    for name in ("gpu", "cifar100"):
+        configs = study.study_configs(name)
+        assert len(configs) == (10 + 6) * 3
+        assert {c.variant for c in configs if c.axes == "spatial"} == set(VARIANTS)
+        assert {c.variant for c in configs if c.axes == "channel"} == {
+            v for v in VARIANTS if v.split("-")[0] in ("wht", "dct")}
+        assert [(c.variant, c.axes, c.seed) for c in configs[:4]] == [
+            ("baseline", "spatial", 0), ("baseline", "spatial", 1), ("baseline", "spatial", 2),
+            ("wht-input", "spatial", 0)]
+    gpu = study.study_configs("gpu")[0].resolved()
+    assert (gpu.image_size, gpu.precision, gpu.channels_last, gpu.compile) == (
+        224, "bf16", True, True)
+    cifar = study.study_configs("cifar100")[0].resolved()
+    assert (cifar.weights, cifar.epochs, cifar.image_size, cifar.lr, cifar.weight_decay,
+            cifar.dropout) == ("torchvision", 25, 224, 1e-3, 1e-4, 0.5)
+    assert study.main(["gpu", "--dry-run"]) == 48
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("python -m hadalib.experiments.resnet_wht --data synthetic")
     with pytest.raises(ValueError, match=r"unknown study 'imagenet'; accepted: digits, gpu, "

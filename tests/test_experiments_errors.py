@@ -22,7 +22,7 @@ from hadalib.nn import resnet18
 
 SMALL = ["--data", "digits", "--model", "resnet18", "--width", "8", "--stem", "cifar",
          "--no-progress", "--smoke"]
-NAME = "digits8-resnet18w8-wht-early-seed0-smoke"
+NAME = "digits8-resnet18w8-wht-early-spatial-seed0-smoke"
 
 
 def _main(out, *args, on_epoch=None):

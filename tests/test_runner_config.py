@@ -24,7 +24,7 @@ def _other(f: dataclasses.Field, value):
     if f.name in ("device", "weights"):
         return {"device": "cuda" if value != "cuda" else "cpu", "weights": "torchvision"}[f.name]
     if value is None:
-        return 9 if f.type.startswith("int") else "elsewhere"
+        return {"int": 9, "bool": True}.get(f.type.split(" ")[0], "elsewhere")
     if isinstance(value, bool):
         return not value
     if isinstance(value, float):
@@ -90,17 +90,47 @@ def test_a_resume_tells_apart_every_setting_that_changes_the_result(f):
 
 
 def test_a_resume_compares_what_the_result_depends_on():
-    cpu = dataclasses.asdict(RunConfig("baseline", device="cpu", precision="bf16"))
-    assert config.differences(cpu, {**cpu, "precision": "fp32"}) == ""  # the CPU runs fp32
+    cpu = dataclasses.asdict(RunConfig("baseline", device="cpu", precision="bf16").resolved())
+    # the CPU trains in bf16 where asked (autocast), so that it runs the GPU's code
+    assert config.differences(cpu, {**cpu, "precision": "fp32"}) == (
+        "--precision was 'bf16', now 'fp32'")
     assert config.differences(cpu, {**cpu, "device": "cpu:0"}) == ""
     # a setting of another version of the runner still tells two runs apart
     assert config.differences({**cpu, "mixup": 0.2}, cpu) == "--mixup was 0.2, now None"
     assert config.differences(cpu, {**cpu, "epochs": 9}, free={"epochs"}) == ""
 
 
+def test_records_of_the_runner_before_channels_last_read_as_what_it_did():
+    # that runner trained in fp32 on the CPU whatever --precision said, channels-last on CUDA
+    now = dataclasses.asdict(RunConfig("baseline", device="cpu").resolved())
+    assert (now["precision"], now["channels_last"]) == ("fp32", False)
+    old = {k: v for k, v in now.items() if k != "channels_last"}
+    assert config.differences({**old, "precision": "bf16"}, now) == ""
+    cuda = dataclasses.asdict(RunConfig("baseline", device="cuda").resolved())
+    assert (cuda["precision"], cuda["channels_last"]) == ("bf16", True)
+    old = {k: v for k, v in cuda.items() if k != "channels_last"}
+    assert config.differences(old, cuda) == ""
+    assert config.differences({**old, "precision": "fp32"}, cuda) == (
+        "--precision was 'fp32', now 'bf16'")
+
+
+def test_precision_and_memory_format_default_by_device_and_are_options():
+    assert RunConfig("baseline").resolved().precision is None  # the device is not known yet
+    c = RunConfig.from_argv(["--variant", "baseline", "--precision", "bf16",
+                             "--channels-last", "--device", "cpu"]).resolved()
+    assert (c.precision, c.channels_last) == ("bf16", True)
+    off = RunConfig.from_argv(["--variant", "baseline", "--no-channels-last"])
+    assert off.channels_last is False and off.argv(["channels_last"]) == ["--no-channels-last"]
+    assert RunConfig("baseline").argv(["channels_last", "precision"]) == []
+    assert RunConfig("baseline", checkpoints=False).argv(["checkpoints"]) == ["--no-checkpoints"]
+
+
 def test_the_name_of_a_run():
-    c = RunConfig("dct-early", data="digits", model="resnet18", width=16, axes="spatial")
+    c = RunConfig("dct-early", data="digits", model="resnet18", width=16)
+    assert c.axes == "spatial"  # the paper's 2-D WHT (and DCT) over H and W
     assert c.name() == "digits8-resnet18w16-dct-early-spatial-seed0"
+    assert RunConfig("dct-early", axes="channel", smoke=True).name() == (
+        "synthetic32-resnet50-dct-early-seed0-smoke")
     assert RunConfig("baseline", axes="spatial", smoke=True).name(world=2) == (
         "synthetic32-resnet50-baseline-seed0-smoke-ddp2")
     assert c.resolved().name() == c.name()
@@ -121,7 +151,9 @@ def test_records_and_report_use_the_configuration_fields():
     assert set(config.TABLE_KEYS) == {"data", "image_size", "model", "width", "smoke"}
     record = json.loads(next((ROOT / "book" / "results").glob("*.json")).read_text())
     assert records.record_problem(record) is None
-    assert set(record["provenance"]["args"]) == {f.name for f in FIELDS}
+    # the book's records were made before --channels-last and --no-checkpoints
+    newer = {"channels_last", "checkpoints"}
+    assert set(record["provenance"]["args"]) == {f.name for f in FIELDS} - newer
     assert RunConfig(**record["provenance"]["args"]).name() == record["name"]
     for name, kind in config.RECORD_TYPES.items():
         assert type(record[name]) is kind, name

@@ -90,13 +90,15 @@ class RunConfig:
     ``progress=False`` is ``--no-progress``); ``python -m hadalib.experiments.resnet_wht
     --help`` describes them. Values are checked here: a wrong type raises a TypeError and
     a wrong value a ValueError, each naming the field. ``None`` means the default that
-    depends on the data (:meth:`resolved` fills it in).
+    depends on the data or the device (:meth:`resolved` fills it in).
 
     Examples
     --------
     >>> config = RunConfig("wht-early", data="digits", model="resnet18", width=16)
     >>> config.name()
-    'digits8-resnet18w16-wht-early-seed0'
+    'digits8-resnet18w16-wht-early-spatial-seed0'
+    >>> config.resolved().precision, RunConfig("baseline", device="cuda").resolved().precision
+    (None, 'bf16')
     >>> config.argv(["variant", "data", "seed"])
     ['--variant', 'wht-early', '--data', 'digits', '--seed', '0']
     >>> RunConfig.from_argv(["--variant", "wht-early", "--data", "digits", "--model",
@@ -123,9 +125,9 @@ class RunConfig:
     stem: str = field(default="imagenet", metadata=_option(
         "imagenet (7x7 stride 2, max pooling) or cifar (3x3 stride 1, for small images)",
         choices=("imagenet", "cifar")))
-    axes: str = field(default="channel", metadata=_option(
-        "axes of the WHT and DCT layers (FFT layers act on H, W)",
-        choices=("channel", "spatial"), report="row"))
+    axes: str = field(default="spatial", metadata=_option(
+        "axes of the WHT and DCT layers: spatial (H and W, the paper's 2-D WHT) or channel "
+        "(the ablation); FFT layers act on H, W", choices=("channel", "spatial"), report="row"))
     weights: str = field(default="none", metadata=_option(
         "none, torchvision (ImageNet, needs torchvision) or a state_dict path"))
     image_size: int | None = field(default=None, metadata=_option(
@@ -151,8 +153,11 @@ class RunConfig:
     dropout: float = field(default=0.5, metadata=_option(
         "dropout before the head", parse=float,
         check=(lambda x: 0.0 <= x < 1.0, "must be in [0, 1)")))  # also refuses nan
-    precision: str = field(default="bf16", metadata=_option(
-        "bf16 autocast on CUDA (the CPU always runs fp32)", choices=("bf16", "fp32")))
+    precision: str | None = field(default=None, metadata=_option(
+        "bf16 (autocast, on CUDA or the CPU) or fp32 (default: bf16 on CUDA, fp32 on the CPU)",
+        choices=("bf16", "fp32")))
+    channels_last: bool | None = field(default=None, metadata=_option(
+        "channels-last memory format for the model and its inputs (default: on CUDA only)"))
     compile: bool = field(default=False, metadata=_option("torch.compile the model"))
     device: str | None = field(default=None, metadata=_option(
         "cuda or cpu (default: cuda if available)",
@@ -167,6 +172,9 @@ class RunConfig:
         "folder of the per-epoch checkpoints (default OUT/checkpoints)", result=False))
     keep_checkpoint: bool = field(default=False, metadata=_option(
         "keep the last checkpoint after a finished run", result=False))
+    checkpoints: bool = field(default=True, metadata=_option(
+        "no checkpoint after each epoch (a stopped run starts over; for short measurements)",
+        result=False, flag="--no-checkpoints"))
     resume: bool = field(default=False, metadata=_option(
         "continue from the checkpoint of an interrupted run", result=False))
     smoke: bool = field(default=False, metadata=_option(
@@ -192,6 +200,9 @@ class RunConfig:
             meta, option = f.metadata, _option_name(f)
             if meta["flag"]:
                 p.add_argument(meta["flag"], dest=f.name, action="store_false", help=meta["help"])
+            elif _TYPES[f.name] is bool and _OPTIONAL[f.name]:  # --NAME / --no-NAME / unset
+                p.add_argument(option, action=argparse.BooleanOptionalAction, default=None,
+                               help=meta["help"])
             elif _TYPES[f.name] is bool:
                 p.add_argument(option, action="store_true", help=meta["help"])
             else:
@@ -222,6 +233,8 @@ class RunConfig:
             f, value = _FIELDS[name], getattr(self, name)
             if f.metadata["flag"]:
                 out += [] if value else [f.metadata["flag"]]
+            elif isinstance(value, bool) and _OPTIONAL[name]:
+                out += [_option_name(f) if value else "--no-" + _option_name(f)[2:]]
             elif isinstance(value, bool):
                 out += [_option_name(f)] if value else []
             elif value is not None:
@@ -229,12 +242,15 @@ class RunConfig:
         return out
 
     def resolved(self) -> RunConfig:
-        """This configuration with the defaults that depend on the data filled in (all but
-        the device, which depends on the machine)."""
+        """This configuration with the defaults that depend on the data filled in, and
+        those that depend on the device (precision, memory format) where it is set."""
         smoke = self.smoke
         batch = self.batch_size or (8 if smoke else 128)
+        cuda = None if self.device is None else self.device.startswith("cuda")
         return dataclasses.replace(
             self,
+            precision=self.precision or (None if cuda is None else "bf16" if cuda else "fp32"),
+            channels_last=cuda if self.channels_last is None else self.channels_last,
             image_size=self.image_size or (8 if self.data == "digits" else 32 if smoke else 224),
             epochs=self.epochs or (1 if smoke else 20),
             batch_size=batch,
@@ -244,8 +260,9 @@ class RunConfig:
 
     def name(self, world: int = 1) -> str:
         """File stem of the run's record and checkpoint, e.g.
-        ``"digits8-resnet18w16-wht-early-seed0"``; runs on more than one process (DDP)
-        are marked ``-ddpN``, and runs with the spatial reading ``-spatial``."""
+        ``"digits8-resnet18w16-wht-early-spatial-seed0"``; runs on more than one process
+        (DDP) are marked ``-ddpN``, and runs with the spatial reading ``-spatial`` (the
+        channel reading is unmarked, as in the records of chapter 9)."""
         c = self.resolved()
         width = "" if c.width == 64 else f"w{c.width}"
         axes = "-spatial" if c.axes == "spatial" and c.variant != "baseline" else ""
@@ -308,12 +325,16 @@ def result_settings(args: Mapping[str, Any]) -> dict[str, Any]:
 
     Every key is kept but those of fields that do not change the result, so a key unknown
     here (of another version) still tells two configurations apart. The device counts by
-    its type, and on the CPU the precision is fp32 whatever was asked.
+    its type. A record of the runner before ``--channels-last`` (it has no such key) is
+    read as what that runner did: channels-last on CUDA only, and on the CPU fp32
+    whatever ``--precision`` said.
     """
     settings = {k: v for k, v in args.items() if k not in _NOT_RESULT}
     settings["device"] = str(settings.get("device") or "cpu").split(":")[0]
-    if settings["device"] != "cuda":
-        settings["precision"] = "fp32"  # the CPU always trains in fp32
+    if "channels_last" not in settings:
+        cuda = settings["device"] == "cuda"
+        settings["channels_last"] = cuda
+        settings["precision"] = settings.get("precision") if cuda else "fp32"
     return settings
 
 

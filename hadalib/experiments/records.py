@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import hashlib
+import importlib.metadata
 import json
 import math
 import numbers
@@ -98,19 +99,30 @@ def summary_problem(record: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _steady_sum(values: list[Any]) -> float | None:
+    """The sum of the steady epochs' values (all but the first, which warms up: compiling,
+    cuDNN's autotuning; all of one epoch); None if one is missing."""
+    steady = values[1:] if len(values) > 1 else values
+    return None if any(v is None for v in steady) else math.fsum(steady)
+
+
 def summarize_history(history: list[dict[str, Any]], params: int) -> dict[str, Any]:
     """A record's ``summary``: final and best accuracy, time, throughput (the median over
-    epochs but the first, which warms up), peak memory and energy (None unless every
-    epoch measured it)."""
+    the steady epochs, all but the first, which warms up), peak memory, the total energy,
+    and the energy per epoch and per training image over the steady epochs, also above
+    the GPU's idle power (None unless every such epoch measured it)."""
     def column(key: str) -> list[Any]:
-        return [h[key] for h in history]
+        return [h.get(key) for h in history]
 
     rates = column("images_per_s")
     steady = rates[1:] if len(rates) > 1 else rates
     energy = column("energy_j")
-    train_energy = column("train_energy_j")
-    images = sum(column("train_images"))
-    known = all(e is not None for e in energy)
+    n_steady = max(len(history) - 1, 1)
+    images = _steady_sum(column("train_images"))
+    per_epoch, above = _steady_sum(energy), _steady_sum(column("energy_above_idle_j"))
+    train, train_above = (_steady_sum(column("train_energy_j")),
+                          _steady_sum(column("train_energy_above_idle_j")))
+    idle = _steady_sum(column("idle_watts"))
     return {
         "params": params,
         "epochs": len(history),
@@ -123,10 +135,12 @@ def summarize_history(history: list[dict[str, Any]], params: int) -> dict[str, A
         "images_per_s": sorted(steady)[len(steady) // 2],
         "peak_memory_bytes": max((m for m in column("peak_memory_bytes") if m is not None),
                                  default=None),
-        "energy_j": sum(energy) if known else None,
-        "energy_per_epoch_j": sum(energy) / len(energy) if known else None,
-        "energy_per_image_j": (sum(train_energy) / images
-                               if all(e is not None for e in train_energy) else None),
+        "energy_j": None if None in energy else math.fsum(energy),
+        "energy_per_epoch_j": None if per_epoch is None else per_epoch / n_steady,
+        "energy_per_image_j": None if train is None else train / images,
+        "idle_watts": None if idle is None else idle / n_steady,
+        "energy_above_idle_per_epoch_j": None if above is None else above / n_steady,
+        "energy_above_idle_per_image_j": None if train_above is None else train_above / images,
     }
 
 
@@ -151,6 +165,8 @@ def new_record(config: RunConfig, history: list[dict[str, Any]], *, params: int,
         "batch_size": config.batch_size,
         "steps_per_epoch": steps,
         "precision": precision,
+        "channels_last": config.channels_last,
+        "compiled": config.compile,
         "smoke": config.smoke,
         "summary": summarize_history(history, params),
         "history": history,
@@ -189,14 +205,55 @@ def now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
+def _cpu_name() -> str:
+    """The CPU's model name (Linux's /proc/cpuinfo), else what ``platform`` knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _version(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _file_sha256(path: str) -> str | None:
+    if path in ("none", "torchvision") or not Path(path).is_file():
+        return None
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _device_facts(device: torch.device) -> dict[str, Any]:
+    """What the run ran on: the device's name, and on CUDA its compute capability,
+    memory and cuDNN."""
+    import torch
+
+    if device.type != "cuda":
+        return {"device_name": _cpu_name(), "gpu_name": None, "cuda_capability": None,
+                "gpu_memory_bytes": None, "cudnn": None}
+    props = torch.cuda.get_device_properties(device)
+    return {"device_name": props.name, "gpu_name": props.name,
+            "cuda_capability": f"{props.major}.{props.minor}",
+            "gpu_memory_bytes": int(props.total_memory),
+            "cudnn": torch.backends.cudnn.version()}
+
+
 def provenance(config: RunConfig, device: torch.device, world: int, energy: dict[str, Any],
                *, started: str, resumed: bool) -> dict[str, Any]:
     """Where a run comes from: the code (git commit, a hash of hadalib's source), the
-    versions, the machine, the resolved arguments and the energy meter's method."""
+    versions (Python, torch, CUDA, cuDNN, the driver, triton, numba, NumPy), the device
+    (its name; on CUDA its compute capability and memory), how the run computed
+    (precision, memory format, compiled or not), the resolved arguments, the weights
+    file's SHA-256 and the energy meter's method."""
     import torch
 
     status = _git("status", "--porcelain", "--untracked-files=no")
-    cuda = device.type == "cuda"
     return {
         "git_commit": _git("rev-parse", "HEAD") or None,
         "git_dirty": None if status is None else bool(status),
@@ -206,10 +263,14 @@ def provenance(config: RunConfig, device: torch.device, world: int, energy: dict
         "platform": platform.platform(),
         "torch": torch.__version__,
         "cuda": torch.version.cuda,
-        "cudnn": torch.backends.cudnn.version() if cuda else None,
         "driver": energy.get("driver"),
-        "gpu_name": torch.cuda.get_device_name(device) if cuda else None,
+        **{name: _version(name) for name in ("triton", "numba", "numpy")},
         "device": str(device),
+        **_device_facts(device),
+        "precision": config.precision,
+        "channels_last": config.channels_last,
+        "compiled": config.compile,
+        "weights_sha256": _file_sha256(config.weights),
         "cpu_threads": torch.get_num_threads(),
         "world_size": world,
         "seed": config.seed,

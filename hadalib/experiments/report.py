@@ -6,8 +6,8 @@ Usage::
 
 prints, per data set and setting, each variant's mean and 95% interval over seeds
 (Student's t) of the test accuracy and the training time, and the throughput, peak
-memory and energy where a GPU measured them. The figures of the chapters are drawn by
-:mod:`hadalib.plotting` from the same records.
+memory and energy (also above the GPU's idle power) where a GPU measured them. The
+figures of the chapters are drawn by :mod:`hadalib.plotting` from the same records.
 """
 
 from __future__ import annotations
@@ -47,6 +47,15 @@ COST_COLUMNS = (
     ("peak memory GiB", "peak_memory_bytes", 2.0**-30, 2),
     ("kJ / epoch", "energy_per_epoch_j", 1e-3, 2),
     ("J / image", "energy_per_image_j", 1, 3),
+)
+#: Columns of the energy above the GPU's idle power (chapter 10).
+IDLE_COLUMNS = (
+    ("variant", "variant", 1, 0),
+    ("axes", "axes", 1, 0),
+    ("repeats", "n", 1, 0),
+    ("idle W", "idle_watts", 1, 0),
+    ("kJ / epoch above idle", "energy_above_idle_per_epoch_j", 1e-3, 2),
+    ("J / image above idle", "energy_above_idle_per_image_j", 1, 3),
 )
 
 
@@ -395,7 +404,9 @@ def main(argv: Sequence[str] | None = None) -> str:
     if not Path(args.folder).is_dir():
         p.error(f"{args.folder} is not a folder of JSON records")
     metrics = ("final_test_acc", "seconds_per_epoch", "params", "images_per_s",
-               "peak_memory_bytes", "energy_per_epoch_j", "energy_per_image_j")
+               "peak_memory_bytes", "energy_per_epoch_j", "energy_per_image_j", "idle_watts",
+               "energy_above_idle_per_epoch_j", "energy_above_idle_per_image_j")
+    cost = (COST_COLUMNS[0], ("axes", "axes", 1, 0), *COST_COLUMNS[1:])
     parts = []
     for key, group in _tables(load_results(args.folder, **where)).items():
         t = dict(zip(TABLE_KEYS, key, strict=True))
@@ -406,7 +417,9 @@ def main(argv: Sequence[str] | None = None) -> str:
         parts.append(format_table(rows, ACCURACY_COLUMNS))
         if any(r["summary"].get("energy_j") is not None or r["summary"].get(
                 "peak_memory_bytes") is not None for r in group):
-            parts.append(format_table(rows, COST_COLUMNS))
+            parts.append(format_table(rows, cost))
+        if any(r["summary"].get("energy_above_idle_per_image_j") is not None for r in group):
+            parts.append(format_table(rows, IDLE_COLUMNS))
     text = "\n".join(parts) if parts else f"no records in {args.folder}"
     print(text)
     return text

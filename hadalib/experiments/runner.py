@@ -51,7 +51,8 @@ class _Files(NamedTuple):
     saved: dict[str, Any] | None  # the checkpoint to resume from
 
 
-def run(config: RunConfig, on_epoch: training.EpochHook | None = None) -> dict[str, Any] | None:
+def run(config: RunConfig, on_epoch: training.EpochHook | None = None, *,
+        idle_watts: float | None = None) -> dict[str, Any] | None:
     """Train and measure one run and write its JSON record (on rank 0).
 
     Parameters
@@ -62,6 +63,10 @@ def run(config: RunConfig, on_epoch: training.EpochHook | None = None) -> dict[s
         Called on every process after each epoch's checkpoint with the epoch's metrics
         (see :func:`hadalib.experiments.training.fit`); an exception it raises stops the
         run there, which ``resume`` continues.
+    idle_watts : float, optional
+        The GPU's idle power, measured by the caller while the GPU had no work; the
+        record's energies above idle subtract it (see
+        :func:`hadalib.experiments.training.fit`).
 
     Returns
     -------
@@ -89,7 +94,7 @@ def run(config: RunConfig, on_epoch: training.EpochHook | None = None) -> dict[s
     if world > 1:
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     try:
-        return _train(config, device, rank, world, files, on_epoch)
+        return _train(config, device, rank, world, files, on_epoch, idle_watts)
     finally:
         if world > 1:
             dist.destroy_process_group()
@@ -128,10 +133,11 @@ def _check(config: RunConfig, world: int) -> None:
 def _device(config: RunConfig, world: int,
             local_rank: int) -> tuple[RunConfig, torch.device]:
     """This process's device (under torchrun, cuda:LOCAL_RANK), with the configuration's
-    device filled in; refuses one this machine lacks."""
+    device and the defaults that depend on it filled in; refuses one this machine lacks."""
     if config.device is None:
         config = dataclasses.replace(config, device="cuda" if torch.cuda.is_available()
                                      else "cpu")
+    config = config.resolved()
     device = torch.device(config.device)
     if device.type == "cpu":
         return config, device
@@ -242,7 +248,7 @@ def _data_and_model(config: RunConfig,
             raise
         raise Refused(f"--weights {config.weights}: {one_line(exc)}") from None
     model = model.to(device)
-    if device.type == "cuda":
+    if config.channels_last:
         model = model.to(memory_format=torch.channels_last)
     return data, model
 
@@ -283,7 +289,8 @@ def _save_checkpoint(path: Path, state: dict[str, Any], device: torch.device, ra
 
 
 def _train(config: RunConfig, device: torch.device, rank: int, world: int, files: _Files,
-           on_epoch: training.EpochHook | None) -> dict[str, Any] | None:
+           on_epoch: training.EpochHook | None,
+           idle_watts: float | None) -> dict[str, Any] | None:
     say = print if rank == 0 and config.progress else (lambda *a, **k: None)
     name = files.record.stem
     torch.manual_seed(config.seed)
@@ -311,20 +318,22 @@ def _train(config: RunConfig, device: torch.device, rank: int, world: int, files
         say(f"{name} epoch {h['epoch']}/{config.epochs}: train loss {h['train_loss']:.4f} "
             f"acc {h['train_acc']:.4f} | test loss {h['test_loss']:.4f} "
             f"acc {h['test_acc']:.4f} | {h['images_per_s']:.0f} images/s")
-        _save_checkpoint(files.checkpoint, {"args": dataclasses.asdict(config),
-                                            "model": model.state_dict(),
-                                            "optimizer": optimizer.state_dict(),
-                                            "history": history}, device, rank, world)
+        if config.checkpoints:
+            _save_checkpoint(files.checkpoint, {"args": dataclasses.asdict(config),
+                                                "model": model.state_dict(),
+                                                "optimizer": optimizer.state_dict(),
+                                                "history": history}, device, rank, world)
         if on_epoch is not None:
             on_epoch(h)
 
     energy = training.fit(model, optimizer, data, config, device, rank=rank, world=world,
-                          start_epoch=len(history), on_epoch=after_epoch)
+                          start_epoch=len(history), on_epoch=after_epoch,
+                          idle_watts=idle_watts)
     if rank != 0:
         return None
     record = records.new_record(
         config, history, params=params, steps=training.steps_per_epoch(n_train, config),
-        precision=training.precision(config, device), energy=energy,
+        precision=config.precision, energy=energy,
         provenance=records.provenance(config, device, world, energy, started=started,
                                       resumed=files.saved is not None))
     records.write_record(files.record, record)

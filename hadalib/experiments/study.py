@@ -10,7 +10,41 @@ Each run is a ``hadalib.experiments.config.RunConfig`` with ``resume=True``,
 run by ``hadalib.experiments.runner.run``: a study that was interrupted
 continues where it stopped, and finished runs are skipped. A run the runner refuses (a
 damaged record in its place, other settings, a diverged loss) is reported with a warning
-and the study goes on; it ends with an error that lists them.
+and the study goes on; it ends with an error that lists them. Runs go variant by
+variant (all readings and seeds of one variant, then the next), so that a compiled
+variant compiles once. On a lent GPU, ``make gpu-study``
+(:mod:`hadalib.experiments.gpu_study`) runs the ``gpu`` study in steps that fit a time
+budget.
+
+The readings of a study are the axes of its WHT and DCT layers; the first is its
+default, which every variant runs in, the others are ablations run by the WHT and DCT
+variants only. Chapter 9's ``digits`` study keeps the channel reading as its first (its
+records were made so); the ResNet-50 studies of chapter 10 default to the spatial
+reading, as the paper does.
+
+The recipe of the ``cifar100`` study. Where the paper (Yilmaz et al., arXiv
+2506.16418) is explicit, it is followed: ResNet-50 with ImageNet-pretrained weights and
+all layers trainable; CIFAR-100's 50,000 training and 10,000 test images resized from
+32x32 to 224x224 (on the device, batch by batch: the images stay uint8 on the GPU);
+Adam; cross-entropy; L2 regularization; 25 epochs (the middle of its 20-30); a head of
+global average pooling, dropout 0.5 and a 100-way linear layer; the WHT as a "custom 2D
+WHT" over height and width, built by the Sylvester recursion (``axes="spatial"``), with
+the channel axis as our ablation. Where it is silent, these are our choices, and why:
+
+- weights: torchvision's ``IMAGENET1K_V1`` for ResNet-50 v1.5 (the stride in the 3x3
+  convolution; Keras' ResNet50 is v1): the closest weights with torchvision's names;
+- preprocessing: ImageNet's per-channel mean and standard deviation, the statistics
+  those weights were trained with; bilinear resizing (Keras' default); no augmentation;
+- Adam's learning rate 1e-3 (Keras' default), constant, no schedule;
+- L2 regularization as Adam's (coupled) weight decay 1e-4 on every parameter (the
+  paper gives neither the factor nor the layers);
+- batch 128; bf16 autocast, channels-last memory and ``torch.compile`` on the GPU
+  (speed only: the paper does not name its precision);
+- transform layers: orthonormal (``norm="ortho"``); in the spatial reading, H and W are
+  padded with zeros to the next power of two (224 to 256, 56 to 64, 14 to 16) and cropped
+  back, since the Sylvester construction exists only for powers of two;
+- the test accuracy reported is that after the last epoch (no validation split, no early
+  stopping), over 3 seeds where the paper reports one run.
 """
 
 from __future__ import annotations
@@ -40,7 +74,7 @@ class Study(NamedTuple):
     description: str
     settings: dict[str, Any]  # RunConfig fields shared by all runs, in the order printed
     seeds: tuple[int, ...]
-    readings: tuple[str, ...]  # the axes of the WHT and DCT layers
+    readings: tuple[str, ...]  # the axes of the WHT and DCT layers, the default first
 
 
 #: Name -> (what it measures, RunConfig fields shared by all its runs, seeds, readings).
@@ -54,21 +88,26 @@ STUDIES = {
         ("channel", "spatial"),
     ),
     "gpu": Study(
-        "chapter 10: speed, memory and energy of ResNet-50 at 224x224 on synthetic data, "
-        "ten variants, 3 repeats (about 15 min on one H100)",
-        {"data": "synthetic", "image_size": 224, "epochs": 3, "steps_per_epoch": 200,
-         "batch_size": 256, "limit_test": 2048},
+        "chapter 10: speed, memory and energy of ResNet-50 at 224x224 on synthetic data "
+        "(bf16, channels-last, compiled, 3 epochs of 50 steps of 256 images): the ten "
+        "variants in the paper's spatial reading and the six WHT and DCT variants in the "
+        "channel reading, 3 repeats each (about 30 min on one H100; `make gpu-study` runs "
+        "it in steps of under 9 minutes)",
+        {"data": "synthetic", "image_size": 224, "epochs": 3, "batch_size": 256,
+         "limit_train": 12800, "limit_test": 1024, "precision": "bf16",
+         "channels_last": True, "compile": True, "checkpoints": False},
         (0, 1, 2),
-        ("channel",),
+        ("spatial", "channel"),
     ),
     "cifar100": Study(
         "chapter 10: accuracy of ImageNet-pretrained ResNet-50 on CIFAR-100 at 224x224, "
-        "ten variants, 3 seeds, 25 epochs (hours on one GPU; needs the CIFAR-100 archive "
+        "the ten variants in the spatial reading and the six WHT and DCT variants in the "
+        "channel reading, 3 seeds, 25 epochs (hours on one GPU; needs the CIFAR-100 archive "
         "in data/ and torchvision for the weights)",
         {"data": "cifar100", "data_root": "data", "weights": "torchvision", "epochs": 25,
-         "batch_size": 128},
+         "batch_size": 128, "precision": "bf16", "channels_last": True, "compile": True},
         (0, 1, 2),
-        ("channel",),
+        ("spatial", "channel"),
     ),
 }
 #: The fields each run sets after the study's shared ones, in the order printed.
@@ -90,8 +129,8 @@ def study_runs(name: str, out: str | os.PathLike = "book/results") -> list[list[
     list of list of str
         One argument list per run for :func:`hadalib.experiments.resnet_wht.main`:
         the study's shared settings, then ``--resume --no-progress`` and the run's
-        variant, axes, seed and folder. The spatial reading is run only for WHT and DCT
-        variants, where it differs.
+        variant, axes, seed and folder. Every variant runs in the study's first reading,
+        the WHT and DCT variants (where the axes matter) also in the others.
 
     Raises
     ------
@@ -108,13 +147,14 @@ def study_runs(name: str, out: str | os.PathLike = "book/results") -> list[list[
 
     Introduced in: book/09_transform_layers.ipynb
     """
-    configs = _configs(name, out)
+    configs = study_configs(name, out)
     order = [*STUDIES[name].settings, *_PER_RUN]
     return [config.argv(order) for config in configs]
 
 
-def _configs(name: str, out: str | os.PathLike) -> list[RunConfig]:
-    """The configuration of every run of a study, in the order they run."""
+def study_configs(name: str, out: str | os.PathLike = "book/results") -> list[RunConfig]:
+    """The configuration of every run of a study, in the order they run: variant by
+    variant, each in its readings (the default first) and seeds (see :func:`study_runs`)."""
     if not isinstance(name, str):
         raise TypeError(f"name must be a str, one of {', '.join(STUDIES)}; got "
                         f"{type(name).__name__}")
@@ -123,8 +163,8 @@ def _configs(name: str, out: str | os.PathLike) -> list[RunConfig]:
     study = STUDIES[name]
     return [RunConfig(variant, **study.settings, axes=axes, seed=seed, out=os.fspath(out),
                       resume=True, progress=False)
-            for seed in study.seeds for variant in VARIANTS for axes in study.readings
-            if axes == "channel" or variant.split("-")[0] in ("wht", "dct")]
+            for variant in VARIANTS for axes in study.readings for seed in study.seeds
+            if axes == study.readings[0] or variant.split("-")[0] in ("wht", "dct")]
 
 
 def main(argv: Sequence[str] | None = None, on_epoch: EpochHook | None = None) -> int:
@@ -155,7 +195,7 @@ def main(argv: Sequence[str] | None = None, on_epoch: EpochHook | None = None) -
     >>> main(["gpu", "--dry-run"])  # doctest: +ELLIPSIS
     python -m hadalib.experiments.resnet_wht --data synthetic ... --seed 0 --out book/results
     ...
-    30
+    48
 
     Introduced in: book/09_transform_layers.ipynb
     """
@@ -171,7 +211,7 @@ def main(argv: Sequence[str] | None = None, on_epoch: EpochHook | None = None) -
     problem = unwritable(Path(args.out))
     if problem:
         p.error(f"--out {args.out}: {problem}")
-    configs = _configs(args.name, args.out)
+    configs = study_configs(args.name, args.out)
     device = args.device or ("cpu" if args.name == "digits" else None)
     if device is not None:
         configs = [dataclasses.replace(c, device=device) for c in configs]
@@ -210,6 +250,10 @@ def _run_all(configs: Sequence[RunConfig], threads: int | None,
     start = time.perf_counter()
     failed = []
     for i, config in enumerate(configs, 1):
+        if config.compile and i > 1 and configs[i - 2].argv(["variant", "axes"]) != \
+                config.argv(["variant", "axes"]):
+            # A fresh start for each variant: dynamo keeps only a few graphs of a function.
+            torch.compiler.reset()
         try:
             record = run(config, on_epoch)
         except Refused as exc:

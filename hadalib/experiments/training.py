@@ -100,9 +100,19 @@ def _all_reduce(values: list[float], op: str = "sum") -> list[float]:
 
 
 def _sum_energy(joules: float | None) -> float | None:
-    """Joules summed over processes (None if any process measured none)."""
+    """Joules (or watts) summed over processes (None if any process measured none)."""
     missing, total = _all_reduce([1.0 if joules is None else 0.0, joules or 0.0])
     return None if missing else total
+
+
+def _lap(meter: EnergyMeter, idle_watts: float | None) -> tuple[float | None, float | None]:
+    """Joules of the meter's lap that ends now, and those above the idle power over the
+    lap's duration, each summed over processes (None where a process has none)."""
+    joules = meter.lap()
+    above = None
+    if joules is not None and idle_watts is not None:
+        above = joules - idle_watts * meter.lap_seconds[-1]
+    return _sum_energy(joules), _sum_energy(above)
 
 
 def _sync(device: torch.device) -> None:
@@ -167,11 +177,6 @@ def steps_per_epoch(n_train: int, config: RunConfig) -> int:
     return min(steps, config.steps_per_epoch) if config.steps_per_epoch else steps
 
 
-def precision(config: RunConfig, device: torch.device) -> str:
-    """The precision a run trains in: bf16 only where asked and on CUDA."""
-    return "bf16" if device.type == "cuda" and config.precision == "bf16" else "fp32"
-
-
 class _Epochs:
     """What every epoch of a run uses: the wrapped model, the batches, the settings."""
 
@@ -179,17 +184,23 @@ class _Epochs:
                  data: dict[str, Any], config: RunConfig, device: torch.device, rank: int,
                  world: int) -> None:
         cuda = device.type == "cuda"
-        net: torch.nn.Module = torch.compile(model) if config.compile else model
         # Evaluation runs on each process's share without DDP, whose forward would wait for
-        # the other processes (shares of the test set may differ by one batch).
-        self.eval_net = net
-        self.net = net if world == 1 else torch.nn.parallel.DistributedDataParallel(
-            net, device_ids=[device.index] if cuda else None)
+        # the other processes (shares of the test set may differ by one batch), and eagerly:
+        # graphs for the eval mode and its batch would add compile time to every run for a
+        # pass that runs once an epoch.
+        self.eval_net = model
+        net: torch.nn.Module = model if world == 1 else torch.nn.parallel.DistributedDataParallel(
+            model, device_ids=[device.index] if cuda else None)
+        # DDP first, then compile (as torch documents): the compiled graph is split at DDP's
+        # gradient buckets, so their all-reduce overlaps the rest of the backward pass.
+        self.net = torch.compile(net) if config.compile else net
         self.optimizer, self.config, self.device = optimizer, config, device
         self.rank, self.world = rank, world
-        self.batches = _Batches(data, config.image_size, device, channels_last=cuda)
+        self.batches = _Batches(data, config.image_size, device,
+                                channels_last=bool(config.channels_last))
+        # bf16 autocast on CUDA and on the CPU alike, so that the CPU runs the GPU's code.
         self.autocast = {"device_type": device.type, "dtype": torch.bfloat16,
-                         "enabled": precision(config, device) == "bf16"}
+                         "enabled": config.precision == "bf16"}
         self.n_train = len(data["y_train"])
         self.steps = steps_per_epoch(self.n_train, config)
         if self.steps == 0:
@@ -212,17 +223,18 @@ class _Epochs:
         _sync(self.device)
         return _all_reduce([time.perf_counter() - t0], op="max")[0], loss_sum, correct
 
-    def run(self, epoch: int, meter: EnergyMeter) -> dict[str, Any]:
-        """Train and evaluate one epoch; returns its metrics."""
+    def run(self, epoch: int, meter: EnergyMeter, idle_watts: float | None) -> dict[str, Any]:
+        """Train and evaluate one epoch; returns its metrics (energies above
+        ``idle_watts``, this process's GPU's idle power, where it is known)."""
         train_seconds, loss_sum, correct = self.train(epoch)
-        train_energy = _sum_energy(meter.lap())
+        train_energy, train_above = _lap(meter, idle_watts)
         loss_sum, correct = _all_reduce([loss_sum, correct])
         seen = self.steps * self.config.batch_size
         test_loss, test_correct, test_count = _evaluate(
             self.eval_net, self.batches, self.rank, self.world,
             2 * (self.config.batch_size // self.world), self.autocast)
         _sync(self.device)
-        eval_energy = _sum_energy(meter.lap())
+        eval_energy, eval_above = _lap(meter, idle_watts)
         peak = None
         if self.device.type == "cuda":
             peak = int(_all_reduce([float(torch.cuda.max_memory_allocated(self.device))],
@@ -240,13 +252,18 @@ class _Epochs:
             "eval_energy_j": eval_energy,
             "energy_j": (None if train_energy is None or eval_energy is None
                          else train_energy + eval_energy),
+            "idle_watts": _sum_energy(idle_watts),
+            "train_energy_above_idle_j": train_above,
+            "energy_above_idle_j": (None if train_above is None or eval_above is None
+                                    else train_above + eval_above),
             "peak_memory_bytes": peak,
         }
 
 
 def fit(model: torch.nn.Module, optimizer: torch.optim.Optimizer, data: dict[str, Any],
         config: RunConfig, device: torch.device, *, rank: int = 0, world: int = 1,
-        start_epoch: int = 0, on_epoch: EpochHook | None = None) -> dict[str, Any]:
+        start_epoch: int = 0, on_epoch: EpochHook | None = None,
+        idle_watts: float | None = None) -> dict[str, Any]:
     """Train ``model`` for the epochs ``start_epoch + 1`` to ``config.epochs``.
 
     Parameters
@@ -267,13 +284,21 @@ def fit(model: torch.nn.Module, optimizer: torch.optim.Optimizer, data: dict[str
         Called on every process after each epoch with its metrics: ``epoch`` (from 1),
         ``train_loss``, ``train_acc``, ``test_loss``, ``test_acc``, ``train_images``,
         ``train_seconds``, ``images_per_s``, energies in joules (``train_energy_j``,
-        ``eval_energy_j``, ``energy_j``; None where not measured) and
-        ``peak_memory_bytes`` (None on the CPU). An exception it raises stops training.
+        ``eval_energy_j``, ``energy_j``; None where not measured), the idle power
+        ``idle_watts`` and the energies above it over each lap
+        (``train_energy_above_idle_j``, ``energy_above_idle_j``), all summed over the
+        processes, and ``peak_memory_bytes`` (None on the CPU). An exception it raises
+        stops training.
+    idle_watts : float, optional
+        This process's GPU's idle power, measured by the caller while the GPU had no work
+        (a study measures it once, before its runs); by default the meter measures it
+        for 1 s before training on CUDA, and not at all on the CPU.
 
     Returns
     -------
     dict
-        The energy meter's record of this session (:meth:`EnergyMeter.record`).
+        The energy meter's record of this session (:meth:`EnergyMeter.record`), with the
+        idle power used and ``idle_source``.
 
     Raises
     ------
@@ -281,14 +306,26 @@ def fit(model: torch.nn.Module, optimizer: torch.optim.Optimizer, data: dict[str
         If the global batch is larger than the training set.
     """
     epochs = _Epochs(model, optimizer, data, config, device, rank, world)
-    cuda = device.type == "cuda"
-    meter = EnergyMeter(device.index or 0, idle_seconds=1.0 if cuda else 0.0)
+    measure = idle_watts is None and device.type == "cuda"
+    meter = EnergyMeter(device.index or 0, idle_seconds=1.0 if measure else 0.0)
     meter.start()
+    idle = meter.idle_watts if idle_watts is None else float(idle_watts)
     try:
         for epoch in range(start_epoch, config.epochs):
-            metrics = epochs.run(epoch, meter)
+            metrics = epochs.run(epoch, meter, idle)
             if on_epoch is not None:
                 on_epoch(metrics)
     finally:
         meter.stop()
-    return meter.record()
+    return _meter_record(meter, idle, given=idle_watts is not None)
+
+
+def _meter_record(meter: EnergyMeter, idle: float | None, given: bool) -> dict[str, Any]:
+    """The meter's record with the idle power the energies above idle subtract."""
+    record = meter.record()
+    seconds = record["seconds"]
+    return {**record, "idle_watts": idle,
+            "idle_joules": None if idle is None or seconds is None else idle * seconds,
+            "idle_source": ("measured by the caller before the run" if given
+                            else "measured for 1 s before training" if idle is not None
+                            else None)}
