@@ -24,26 +24,41 @@ from hadalib._checks import env_flag
 # The compiled kernel (hadalib._fwht_numba.fwht_into) if numba is installed, else False; set
 # on first use, so that importing this module does not import numba.
 _KERNEL: Any = None
+# (fwht_into, its single-thread entry), set with _KERNEL.
+_ONE_THREAD: tuple[Any, Any] | None = None
 #: ``dtype.char`` of the dtypes the kernel takes: float32, float64.
 KERNEL_DTYPES = "fd"
-# Inputs with fewer elements than this run on one thread (starting threads costs more).
-_PARALLEL_MIN = 1 << 19
+#: Inputs with fewer elements than this run on one thread (starting threads costs more).
+PARALLEL_MIN = 1 << 19
 
 
 def _kernel() -> Any:
     """The compiled kernel, or False for the pure path (numba missing, or HADALIB_PURE set)."""
-    global _KERNEL
+    global _KERNEL, _ONE_THREAD
     if _KERNEL is None:
         pure = env_flag("HADALIB_PURE")  # a value that is not a boolean raises, every call
         _KERNEL = False
         if not pure:
             try:
-                from hadalib._fwht_numba import fwht_into
+                from hadalib._fwht_numba import _fwht_rows, fwht_into
             except ImportError:
                 pass
             else:
                 _KERNEL = fwht_into
+                _ONE_THREAD = (fwht_into, _fwht_rows)
     return _KERNEL
+
+
+def one_thread_kernel() -> Any:
+    """The kernel's single-thread entry ``rows(src, dst, lo, hi, length, stride)``, or False.
+
+    For small inputs (fewer than ``PARALLEL_MIN`` elements), where a call's fixed cost
+    matters: no thread pool and no recovery from a damaged cache; a caller whose call
+    fails goes on to :func:`compiled`, which recovers and warns. False whenever the kernel
+    in use is not numba's (the pure path, or a kernel that failed).
+    """
+    kernel = _kernel()
+    return bool(kernel) and _ONE_THREAD is not None and _ONE_THREAD[0] is kernel and _ONE_THREAD[1]
 
 
 def _first_line(error: BaseException) -> str:
@@ -66,7 +81,7 @@ def compiled(src: np.ndarray, dst: np.ndarray, n: int, stride: int) -> bool:
     kernel = _kernel()
     if not kernel:
         return False
-    parallel = src.size >= _PARALLEL_MIN
+    parallel = src.size >= PARALLEL_MIN
     try:
         kernel(src, dst, n, stride, parallel)
         return True

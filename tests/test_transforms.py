@@ -528,3 +528,25 @@ def test_a_damaged_numba_cache_is_compiled_again(tmp_path):
     assert second.stdout == first.stdout
     assert second.stderr.count("RuntimeWarning") == 1
     assert "it was compiled again without the cache" in second.stderr
+
+
+def test_the_small_array_shortcut_gives_the_general_path_and_steps_aside_on_failure(monkeypatch):
+    """fwht's shortcut for small float arrays along the last axis agrees with the general
+    path, and a failing single-thread kernel hands over to it (which recovers)."""
+    rng = np.random.default_rng(9)
+    for shape, dtype in [((1024,), np.float32), ((3, 64), np.float64), ((2,), np.float64)]:
+        x = rng.standard_normal(shape).astype(dtype)
+        np.testing.assert_allclose(fwht(x), dense(x), rtol=1e-5, atol=1e-4)
+    if not K.one_thread_kernel():
+        pytest.skip("no compiled kernel here")
+
+    calls = []
+
+    def broken(*args):
+        calls.append(args)
+        raise ValueError("broken single-thread entry")
+
+    monkeypatch.setattr(K, "_ONE_THREAD", (K._kernel(), broken))
+    x = rng.standard_normal(16)
+    np.testing.assert_allclose(fwht(x), dense(x), atol=1e-12)
+    assert len(calls) == 1
