@@ -111,6 +111,7 @@ experiments: $(STAMP)
 	if $(BIN)/python -c "import sys, torch; sys.exit(not torch.cuda.is_available())"; then \
 	  $(BIN)/python -m hadalib.experiments.study gpu --out book/results; fi
 	$(BIN)/python -m hadalib.experiments.report book/results/
+	$(BIN)/python -m hadalib.experiments.report book/results/filters/
 
 # The one command for a lent GPU: the GPU study of chapter 10 and the transform's CUDA
 # benchmark, in pieces of under 9 minutes; run it again until it says nothing remains.

@@ -530,3 +530,115 @@ def paley(n: int) -> np.ndarray:
     S[1:, 0] = -1
     S[1:, 1:] = Q
     return np.eye(n, dtype=np.int64) + S
+
+
+def rademacher(i: int, m: int) -> np.ndarray:
+    """The Rademacher function ``r_i(t) = sign(sin(2**i pi t))`` at ``2**m`` points of [0, 1).
+
+    ``r_i`` is a square wave with ``2**(i - 1)`` periods on [0, 1): ``+1`` on the first half
+    of each period, ``-1`` on the second. It is constant on the ``2**m`` intervals
+    ``[x / 2**m, (x + 1) / 2**m)`` when ``i <= m``, and its value there,
+    ``(-1)**x_(m-i)``, reads one binary digit of ``x``: ``r_1`` the most significant, ``r_m``
+    the least. The samples are taken at the midpoints ``t = (x + 1/2) / 2**m``, where the
+    sine is never zero.
+
+    Every Walsh function is a product of Rademacher functions: dyadic (Paley) row ``k`` of
+    :func:`hadamard_matrix` is the product of ``r_(i+1)`` over the bits ``i`` set in ``k``,
+    and natural row ``k`` the product of ``r_(m-i)``.
+
+    Parameters
+    ----------
+    i : int
+        Index of the function, ``1 <= i <= m`` (``r_i`` changes sign every ``2**(m - i)``
+        samples, so it needs ``2**i`` samples at least).
+    m : int
+        The function is sampled at ``2**m`` points, ``0 <= m <= 15``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer vector of length ``2**m`` with entries ``+1`` and ``-1``.
+
+    Raises
+    ------
+    TypeError
+        If ``i`` or ``m`` is not an integer.
+    ValueError
+        If ``m`` is negative or above 15 (see :data:`MAX_DENSE_ORDER`), or ``i`` is not in
+        ``1 .. m``.
+
+    Examples
+    --------
+    >>> rademacher(1, 3)
+    array([ 1,  1,  1,  1, -1, -1, -1, -1])
+    >>> rademacher(3, 3)
+    array([ 1, -1,  1, -1,  1, -1,  1, -1])
+    >>> bool(np.array_equal(rademacher(1, 3) * rademacher(2, 3), hadamard_matrix(8, "dyadic")[3]))
+    True
+
+    Introduced in: book/04_hadamard_matrices.ipynb
+    """
+    i, m = as_int(i, "i"), as_int(m, "m")
+    if m < 0:
+        raise ValueError(
+            f"m={m} is negative; rademacher(i, m) has 2**m samples, so expected m >= 0"
+        )
+    if m > 15:  # compared as exponents: 2**m itself may be huge
+        _check_dense_order(MAX_DENSE_ORDER + 1, f"m={m} (2**{m} samples)")
+    if not 1 <= i <= m:
+        raise ValueError(
+            f"i={i} is out of range for m={m}: r_i changes sign every 2**(m - i) samples, "
+            f"so use 1 <= i <= m (here 1 .. {m})"
+        )
+    x = np.arange(1 << m, dtype=np.int64)
+    return 1 - 2 * ((x >> (m - i)) & 1)
+
+
+def s_matrix(n: int) -> np.ndarray:
+    """The S-matrix of order ``n = 2**k - 1``: the 0/1 weighing design of Harwit and Sloane.
+
+    Take Sylvester's Hadamard matrix of order ``n + 1`` (its first row and column are all
+    ``+1``), delete the first row and column, and map ``+1 -> 0`` and ``-1 -> 1``:
+    ``S = (1 - H[1:, 1:]) // 2``. Each row has ``(n + 1) / 2`` ones (an open mask lets half
+    of the ``n`` channels through), ``S @ S.T == (n + 1) / 4 * (I + J)`` with ``J`` the
+    matrix of ones, and ``S`` has the inverse ``2 / (n + 1) * (2 S.T - J)``.
+
+    Parameters
+    ----------
+    n : int
+        The order, one less than a power of two (``1, 3, 7, 15, ...``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer matrix of zeros and ones, shape ``(n, n)``.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer.
+    ValueError
+        If ``n + 1`` is not a power of two (or ``n < 1``), or ``n + 1`` is above
+        :data:`MAX_DENSE_ORDER`.
+
+    Examples
+    --------
+    >>> s_matrix(3)
+    array([[1, 0, 1],
+           [0, 1, 1],
+           [1, 1, 0]])
+    >>> S = s_matrix(7)
+    >>> bool(np.array_equal(S @ S.T, 2 * (np.eye(7, dtype=int) + 1)))
+    True
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    n = as_int(n, "n")
+    if n < 1 or (n + 1) & n:
+        raise ValueError(
+            f"n={n} is not one less than a power of two; the S-matrix from Sylvester's "
+            "construction has order n = 2**k - 1 (1, 3, 7, 15, 31, ...)"
+        )
+    _check_dense_order(n + 1, f"n={n} (a Hadamard matrix of order {n + 1})")
+    H = sylvester((n + 1).bit_length() - 1)
+    return (1 - H[1:, 1:]) // 2

@@ -1,5 +1,8 @@
-"""A small state-vector simulator: the Hadamard gate, H on n qubits as the WHT, and three
-algorithms that are Walsh transforms in disguise (Deutsch-Jozsa, Bernstein-Vazirani, Grover).
+"""A small state-vector simulator: the Hadamard gate, H on n qubits as the WHT, and the
+algorithms built on it (Deutsch-Jozsa, Bernstein-Vazirani, Simon, Grover).
+
+A circuit is a list of gates (see :func:`run_circuit`); :func:`to_qiskit` turns one into a
+``qiskit.QuantumCircuit`` (Qiskit is needed only there: ``pip install 'hadalib[quantum]'``).
 
 A state of ``n`` qubits is a complex vector of ``2**n`` amplitudes; amplitude ``x`` belongs to
 the basis state ``|x>`` with ``x = sum_i x_i 2**i``, so qubit 0 is the least significant bit
@@ -555,14 +558,58 @@ def grover(marked: int | Iterable[int], n: int, iterations: int | None = None) -
     return probabilities(psi)
 
 
-def run_circuit(gates: Sequence[tuple[Any, ...]], n: int) -> np.ndarray:
+_Gate = tuple[Any, ...]
+_STEP_FORMS = "(name, qubit), (name, qubit, control), ('oracle', truth_table) or ('barrier',)"
+
+
+def _steps(gates: Sequence[_Gate], n: int) -> list[_Gate]:
+    """Check a gate list; return its steps as ("gate", name, qubit, control or None),
+    ("oracle", signs) or ("barrier",)."""
+    if isinstance(gates, (str, bytes)) or not isinstance(gates, Iterable):
+        raise TypeError(f"gates must be a list of tuples {_STEP_FORMS}, got {gates!r}")
+    steps: list[_Gate] = []
+    for step in gates:
+        if not isinstance(step, tuple) or len(step) not in (1, 2, 3):
+            raise ValueError(f"gate {step!r} is not a tuple {_STEP_FORMS}")
+        if step == ("barrier",):
+            steps.append(step)
+        elif step[0] == "oracle" and len(step) == 2:
+            signs = phase_oracle(step[1])
+            if len(signs) != 2**n:
+                raise ValueError(
+                    f"oracle truth table has {len(signs)} values; a phase oracle on n={n} "
+                    f"qubits needs 2**{n} = {2**n}"
+                )
+            steps.append(("oracle", signs))
+        elif len(step) in (2, 3) and step[0] not in ("oracle", "barrier"):
+            name = check_choice("gate name", step[0], tuple(_GATES))
+            qubit = _qubit(step[1], "qubit", n)
+            control = _qubit(step[2], "control", n) if len(step) == 3 else None
+            if control == qubit:
+                raise ValueError(
+                    f"control={control} is the same as qubit={qubit}; a controlled gate needs "
+                    "two different qubits"
+                )
+            steps.append(("gate", name, qubit, control))
+        else:
+            raise ValueError(f"gate {step!r} is not a tuple {_STEP_FORMS}")
+    return steps
+
+
+def run_circuit(gates: Sequence[_Gate], n: int) -> np.ndarray:
     """Run a list of gates on ``|0...0>`` and return the final state.
 
     Parameters
     ----------
     gates : list of tuple
-        Each ``(name, qubit)`` or ``(name, qubit, control)`` with ``name`` one of ``"I"``,
-        ``"X"``, ``"Z"``, ``"H"``; ``("X", 1, 0)`` is a CNOT from qubit 0 to qubit 1.
+        The gates in time order, each one of
+
+        - ``(name, qubit)``: the gate ``name``, one of ``"I"``, ``"X"``, ``"Z"``, ``"H"``;
+        - ``(name, qubit, control)``: the same gate, controlled: ``("X", 1, 0)`` is a CNOT
+          from qubit 0 to qubit 1, ``("Z", 1, 0)`` a controlled Z;
+        - ``("oracle", truth_table)``: the phase oracle ``|x> -> (-1)**f(x) |x>`` on all
+          ``n`` qubits (see :func:`phase_oracle`);
+        - ``("barrier",)``: no gate; it ends a stage of the circuit (:func:`to_qiskit` draws it).
     n : int
         Number of qubits.
 
@@ -574,7 +621,8 @@ def run_circuit(gates: Sequence[tuple[Any, ...]], n: int) -> np.ndarray:
     Raises
     ------
     ValueError
-        If a gate name is unknown, a tuple has the wrong length, or a qubit is out of range.
+        If a gate name is unknown, a tuple has the wrong form, a qubit is out of range, or an
+        oracle's truth table does not have ``2**n`` values.
     TypeError
         If ``gates`` is not a list of tuples.
 
@@ -585,17 +633,250 @@ def run_circuit(gates: Sequence[tuple[Any, ...]], n: int) -> np.ndarray:
 
     Introduced in: book/07_quantum_gates.ipynb
     """
-    if isinstance(gates, (str, bytes)) or not isinstance(gates, Iterable):
-        raise TypeError(
-            f"gates must be a list of tuples (name, qubit) or (name, qubit, control), "
-            f"got {gates!r}"
-        )
     psi = zero_state(n)
-    for step in gates:
-        if not isinstance(step, tuple) or len(step) not in (2, 3):
-            raise ValueError(
-                f"gate {step!r} is not a tuple (name, qubit) or (name, qubit, control)"
-            )
-        name = check_choice("gate name", step[0], tuple(_GATES))
-        psi = apply(psi, _GATES[name], *step[1:])
+    for step in _steps(gates, n):
+        if step[0] == "oracle":
+            psi = psi * step[1]
+        elif step[0] == "gate":
+            _, name, qubit, control = step
+            psi = apply(psi, _GATES[name], qubit, control)
     return psi
+
+
+def deutsch_jozsa_circuit(truth_table: ArrayLike) -> list[_Gate]:
+    """The circuit of Deutsch-Jozsa and Bernstein-Vazirani: ``H^n``, phase oracle, ``H^n``.
+
+    The gate list that :func:`deutsch_jozsa` and :func:`bernstein_vazirani` run, for
+    :func:`run_circuit` or :func:`to_qiskit`; it leaves amplitude ``W_f(u) / 2**n`` on ``|u>``.
+
+    Parameters
+    ----------
+    truth_table : array_like
+        The ``2**n`` values 0/1 of ``f``.
+
+    Returns
+    -------
+    list of tuple
+        ``n`` Hadamard gates, a barrier, ``("oracle", truth_table)``, a barrier and ``n``
+        Hadamard gates (the truth table stored as a tuple of ints).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`hadalib.boolean.walsh_spectrum` for a bad truth table.
+
+    Examples
+    --------
+    >>> deutsch_jozsa_circuit([0, 1, 1, 0])
+    [('H', 0), ('H', 1), ('barrier',), ('oracle', (0, 1, 1, 0)), ('barrier',), ('H', 0), ('H', 1)]
+    >>> run_circuit(deutsch_jozsa_circuit([0, 1, 1, 0]), 2).real   # x0 XOR x1: s = 3
+    array([0., 0., 0., 1.])
+
+    Introduced in: book/07_quantum_gates.ipynb
+    """
+    f = truth_table_array(truth_table)
+    layer = [("H", q) for q in range(len(f).bit_length() - 1)]
+    return [*layer, ("barrier",), ("oracle", tuple(int(v) for v in f)), ("barrier",), *layer]
+
+
+def simon_circuit(s: int, n: int) -> list[_Gate]:
+    """Simon's circuit on ``2n`` qubits for a hidden string ``s``: ``H^n``, oracle, ``H^n``.
+
+    The input register is qubits ``0 .. n-1``, the output register qubits ``n .. 2n-1``.
+    The oracle ``|x>|y> -> |x>|y XOR f(x)>`` is made of CNOTs: it copies ``x`` into the output
+    register, then, controlled by bit ``j`` of ``x`` (``j`` the lowest set bit of ``s``), adds
+    ``s``; so ``f(x) = x XOR x_j s``, and ``f(x) = f(y)`` exactly when ``y = x`` or
+    ``y = x XOR s`` (for ``s = 0``, ``f`` is one-to-one). Measuring the input register at the
+    end gives an outcome ``u`` with ``u . s = 0 (mod 2)``, each of the ``2**(n-1)`` such ``u``
+    with the same probability (all ``2**n`` outcomes when ``s = 0``).
+
+    Parameters
+    ----------
+    s : int
+        The hidden string, ``0 <= s < 2**n`` (bit ``i`` of ``s`` is ``s_i``).
+    n : int
+        Number of input qubits, ``1 <= n <= MAX_QUBITS // 2``.
+
+    Returns
+    -------
+    list of tuple
+        The gates, for :func:`run_circuit` or :func:`to_qiskit` with ``2 * n`` qubits.
+
+    Raises
+    ------
+    TypeError
+        If ``s`` or ``n`` is not an integer.
+    ValueError
+        If ``n`` is out of range or ``s`` is not below ``2**n``.
+
+    Examples
+    --------
+    >>> gates = simon_circuit(0b11, 2)
+    >>> gates[3:8]                  # the oracle: two copies, then s added under control of x_0
+    [('X', 2, 0), ('X', 3, 1), ('X', 2, 0), ('X', 3, 0), ('barrier',)]
+    >>> p = probabilities(run_circuit(gates, 4))
+    >>> [round(float(p[u::4].sum()), 2) for u in range(4)]    # input register: u . s = 0
+    [0.5, 0.0, 0.0, 0.5]
+
+    Introduced in: book/07_quantum_gates.ipynb
+    """
+    n = _qubit_count(n)
+    if not 1 <= n <= MAX_QUBITS // 2:
+        raise ValueError(
+            f"n={n} is out of range; Simon's circuit on 2n qubits needs 1 <= n <= {MAX_QUBITS // 2}"
+        )
+    s = _in_range(s, "s", 2**n, f"n={n} input qubits")
+    layer = [("H", q) for q in range(n)]
+    oracle = [("X", n + q, q) for q in range(n)]
+    if s:
+        j = (s & -s).bit_length() - 1
+        oracle += [("X", n + k, j) for k in range(n) if s >> k & 1]
+    return [*layer, ("barrier",), *oracle, ("barrier",), *layer]
+
+
+def gf2_null_space(rows: ArrayLike, n: int) -> np.ndarray:
+    """The strings ``s`` with ``u . s = 0 (mod 2)`` for every row ``u``: a basis, over GF(2).
+
+    Gaussian elimination over the field of two elements, on ``n``-bit strings stored as
+    integers (bit ``i`` is component ``i``; adding two rows is XOR). Simon's algorithm ends
+    with it: ``n - 1`` independent outcomes leave a null space of dimension 1, ``{0, s}``.
+
+    Parameters
+    ----------
+    rows : array_like of int
+        The strings ``u``, each ``0 <= u < 2**n`` (repeats and dependent rows are fine).
+    n : int
+        Number of bits, ``0 <= n <= 62``.
+
+    Returns
+    -------
+    numpy.ndarray
+        A basis of the null space (int64), in increasing order; it has ``n - rank`` strings
+        (none when the rows span all ``n`` dimensions).
+
+    Raises
+    ------
+    TypeError
+        If ``rows`` does not hold integers (or is a torch tensor), or ``n`` is not an integer.
+    ValueError
+        If ``rows`` is not one-dimensional, ``n`` is out of range, or a row is not below
+        ``2**n``.
+
+    Examples
+    --------
+    >>> gf2_null_space([0b011, 0b101], 3)       # s = 0b111 is orthogonal to both
+    array([7])
+    >>> gf2_null_space([0b001], 3)              # rank 1: two basis strings
+    array([2, 4])
+
+    Introduced in: book/07_quantum_gates.ipynb
+    """
+    refuse_tensor(rows, "rows", "hadalib.quantum")
+    n = as_int(n, "n")
+    if not 0 <= n <= 62:
+        raise ValueError(f"n={n} is out of range; expected 0 <= n <= 62 bits")
+    u = as_array(rows, "rows", kinds=None)
+    if u.size and u.dtype.kind not in "iu":
+        raise TypeError(f"rows has dtype {u.dtype}; expected integers (n-bit strings)")
+    if u.ndim != 1:
+        raise ValueError(f"rows must be one-dimensional, got shape {u.shape}")
+    pivots: dict[int, int] = {}  # pivot bit -> row; reduced: no row has another's pivot bit
+    for i, value in enumerate(u.tolist()):
+        row = _in_range(value, f"rows[{i}]", 2**n, f"n={n} bits")
+        for bit, pivot in pivots.items():
+            if row >> bit & 1:
+                row ^= pivot
+        if row:
+            top = row.bit_length() - 1
+            for bit, pivot in pivots.items():
+                if pivot >> top & 1:
+                    pivots[bit] = pivot ^ row
+            pivots[top] = row
+    basis = []
+    for free in (b for b in range(n) if b not in pivots):
+        s = 1 << free
+        for bit, pivot in pivots.items():
+            if pivot >> free & 1:
+                s |= 1 << bit
+        basis.append(s)
+    return np.array(sorted(basis), dtype=np.int64)
+
+
+def to_qiskit(gates: Sequence[_Gate], n: int, measure: Iterable[int] | None = None) -> Any:
+    """The ``qiskit.QuantumCircuit`` of a gate list, to draw or to run with Qiskit.
+
+    Each gate becomes Qiskit's: ``H``, ``X``, ``Z``, ``I`` (``id``), a controlled ``X`` or
+    ``Z`` (``cx``, ``cz``), a phase oracle a ``DiagonalGate`` labelled ``U_f``, a barrier a
+    barrier. Qiskit numbers qubits as hadalib does (qubit 0 is the least significant bit), so
+    ``qiskit.quantum_info.Statevector(to_qiskit(gates, n))`` equals ``run_circuit(gates, n)``.
+
+    Parameters
+    ----------
+    gates : list of tuple
+        A gate list, as :func:`run_circuit` takes.
+    n : int
+        Number of qubits.
+    measure : list of int, optional
+        Qubits measured at the end, into classical bits ``0, 1, ...`` in this order (a circuit
+        with measurements is for drawing or sampling; ``Statevector`` refuses it).
+
+    Returns
+    -------
+    qiskit.QuantumCircuit
+        The circuit on ``n`` qubits.
+
+    Raises
+    ------
+    ImportError
+        If Qiskit is not installed (``pip install 'hadalib[quantum]'``).
+    TypeError, ValueError
+        As :func:`run_circuit` for a bad gate list; ValueError if a measured qubit is out of
+        range or repeated.
+
+    Examples
+    --------
+    >>> from qiskit.quantum_info import Statevector
+    >>> bell = [("H", 0), ("X", 1, 0)]
+    >>> circuit = to_qiskit(bell, 2)
+    >>> dict(circuit.count_ops())
+    {'h': 1, 'cx': 1}
+    >>> bool(np.allclose(Statevector(circuit).data, run_circuit(bell, 2)))
+    True
+
+    Introduced in: book/07_quantum_gates.ipynb
+    """
+    n = _qubit_count(n)
+    steps = _steps(gates, n)
+    measured = [] if measure is None else [_qubit(q, "measure", n) for q in measure]
+    if len(set(measured)) != len(measured):
+        raise ValueError(f"measure={measured} names a qubit twice; measure each qubit once")
+    try:
+        from qiskit import QuantumCircuit
+        from qiskit.circuit.library import DiagonalGate
+    except ImportError:
+        raise ImportError(
+            "to_qiskit needs Qiskit: pip install 'hadalib[quantum]' (or pip install qiskit)"
+        ) from None
+    circuit = QuantumCircuit(n, len(measured))
+    for step in steps:
+        if step[0] == "barrier":
+            circuit.barrier()
+        elif step[0] == "oracle":
+            oracle = DiagonalGate([complex(v) for v in step[1]])
+            oracle.label = "U_f"
+            circuit.append(oracle, range(n))
+        else:
+            _, name, qubit, control = step
+            if control is None:
+                getattr(circuit, {"I": "id"}.get(name, name.lower()))(qubit)
+            elif name == "X":
+                circuit.cx(control, qubit)
+            elif name == "Z":
+                circuit.cz(control, qubit)
+            elif name == "H":
+                circuit.ch(control, qubit)
+            else:
+                circuit.id(qubit)  # a controlled identity is the identity
+    if measured:
+        circuit.measure(measured, range(len(measured)))
+    return circuit

@@ -1,6 +1,6 @@
 """Signal processing with the Walsh-Hadamard transform: images, video coding, projections.
 
-The compute functions behind chapter 8, in four groups:
+The compute functions behind chapter 8, in five groups:
 
 - **images**: 2-D transforms by kind (``"wht"``, ``"dct"``, ``"fft"``), their basis
   images, energy compaction, compression by keeping the ``k`` largest
@@ -13,7 +13,10 @@ The compute functions behind chapter 8, in four groups:
   of pairwise distances;
 - **quantization**: symmetric low-bit quantization, with and without a
   (randomized) Hadamard rotation that spreads outliers first, the idea behind
-  QuaRot-style quantization of large language models.
+  QuaRot-style quantization of large language models;
+- **multiplexing and spreading**: weighing designs (measure sums of unknowns through
+  Hadamard or S-matrix masks and solve) with the variance of their estimates, and Walsh
+  codes that let several users share one channel (CDMA).
 
 Everything here takes and returns NumPy arrays (a torch tensor raises a ``TypeError``
 that points to :mod:`hadalib.transforms`, which takes tensors). Floating-point input
@@ -40,6 +43,7 @@ from hadalib._checks import (
     normalize_axis,
     refuse_tensor,
 )
+from hadalib.matrices import hadamard_matrix
 from hadalib.transforms import dct, fwht, fwht2, idct, ifwht2, pad_pow2
 
 __all__ = [
@@ -64,6 +68,10 @@ __all__ = [
     "distance_ratios",
     "fake_quantize",
     "quantize_rotated",
+    "weighing_variances",
+    "multiplex_estimates",
+    "walsh_spread",
+    "walsh_despread",
 ]
 
 #: The 4x4 integer core transform ``C`` of H.264/AVC: a block ``X`` of residuals is
@@ -831,11 +839,16 @@ def block_motion(
         ((dy, dx) for dy in span for dx in span), key=lambda v: abs(v[0]) + abs(v[1])
     )
     h, w = cur.shape
-    costs = np.stack([
-        _block_costs(cur - padded[radius + dy : radius + dy + h, radius + dx : radius + dx + w],
-                     size, cost)
-        for dy, dx in candidates
-    ])
+    costs = np.stack(
+        [
+            _block_costs(
+                cur - padded[radius + dy : radius + dy + h, radius + dx : radius + dx + w],
+                size,
+                cost,
+            )
+            for dy, dx in candidates
+        ]
+    )
     vectors = np.array(candidates)[np.argmin(costs, axis=0)]  # first minimum: the shortest
     return vectors, _prediction(padded, vectors, size, radius)
 
@@ -1199,3 +1212,278 @@ def quantize_rotated(x: Any, bits: int = 4, seed: int | None = None, axis: int =
     rotated = hadamard_rotate(arr, seed=seed, axis=axis)
     quantized = fake_quantize(rotated, bits=bits, axis=axis)
     return hadamard_rotate(quantized, seed=seed, axis=axis, inverse=True)
+
+
+# ---------------------------------------------------------------------------
+# multiplexing and spreading
+# ---------------------------------------------------------------------------
+
+
+def _design(W: Any) -> np.ndarray:
+    """W as a real 2-D float array with at least as many rows (measurements) as columns."""
+    w = _as_float(W, "W")
+    if w.ndim != 2 or 0 in w.shape or w.shape[0] < w.shape[1]:
+        raise ValueError(
+            f"W must be a 2-D array of shape (measurements, unknowns) with at least as many "
+            f"measurements as unknowns; got shape {w.shape}"
+        )
+    check_finite(w, "W", "a weighing design needs finite weights")
+    return w
+
+
+def weighing_variances(W: Any) -> np.ndarray:
+    """Variances of the least-squares estimates of ``x`` from ``y = W x + noise``.
+
+    Each of the measurements ``y_j = sum_i W[j, i] x_i + e_j`` carries independent noise
+    ``e_j`` of variance ``sigma**2``; the least-squares estimate of the ``n`` unknowns has
+    covariance ``sigma**2 (W^T W)^(-1)``. This returns its diagonal in units of ``sigma**2``,
+    so that measuring each unknown on its own (``W = I``) gives ones, and the mean of the
+    result, ``trace((W^T W)^(-1)) / n``, is the mean squared error relative to that.
+
+    The noise is assumed not to depend on the signal (detector noise); with photon noise,
+    whose variance grows with the light let through, the comparison changes.
+
+    Parameters
+    ----------
+    W : array_like
+        The design, shape ``(measurements, n)`` with full column rank: ``+-1`` rows of a
+        Hadamard matrix, ``0/1`` rows of :func:`hadalib.matrices.s_matrix`, or any weights.
+
+    Returns
+    -------
+    numpy.ndarray
+        The ``n`` variances (float; float32 stays float32).
+
+    Raises
+    ------
+    ValueError
+        If ``W`` is not 2-D with at least as many rows as columns, holds NaN or infinity, or
+        does not have full column rank (some combination of unknowns is never measured).
+    TypeError
+        If ``W`` does not hold real numbers.
+
+    Examples
+    --------
+    >>> from hadalib.matrices import hadamard_matrix, s_matrix
+    >>> weighing_variances(np.eye(4))
+    array([1., 1., 1., 1.])
+    >>> weighing_variances(hadamard_matrix(4))            # 1/n: n times smaller
+    array([0.25, 0.25, 0.25, 0.25])
+    >>> weighing_variances(s_matrix(3)).round(4)          # 4 n / (n + 1)**2
+    array([0.75, 0.75, 0.75])
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    w = _design(W)
+    _, s, vt = np.linalg.svd(w, full_matrices=False)
+    if s.min() <= s.max() * max(w.shape) * np.finfo(w.dtype).eps:
+        raise ValueError(
+            f"W of shape {w.shape} does not have full column rank (smallest singular value "
+            f"{s.min():.3g}); no measurement design can then tell all {w.shape[1]} unknowns apart"
+        )
+    return np.sum((vt / s[:, None]) ** 2, axis=0)  # diag(V S^-2 V^T) = diag((W^T W)^-1)
+
+
+def multiplex_estimates(
+    x: Any, W: Any, sigma: float = 1.0, trials: int = 1, seed: int | None = 0
+) -> np.ndarray:
+    """Simulate ``y = W x + noise`` and return the least-squares estimates of ``x``.
+
+    Each trial draws independent Gaussian noise of standard deviation ``sigma`` for every
+    measurement, from ``np.random.default_rng(seed)``, and solves ``W x_hat = y`` in the
+    least-squares sense. Over many trials the variance of each estimate approaches
+    ``sigma**2 * weighing_variances(W)``.
+
+    Parameters
+    ----------
+    x : array_like
+        The ``n`` unknown intensities (real).
+    W : array_like
+        The design, shape ``(measurements, n)``, full column rank.
+    sigma : float
+        Standard deviation of the noise of one measurement, ``>= 0``.
+    trials : int
+        Number of independent noise draws, ``>= 1``.
+    seed : int or None
+        Seed of the noise (None: fresh entropy).
+
+    Returns
+    -------
+    numpy.ndarray
+        Estimates of shape ``(trials, n)`` (float; float32 stays float32).
+
+    Raises
+    ------
+    ValueError
+        If the shapes disagree, ``W`` is not a valid design (see :func:`weighing_variances`),
+        ``sigma`` is negative or ``trials < 1``.
+    TypeError
+        If ``x`` or ``W`` does not hold real numbers, or ``sigma``, ``trials`` or ``seed`` has
+        the wrong type.
+
+    Examples
+    --------
+    >>> from hadalib.matrices import hadamard_matrix
+    >>> multiplex_estimates([1.0, 2.0, 3.0, 4.0], hadamard_matrix(4), sigma=0.0)
+    array([[1., 2., 3., 4.]])
+    >>> estimates = multiplex_estimates(np.ones(4), np.eye(4), trials=10_000, seed=0)
+    >>> bool(np.all(np.abs(estimates.var(axis=0) - 1) < 0.05))   # weighing_variances: 1
+    True
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    seed = check_seed(seed)
+    sigma = as_real(sigma, "sigma")
+    if not sigma >= 0:
+        raise ValueError(f"sigma={sigma} must be >= 0 (a standard deviation)")
+    trials = _as_count(trials, "trials", 1)
+    w = _design(W)
+    weighing_variances(w)  # refuses a design without full column rank
+    v = _as_float(x, "x")
+    if v.ndim != 1 or v.shape[0] != w.shape[1]:
+        raise ValueError(
+            f"x must be a vector of the {w.shape[1]} unknowns that W (shape {w.shape}) "
+            f"weighs; got shape {v.shape}"
+        )
+    dtype = np.result_type(v, w)
+    noise = np.random.default_rng(seed).standard_normal((trials, w.shape[0]))
+    y = (w @ v)[None, :] + (sigma * noise).astype(dtype)
+    estimates = np.linalg.lstsq(w.astype(dtype), y.T, rcond=None)[0]
+    return estimates.T.astype(dtype, copy=False)
+
+
+def _walsh_codes(codes: Any, n: int, default: int, users: str) -> np.ndarray:
+    """The code indices as an int64 vector of distinct rows of H_n."""
+    if codes is None:
+        return np.arange(default, dtype=np.int64)
+    c = _as_array(codes, "codes", kinds=None)
+    if c.size == 0 and c.dtype.kind == "f":
+        c = c.astype(np.int64)  # an empty list: no codes, but nothing wrong either
+    if c.dtype.kind not in "iu":
+        raise TypeError(f"codes has dtype {c.dtype}; expected row indices (int)")
+    if c.ndim != 1:
+        raise ValueError(f"codes must be a 1-D sequence of row indices; got shape {c.shape}")
+    if c.size and (c.min() < 0 or c.max() >= n):
+        bad = int(c.min()) if c.min() < 0 else int(c.max())
+        raise ValueError(f"codes holds {bad}; the rows of H_{n} are 0 .. {n - 1}")
+    if len(np.unique(c)) != len(c):
+        raise ValueError(f"codes={c.tolist()} repeats a code; {users} needs distinct rows")
+    return c.astype(np.int64)
+
+
+def _spreading_length(n: Any) -> int:
+    n = as_int(n, "n")
+    if n < 1 or n & (n - 1):
+        raise ValueError(
+            f"n={n} is not a power of two; Walsh codes are the rows of the Sylvester "
+            "matrix H_n, n = 1, 2, 4, 8, ..."
+        )
+    return n
+
+
+def walsh_spread(bits: Any, n: int, codes: Any = None) -> np.ndarray:
+    """Spread each user's symbols with a Walsh code: one row of the Hadamard matrix ``H_n``.
+
+    User ``u`` sends each of its symbols ``b`` (``+1`` or ``-1`` for bits, or any real
+    amplitude) as the ``n`` chips ``b * H_n[codes[u]]`` (natural order, as
+    :func:`hadalib.matrices.hadamard_matrix`). The rows of ``H_n`` are orthogonal, so the
+    users can share one channel: the receiver adds the streams, and
+    :func:`walsh_despread` separates them again.
+
+    Parameters
+    ----------
+    bits : array_like
+        Symbols of shape ``(users, symbols)`` (a vector is one user).
+    n : int
+        Spreading factor, a power of two: chips per symbol and number of codes.
+    codes : array_like of int, optional
+        The distinct rows of ``H_n`` of the users; by default user ``u`` gets row ``u``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The chip streams, shape ``(users, symbols * n)`` (float; float32 stays float32); the
+        channel carries their sum over axis 0.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is not a power of two, there are more users than codes, or ``codes`` has
+        the wrong length, an index outside ``0 .. n-1`` or a repeated code.
+    TypeError
+        If ``bits`` does not hold real numbers or ``codes`` does not hold integers.
+
+    Examples
+    --------
+    >>> walsh_spread([[1, -1], [1, 1]], 4)
+    array([[ 1.,  1.,  1.,  1., -1., -1., -1., -1.],
+           [ 1., -1.,  1., -1.,  1., -1.,  1., -1.]])
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    n = _spreading_length(n)
+    b = _as_float(bits, "bits")
+    if b.ndim == 1:
+        b = b[None, :]
+    if b.ndim != 2:
+        raise ValueError(f"bits must have shape (users, symbols); got shape {b.shape}")
+    if b.shape[0] > n:
+        raise ValueError(f"bits has {b.shape[0]} users, but H_{n} has only {n} codes")
+    c = _walsh_codes(codes, n, b.shape[0], "each user")
+    if len(c) != b.shape[0]:
+        raise ValueError(f"codes has {len(c)} entries for {b.shape[0]} users; give one per user")
+    rows = hadamard_matrix(n)[c].astype(b.dtype)
+    return (b[:, :, None] * rows[:, None, :]).reshape(b.shape[0], -1)
+
+
+def walsh_despread(signal: Any, n: int, codes: Any = None) -> np.ndarray:
+    """Recover each user's symbols by correlating every block of ``n`` chips with its code.
+
+    The received chips are cut into blocks of ``n``; the fast Walsh-Hadamard transform of a
+    block correlates it with every row of ``H_n`` at once, and dividing by ``n`` gives the
+    symbol each code carried. With synchronized codes and no noise, every user's symbols
+    come back exactly, whatever the others send.
+
+    Parameters
+    ----------
+    signal : array_like
+        Real chips, shape ``(..., symbols * n)`` (e.g. the sum of :func:`walsh_spread`'s
+        streams, plus noise).
+    n : int
+        Spreading factor, a power of two.
+    codes : array_like of int, optional
+        The rows of ``H_n`` to read (default: all ``n``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(..., len(codes), symbols)``: the soft symbols of each code (float; float32
+        stays float32); their signs are the bits.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is not a power of two, the length of ``signal`` is not a multiple of ``n``,
+        or ``codes`` holds an index outside ``0 .. n-1`` or a repeated code.
+    TypeError
+        If ``signal`` does not hold real numbers or ``codes`` does not hold integers.
+
+    Examples
+    --------
+    >>> chips = walsh_spread([[1, -1], [1, 1]], 4).sum(axis=0)   # two users, one channel
+    >>> walsh_despread(chips, 4, codes=[0, 1])
+    array([[ 1., -1.],
+           [ 1.,  1.]])
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    n = _spreading_length(n)
+    s = _as_float(signal, "signal", ndim_min=1)
+    if s.shape[-1] % n:
+        raise ValueError(
+            f"signal has {s.shape[-1]} chips along its last axis, not a multiple of n={n}"
+        )
+    c = _walsh_codes(codes, n, n, "each code read")
+    blocks = s.reshape(*s.shape[:-1], s.shape[-1] // n, n)
+    correlations = fwht(blocks) / s.dtype.type(n)  # natural order: coefficient k is row k
+    return np.swapaxes(correlations[..., c], -1, -2)

@@ -26,7 +26,17 @@ from hadalib._checks import (
 from hadalib._fwht_cpu import KERNEL_DTYPES, PARALLEL_MIN, compiled, one_thread_kernel, stagewise
 from hadalib.matrices import order_permutation
 
-__all__ = ["fwht", "ifwht", "fwht2", "ifwht2", "pad_pow2", "dct", "idct", "fwht_stages"]
+__all__ = [
+    "fwht",
+    "ifwht",
+    "fwht2",
+    "ifwht2",
+    "pad_pow2",
+    "dyadic_convolve",
+    "dct",
+    "idct",
+    "fwht_stages",
+]
 
 
 # ---------------------------------------------------------------------------
@@ -45,7 +55,7 @@ def _check_norm_order(norm: Any, order: Any) -> str:
     return norm
 
 
-def _as_float(x: Any, func: str) -> tuple[Any, bool]:
+def _as_float(x: Any, func: str, name: str = "x") -> tuple[Any, bool]:
     """x as a floating (or complex) array or tensor, and whether it is a tensor.
 
     The one place a transform asks "is this a tensor?" (a NumPy array never needs to ask).
@@ -61,13 +71,13 @@ def _as_float(x: Any, func: str) -> tuple[Any, bool]:
         return x.to(torch.get_default_dtype()), True
     if type(x) is np.ndarray and x.dtype.char in "fd" and x.dtype.isnative:
         return x, False
-    x = as_array(x, "x", kinds=None)
+    x = as_array(x, name, kinds=None)
     if x.dtype.kind in "fc":
         return (x if x.dtype.isnative else x.astype(x.dtype.newbyteorder("="))), False
     if x.dtype.kind in "biu":
         return x.astype(np.float64), False
     raise TypeError(
-        f"x has dtype {x.dtype}; {func} accepts real or complex floating-point input "
+        f"{name} has dtype {x.dtype}; {func} accepts real or complex floating-point input "
         "(integers and booleans are cast to float64)"
     )
 
@@ -556,6 +566,137 @@ def pad_pow2(x: Any, axis: int | tuple[int, ...] = -1) -> Any:
     for w in reversed(widths):  # F.pad lists the last dimension first
         flat += [0, w]
     return F.pad(x, flat)
+
+
+# ---------------------------------------------------------------------------
+# dyadic (XOR) convolution
+# ---------------------------------------------------------------------------
+
+
+def _convolution_axis(a: Any, b: Any, axis: Any) -> tuple[int, int]:
+    """The axis as a negative index valid in both a and b, and the common length n there.
+
+    ``axis`` indexes the broadcast shape of a and b; both must have that axis, with the
+    same power-of-two length along it, and their other axes must broadcast.
+    """
+    for name, x in (("a", a), ("b", b)):
+        if x.ndim == 0:
+            raise ValueError(
+                f"{name} is 0-d; dyadic_convolve needs at least one dimension (the axis to "
+                "convolve along)"
+            )
+    ndim = max(a.ndim, b.ndim)  # the number of dimensions of the broadcast shape
+    ax = normalize_axis(axis, ndim) - ndim  # negative: counts from the end in both
+    for name, x in (("a", a), ("b", b)):
+        if x.ndim < -ax:
+            raise ValueError(
+                f"{name} with shape {tuple(x.shape)} has no axis {axis} of the broadcast "
+                f"shape ({ndim} dimensions); give {name} that axis, with the other input's length"
+            )
+    n, m = a.shape[ax], b.shape[ax]
+    if n != m:
+        raise ValueError(
+            f"a has length {n} and b has length {m} along axis {axis}; dyadic_convolve needs "
+            "the same length in both (it does not broadcast along axis)"
+        )
+    if n == 0 or n & (n - 1):
+        raise ValueError(
+            f"a and b have length {n} along axis {axis}, which is not a power of two; "
+            "dyadic convolution needs a length n = 2**m (1, 2, 4, ...), on which the XOR of "
+            "two indices is again an index"
+        )
+    try:
+        np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
+    except ValueError:
+        raise ValueError(
+            f"a with shape {tuple(a.shape)} and b with shape {tuple(b.shape)} do not broadcast; "
+            "dyadic_convolve broadcasts the axes other than axis as NumPy does"
+        ) from None
+    return ax, n
+
+
+def dyadic_convolve(a: Any, b: Any, axis: int = -1) -> Any:
+    """Dyadic (XOR) convolution ``(a ⊛ b)[k] = sum_j a[j] b[k XOR j]``, in O(n log n).
+
+    The Walsh-Hadamard transform turns it into the Hadamard product (the convolution
+    theorem of the WHT)::
+
+        fwht(dyadic_convolve(a, b)) == fwht(a) * fwht(b)
+
+    because every row of ``H_n`` is a character of XOR,
+    ``(-1)**popcount(u & (j ^ k)) == (-1)**popcount(u & j) * (-1)**popcount(u & k)``.
+    So the convolution is computed as ``ifwht(fwht(a) * fwht(b))``: three fast
+    transforms and n products instead of the n**2 products of the definition. It is
+    commutative and associative, and the unit vector at index 0 is its identity.
+
+    Parameters
+    ----------
+    a, b : array_like or torch.Tensor
+        Two NumPy arrays (or sequences), or two tensors on the same device; mixing an
+        array with a tensor is refused. Both must have the same length ``n = 2**m`` along
+        ``axis`` (1, 2, 4, ...); the other axes broadcast as in NumPy, so a batch of
+        signals of shape ``(batch, n)`` can be convolved with one kernel of shape ``(n,)``.
+        Real or complex floating point; integers and booleans are cast to float64
+        (NumPy) or torch's default dtype (tensors), as :func:`fwht` does.
+    axis : int, optional
+        The axis to convolve along, an index into the broadcast shape of ``a`` and
+        ``b`` (default: the last).
+
+    Returns
+    -------
+    numpy.ndarray or torch.Tensor
+        ``a ⊛ b`` with the broadcast shape, floating point, computed in the dtype NumPy's
+        (or torch's) promotion gives the two inputs after the integer cast (float32 with
+        float32 stays float32, float32 with float64 or with integers is float64).
+        Tensors in give a tensor on their device, differentiable with respect to both
+        inputs. For integer inputs the result is exact (whole numbers) as long as
+        ``n**3 * max|a| * max|b| < 2**53``.
+
+    Raises
+    ------
+    ValueError
+        If the lengths along ``axis`` differ or are not a power of two, if an input is
+        0-d or lacks the axis, if the other axes do not broadcast, if ``axis`` is out of
+        range, or if two tensors live on different devices.
+    TypeError
+        If one input is a tensor and the other is not, or an input is not numeric.
+
+    Examples
+    --------
+    >>> dyadic_convolve([1.0, 2.0, 3.0, 4.0], [0.0, 1.0, 0.0, 0.0])  # k -> a[k XOR 1]
+    array([2., 1., 4., 3.])
+    >>> a, b = np.array([1.0, 2.0, 0.0, -1.0]), np.array([3.0, 0.0, 1.0, 2.0])
+    >>> bool(np.allclose(fwht(dyadic_convolve(a, b)), fwht(a) * fwht(b)))
+    True
+
+    Introduced in: book/05_walsh_spectrum.ipynb
+    """
+    if is_tensor(a) != is_tensor(b):
+        tensor, other, value = ("a", "b", b) if is_tensor(a) else ("b", "a", a)
+        kind = "numpy.ndarray" if isinstance(value, np.ndarray) else type(value).__name__
+        raise TypeError(
+            f"{tensor} is a torch.Tensor and {other} is a {kind}; "
+            f"dyadic_convolve takes two NumPy arrays or two tensors (pass "
+            f"torch.as_tensor({other}, device={tensor}.device) for {other})"
+        )
+    a, tensor = _as_float(a, "dyadic_convolve", "a")
+    b, _ = _as_float(b, "dyadic_convolve", "b")
+    if tensor and a.device != b.device:
+        raise ValueError(
+            f"a is on {a.device} and b on {b.device}; dyadic_convolve needs both tensors on "
+            "one device"
+        )
+    ax, _ = _convolution_axis(a, b, axis)
+    # both in the promoted dtype before transforming, so float32 with float64 is float64 math
+    if tensor:
+        import torch
+
+        dtype = torch.promote_types(a.dtype, b.dtype)
+        a, b = a.to(dtype), b.to(dtype)
+    else:
+        dtype = np.result_type(a, b)
+        a, b = a.astype(dtype, copy=False), b.astype(dtype, copy=False)
+    return ifwht(fwht(a, axis=ax) * fwht(b, axis=ax), axis=ax)
 
 
 # ---------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from conftest import ROOT
 
 from hadalib._fwht_op import fwht as fwht_op
 from hadalib.experiments import resnet_wht
-from hadalib.nn import VARIANTS, Transform, resnet18
+from hadalib.nn import FILTER_VARIANTS, VARIANTS, Transform, WalshFilter, resnet18
 from hadalib.nn.layers import AXES
 from hadalib.nn.variants import KINDS
 from hadalib.transforms import fwht
@@ -183,6 +183,18 @@ def test_compiled_transform_layer_equals_eager(kind, axes):
     _assert_compiled_equals_eager(Transform(kind, axes), x, "aot_eager", rtol=0, atol=0)
 
 
+@pytest.mark.parametrize(("axes", "size", "threshold"),
+                         [("channel", 6, None), ("spatial", (5, 3), None), ("channel", 6, 0.1)])
+def test_compiled_walsh_filter_equals_eager(axes, size, threshold):
+    # a learned weight per coefficient, on the padded lengths 8 and 8 x 4
+    layer = WalshFilter(size, axes=axes, threshold=threshold)
+    with torch.no_grad():
+        layer.weight.copy_(torch.randn(layer.weight.shape,
+                                       generator=torch.Generator().manual_seed(5)))
+    x = torch.randn(2, 6, 5, 3, generator=torch.Generator().manual_seed(0))
+    _assert_compiled_equals_eager(layer, x, "aot_eager", rtol=0, atol=0)
+
+
 @pytest.mark.parametrize("order", ["natural", "sequency"])
 @pytest.mark.parametrize("norm", ["ortho", "backward"])
 def test_compiled_fwht_with_norm_and_order_equals_eager(norm, order):
@@ -206,10 +218,12 @@ def test_inductor_compiles_the_wht_layers_of_a_channels_last_map():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("variant", ["wht-early-late", "dct-early-late", "fft-early"])
+@pytest.mark.parametrize("variant", ["wht-early-late", "dct-early-late", "fft-early",
+                                     "walsh-early-late"])
 def test_compiled_resnet_variant_equals_eager(variant):
     torch.manual_seed(0)
-    model = resnet18(10, VARIANTS[variant], width=8, stem="cifar")  # training mode
+    spec = {**VARIANTS, **FILTER_VARIANTS}[variant]
+    model = resnet18(10, spec, width=8, stem="cifar")  # training mode
     x = torch.randn(2, 3, 8, 8, generator=torch.Generator().manual_seed(4))
     _assert_compiled_equals_eager(model, x, "aot_eager", rtol=1e-5, atol=1e-6)
 

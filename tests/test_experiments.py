@@ -14,7 +14,7 @@ import torch
 
 from hadalib.experiments import report, resnet_wht, study
 from hadalib.experiments.config import RunConfig
-from hadalib.nn import VARIANTS, resnet18
+from hadalib.nn import FILTER_VARIANTS, VARIANTS, resnet18
 
 # The small network of chapter 9 on the digits: quick enough for several epochs in a test.
 SMALL = ["--data", "digits", "--model", "resnet18", "--width", "8", "--stem", "cifar",
@@ -23,6 +23,19 @@ SMALL = ["--data", "digits", "--model", "resnet18", "--width", "8", "--stem", "c
 
 def _run(tmp_path, *args, on_epoch=None):
     return resnet_wht.main([*SMALL, "--out", str(tmp_path), *args], on_epoch=on_epoch)
+
+
+@pytest.mark.parametrize("axes", ["channel", "spatial"])
+def test_a_walsh_filter_variant_trains_and_names_its_record(tmp_path, axes):
+    record = _run(tmp_path, "--variant", "walsh-early-late", "--axes", axes, "--smoke")
+    assert record["transforms"] == dict(FILTER_VARIANTS["walsh-early-late"])
+    suffix = "-spatial" if axes == "spatial" else ""
+    assert record["name"] == f"digits8-resnet18w8-walsh-early-late{suffix}-seed0-smoke"
+    plain = sum(p.numel() for p in resnet18(10, width=8, stem="cifar", in_channels=1)
+                .parameters())
+    # the filters' weights: 8 and 32 channels, or 8 x 8 and 2 x 2 pixels
+    assert record["summary"]["params"] == plain + (8 + 32 if axes == "channel" else 64 + 4)
+    assert math.isfinite(record["history"][0]["train_loss"])
 
 
 def _without_timing(history):
@@ -243,10 +256,17 @@ def test_report_shows_cost_and_energy_above_idle(tmp_path):
 
 def test_studies_list_their_runs(capsys):
     digits = study.study_runs("digits", out="results")
-    assert len(digits) == 5 * (10 + 6)  # five seeds, ten variants and six spatial readings
-    assert all(r[-2:] == ["--out", "results"] and "--resume" in r for r in digits)
-    spatial = {r[r.index("--variant") + 1] for r in digits if "spatial" in r}
+    # five seeds: the ten variants and six spatial readings, then the three Walsh filters
+    # in both readings, whose records go to a folder of their own
+    assert len(digits) == 5 * (10 + 6) + 5 * 3 * 2
+    ten, filters = digits[:80], digits[80:]
+    assert all(r[-2:] == ["--out", "results"] and "--resume" in r for r in ten)
+    assert all(r[-2:] == ["--out", os.path.join("results", "filters")] and "--resume" in r
+               for r in filters)
+    spatial = {r[r.index("--variant") + 1] for r in ten if "spatial" in r}
     assert spatial == {v for v in VARIANTS if v.split("-")[0] in ("wht", "dct")}
+    assert [(r[r.index("--variant") + 1], r[r.index("--axes") + 1]) for r in filters[::5]] == [
+        (v, axes) for v in FILTER_VARIANTS for axes in ("channel", "spatial")]
     # chapter 10: the ten variants in the paper's spatial reading, WHT and DCT also in the
     # channel reading (the ablation), three repeats; variant by variant (one compile each)
     for name in ("gpu", "cifar100"):

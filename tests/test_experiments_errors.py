@@ -18,7 +18,7 @@ from conftest import ROOT
 
 from hadalib._files import host
 from hadalib.experiments import records, report, resnet_wht, study
-from hadalib.nn import resnet18
+from hadalib.nn import FILTER_VARIANTS, VARIANTS, resnet18
 
 SMALL = ["--data", "digits", "--model", "resnet18", "--width", "8", "--stem", "cifar",
          "--no-progress", "--smoke"]
@@ -91,15 +91,20 @@ def test_a_record_of_the_same_settings_is_kept(finished, no_training):
 
 
 def test_the_books_records_count_as_finished(tmp_path, no_training):
+    results = ROOT / "book" / "results"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        records = report.load_results(ROOT / "book" / "results")
-    assert len(records) == 80
-    for path in (ROOT / "book" / "results").glob("*.json"):
-        shutil.copy(path, tmp_path)
+        records = report.load_results(results)
+        filters = report.load_results(results / "filters")
+    assert len(records) == 80 and {r["variant"] for r in records} == set(VARIANTS)
+    assert len(filters) == 30 and {r["variant"] for r in filters} == set(FILTER_VARIANTS)
+    (tmp_path / "filters").mkdir()
+    for folder in ("", "filters"):
+        for path in (results / folder).glob("*.json"):
+            shutil.copy(path, tmp_path / folder)
     threads = torch.get_num_threads()
     try:  # the whole study of chapter 9, every run already finished
-        assert study.main(["digits", "--out", str(tmp_path)], on_epoch=no_training) == 80
+        assert study.main(["digits", "--out", str(tmp_path)], on_epoch=no_training) == 110
     finally:
         torch.set_num_threads(threads)
 

@@ -350,6 +350,7 @@ torch.library.custom_op torch.library.register_autograd torch.library.register_f
 torch.library.triton_op torch.library.wrap_triton torch.load torch.manual_seed torch.nn
 torch.nn.AdaptiveAvgPool2d torch.nn.BatchNorm2d torch.nn.Conv2d torch.nn.Dropout
 torch.nn.Identity torch.nn.Linear torch.nn.MaxPool2d torch.nn.Module torch.nn.ModuleDict
+torch.nn.Parameter torch.promote_types
 torch.nn.ReLU torch.nn.Sequential torch.nn.functional torch.nn.functional.cross_entropy
 torch.nn.functional.interpolate torch.nn.functional.pad torch.nn.init.kaiming_normal_
 torch.nn.init.constant_ torch.nn.init.zeros_ torch.nn.init.ones_

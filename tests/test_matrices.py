@@ -16,6 +16,8 @@ from hadalib.matrices import (
     is_hadamard,
     order_permutation,
     paley,
+    rademacher,
+    s_matrix,
     sequency,
     sylvester,
 )
@@ -216,3 +218,82 @@ def test_bit_reverse_is_exact_beyond_63_bits():
         bit_reverse(np.array([1]), 64)
     with pytest.raises(ValueError, match=r"^k=8 does not fit in bits=3 binary digits"):
         bit_reverse(8, 3)
+
+
+# ---- Rademacher functions and the S-matrix -------------------------------------------------
+
+
+@pytest.mark.parametrize("m", range(1, 9))
+def test_rademacher_samples_the_sine_definition(m):
+    n = 2**m
+    midpoints = (np.arange(n) + 0.5) / n
+    for i in range(1, m + 1):
+        expected = np.sign(np.sin(2**i * np.pi * midpoints)).astype(int)
+        np.testing.assert_array_equal(rademacher(i, m), expected)
+        assert sequency(rademacher(i, m)) == 2**i - 1
+
+
+@pytest.mark.parametrize("m", range(0, 8))
+def test_walsh_functions_are_products_of_rademacher_functions(m):
+    n = 2**m
+    r = {i: rademacher(i, m) for i in range(1, m + 1)}
+    dyadic, natural = hadamard_matrix(n, "dyadic"), hadamard_matrix(n)
+    for k in range(n):
+        paley_row, natural_row = np.ones(n, dtype=int), np.ones(n, dtype=int)
+        for i in range(m):
+            if k >> i & 1:
+                paley_row = paley_row * r[i + 1]
+                natural_row = natural_row * r[m - i]
+        np.testing.assert_array_equal(dyadic[k], paley_row)
+        np.testing.assert_array_equal(natural[k], natural_row)
+
+
+def test_rademacher_functions_are_orthonormal_but_not_complete():
+    m = 5
+    R = np.array([rademacher(i, m) for i in range(1, m + 1)])
+    np.testing.assert_array_equal(R @ R.T, 2**m * np.eye(m, dtype=int))
+    product = rademacher(1, m) * rademacher(2, m)  # a Walsh function orthogonal to all r_i
+    np.testing.assert_array_equal(R @ product, np.zeros(m, dtype=int))
+
+
+def test_rademacher_errors():
+    with pytest.raises(
+        ValueError,
+        match=r"^i=4 is out of range for m=3: r_i changes sign every 2\*\*\(m - i\) samples, "
+        r"so use 1 <= i <= m \(here 1 \.\. 3\)$",
+    ):
+        rademacher(4, 3)
+    with pytest.raises(ValueError, match=r"^i=0 is out of range for m=3"):
+        rademacher(0, 3)
+    with pytest.raises(ValueError, match=r"^m=-1 is negative"):
+        rademacher(1, -1)
+    with pytest.raises(TypeError, match=r"^i must be an integer, got 1\.0 \(float\)$"):
+        rademacher(1.0, 3)
+    with pytest.raises(ValueError, match=r"^m=16 \(2\*\*16 samples\) " + TOO_LARGE):
+        rademacher(1, 16)
+
+
+@pytest.mark.parametrize("n", [1, 3, 7, 15, 31, 63])
+def test_s_matrix_closed_forms(n):
+    S = s_matrix(n)
+    H = scipy.linalg.hadamard(n + 1)
+    np.testing.assert_array_equal(S, (1 - H[1:, 1:]) // 2)
+    assert S.dtype.kind == "i" and set(np.unique(S)) <= {0, 1}
+    np.testing.assert_array_equal(S.sum(axis=1), np.full(n, (n + 1) // 2))
+    J = np.ones((n, n), dtype=int)
+    np.testing.assert_array_equal(4 * S @ S.T, (n + 1) * (np.eye(n, dtype=int) + J))
+    np.testing.assert_array_equal(S @ (2 * S.T - J), (n + 1) // 2 * np.eye(n, dtype=int))
+
+
+def test_s_matrix_errors():
+    for bad in (0, 4, 12):
+        with pytest.raises(
+            ValueError,
+            match=rf"^n={bad} is not one less than a power of two; the S-matrix from "
+            r"Sylvester's construction has order n = 2\*\*k - 1 \(1, 3, 7, 15, 31, \.\.\.\)$",
+        ):
+            s_matrix(bad)
+    with pytest.raises(TypeError, match=r"^n must be an integer, got 7\.0 \(float\)$"):
+        s_matrix(7.0)
+    with pytest.raises(ValueError, match=r"^n=65535 \(a Hadamard matrix of order 65536\) "):
+        s_matrix(2**16 - 1)

@@ -12,7 +12,18 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hadalib.nn import PLACEMENTS, VARIANTS, ResNet, Transform, resnet18, resnet50
+from hadalib.nn import (
+    FILTER_VARIANTS,
+    PLACEMENTS,
+    VARIANTS,
+    ResNet,
+    Transform,
+    WalshFilter,
+    fit_walsh_filter,
+    resnet18,
+    resnet50,
+)
+from hadalib.nn.variants import ALL_VARIANTS
 
 
 def _x(shape, seed=0, dtype=torch.float64):
@@ -203,8 +214,8 @@ def test_network_errors():
     with pytest.raises(ValueError, match=r"unknown placement 'conv3_block2'; accepted: input, "
                                          r"conv2_block1, conv4_block6"):
         resnet18(transforms={"conv3_block2": "wht"})
-    with pytest.raises(ValueError, match=r"transform at 'input' must be 'wht', 'dct', 'fft' or "
-                                         r"a torch.nn.Module, got 'haar'"):
+    with pytest.raises(ValueError, match=r"transform at 'input' must be 'wht', 'dct', 'fft', "
+                                         r"'walsh' or a torch.nn.Module, got 'haar'"):
         resnet18(transforms={"input": "haar"})
     with pytest.raises(ValueError, match=r"^stem='tiny' is not one of 'imagenet', 'cifar'$"):
         resnet18(stem="tiny")
@@ -279,3 +290,203 @@ def test_identity_layer_keeps_the_network_bit_for_bit():
     x = _x((16, 8, 8, 1), dtype=torch.float32).permute(0, 3, 1, 2)
     conv = torch.nn.Conv2d(1, 4, 3, padding=1)
     assert torch.equal(conv(Transform("wht")(x)), conv(x))
+
+
+# -- WalshFilter: a learned filter in the Walsh domain ---------------------------------------
+
+
+def _xor_convolution(k: np.ndarray, x: np.ndarray, axis: int) -> np.ndarray:
+    """sum_j k[j] x[i XOR j] along ``axis``, by its O(n**2) definition."""
+    n = len(k)
+    x = np.moveaxis(x, axis, -1)
+    y = np.zeros_like(x)
+    for i in range(n):
+        for j in range(n):
+            y[..., i] += k[j] * x[..., i ^ j]
+    return np.moveaxis(y, -1, axis)
+
+
+def _set_weight(layer, weight):
+    with torch.no_grad():
+        layer.weight.copy_(torch.as_tensor(weight))
+    return layer
+
+
+@pytest.mark.parametrize("axes, size, shape", [("channel", 8, (2, 8, 3, 5)),
+                                               ("channel", 5, (2, 5, 3, 3)),
+                                               ("spatial", (6, 4), (2, 3, 6, 4)),
+                                               ("spatial", 3, (1, 2, 3, 3))])
+def test_walsh_filter_starts_as_the_identity(axes, size, shape):
+    x = _x(shape)
+    layer = WalshFilter(size, axes=axes).double()
+    assert torch.all(layer.weight == 1)
+    assert (layer(x) - x).abs().max() < 1e-14
+
+
+def test_walsh_filter_is_a_xor_convolution_with_kernel_ifwht_of_the_weights():
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal(16)
+    k = scipy.linalg.hadamard(16) @ w / 16  # ifwht(w)
+    x = _x((2, 16, 3, 2))
+    y = _set_weight(WalshFilter(16).double(), w)(x).detach().numpy()
+    np.testing.assert_allclose(y, _xor_convolution(k, x.numpy(), axis=1), atol=1e-12)
+
+
+def test_spatial_walsh_filter_is_a_2d_xor_convolution():
+    rng = np.random.default_rng(4)
+    w = rng.standard_normal((8, 4))
+    k = scipy.linalg.hadamard(8) @ w @ scipy.linalg.hadamard(4) / 32  # ifwht2(w)
+    x = _x((2, 3, 8, 4)).numpy()
+    expected = np.zeros_like(x)
+    for p in range(8):
+        for q in range(4):
+            rows, cols = np.arange(8) ^ p, np.arange(4) ^ q
+            expected += k[p, q] * x[:, :, rows][:, :, :, cols]
+    y = _set_weight(WalshFilter((8, 4), axes="spatial").double(), w)(torch.from_numpy(x))
+    np.testing.assert_allclose(y.detach().numpy(), expected, atol=1e-12)
+
+
+def test_walsh_filter_pads_to_a_power_of_two_and_crops_back():
+    # 6 channels: the filter acts on the zero-padded length 8 and keeps the first 6
+    rng = np.random.default_rng(5)
+    w = rng.standard_normal(8)
+    layer = _set_weight(WalshFilter(6).double(), w)
+    assert layer.weight.shape == (8,)
+    x = _x((2, 6, 2, 3))
+    padded = np.concatenate([x.numpy(), np.zeros((2, 2, 2, 3))], axis=1)
+    expected = _xor_convolution(scipy.linalg.hadamard(8) @ w / 8, padded, axis=1)[:, :6]
+    y = layer(x)
+    assert y.shape == x.shape
+    np.testing.assert_allclose(y.detach().numpy(), expected, atol=1e-12)
+    assert WalshFilter((6, 3), axes="spatial").weight.shape == (8, 4)
+
+
+@pytest.mark.parametrize("axes, size, shape", [("channel", 6, (2, 6, 2, 2)),
+                                               ("spatial", (4, 3), (1, 2, 4, 3))])
+def test_walsh_filter_gradients_match_finite_differences(axes, size, shape):
+    layer = WalshFilter(size, axes=axes, threshold=0.1).double()
+    with torch.no_grad():
+        layer.weight.copy_(torch.randn(layer.weight.shape, dtype=torch.float64))
+    x = _x(shape).requires_grad_()
+
+    def f(x, weight, threshold):
+        return torch.func.functional_call(layer, {"weight": weight, "threshold": threshold}, x)
+
+    params = (layer.weight.detach().clone().requires_grad_(),
+              layer.threshold.detach().clone().requires_grad_())
+    assert torch.autograd.gradcheck(f, (x, *params))
+
+
+def test_walsh_filter_soft_threshold():
+    layer = WalshFilter(4, threshold=0.5).double()
+    x = torch.tensor([3.0, 1.0, 0.0, 0.0], dtype=torch.float64).reshape(1, 4, 1, 1)
+    # orthonormal WHT of x: [2, 2, 1, 1]; S_0.5 gives [1.5, 1.5, 0.5, 0.5]; back: [2, 1, 0, 0]
+    np.testing.assert_allclose(layer(x).detach().flatten().numpy(), [2.0, 1.0, 0.0, 0.0],
+                               atol=1e-12)
+    assert sorted(layer.state_dict()) == ["threshold", "weight"]
+    assert torch.equal(WalshFilter(4, threshold=0.0).double()(x), WalshFilter(4).double()(x))
+
+
+def test_walsh_filter_parameters_state_dict_and_repr():
+    layer = WalshFilter(16)
+    assert [name for name, _ in layer.named_parameters()] == ["weight"]
+    assert list(layer.state_dict()) == ["weight"] and list(layer.buffers()) == []
+    assert sum(p.numel() for p in layer.parameters()) == 16
+    assert repr(layer) == "WalshFilter(size=16, axes='channel')"
+    assert repr(WalshFilter(5, axes="spatial", threshold=0.1)) == (
+        "WalshFilter(size=(5, 5), axes='spatial', soft threshold)")
+    copy = WalshFilter(16)
+    copy.load_state_dict(_set_weight(layer, torch.arange(16.0)).state_dict())
+    assert torch.equal(copy.weight, torch.arange(16.0))
+
+
+def test_walsh_filter_keeps_dtype_and_memory_layout():
+    layer = WalshFilter(4)
+    x = torch.randn(2, 4, 3, 5).to(torch.bfloat16)
+    assert layer(x).dtype == torch.bfloat16
+    x = _x((2, 4, 6, 8), dtype=torch.float32).contiguous(memory_format=torch.channels_last)
+    assert layer(x).stride() == x.stride()
+
+
+def test_walsh_filter_errors():
+    with pytest.raises(ValueError, match=r"^axes='time' is not one of 'channel', 'spatial'$"):
+        WalshFilter(4, axes="time")
+    with pytest.raises(ValueError, match=r"^size must be positive, got 0$"):
+        WalshFilter(0)
+    with pytest.raises(TypeError, match=r"^size must be an integer, got 4.0 \(float\)$"):
+        WalshFilter(4.0)
+    with pytest.raises(ValueError, match=r"^size must be the number of channels \(an int\) for "
+                                         r"axes='channel', got \(4, 4\)$"):
+        WalshFilter((4, 4))
+    with pytest.raises(ValueError, match=r"^size must be an int or a pair \(H, W\) for "
+                                         r"axes='spatial', got \(2, 3, 4\)$"):
+        WalshFilter((2, 3, 4), axes="spatial")
+    with pytest.raises(ValueError, match=r"^threshold must be a finite number >= 0 or None, "
+                                         r"got -0.1$"):
+        WalshFilter(4, threshold=-0.1)
+    with pytest.raises(TypeError, match=r"^threshold must be a real number, got '0' \(str\)$"):
+        WalshFilter(4, threshold="0")
+    with pytest.raises(ValueError, match=r"^x must be a 4-D feature map \(N, C, H, W\) with C = "
+                                         r"4 \(the layer's size\), got shape \(2, 3, 1, 1\)$"):
+        WalshFilter(4)(torch.zeros(2, 3, 1, 1))
+    with pytest.raises(ValueError, match=r"with \(H, W\) = \(4, 4\) \(the layer's size\), got "
+                                         r"shape \(4, 4\)$"):
+        WalshFilter(4, axes="spatial")(torch.zeros(4, 4))
+
+
+def test_fit_walsh_filter_learns_a_dyadic_blur():
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((8, 16))
+    k = np.zeros(16)
+    k[[0, 1, 2]] = [0.6, 0.2, 0.2]
+    target = _xor_convolution(k, x, axis=1)
+    layer, losses = fit_walsh_filter(x, target, steps=300, lr=0.2)
+    assert losses.shape == (301,) and np.all(np.diff(losses) <= 0)
+    learned = scipy.linalg.hadamard(16) @ layer.weight.detach().numpy() / 16
+    np.testing.assert_allclose(learned, k, atol=1e-8)
+    identity, losses = fit_walsh_filter(torch.from_numpy(x), torch.from_numpy(target), steps=0)
+    assert torch.all(identity.weight == 1)
+    assert losses[0] == pytest.approx(((x - target) ** 2).sum(axis=1).mean())
+
+
+def test_fit_walsh_filter_errors():
+    with pytest.raises(ValueError, match=r"x and target must have the same shape \(n,\) or "
+                                         r"\(batch, n\), got \(4,\) and \(8,\)"):
+        fit_walsh_filter(np.zeros(4), np.zeros(8))
+    with pytest.raises(ValueError, match=r"^steps must be >= 0, got -1$"):
+        fit_walsh_filter(np.zeros(4), np.zeros(4), steps=-1)
+    with pytest.raises(TypeError, match=r"^steps must be an integer, got 2.5 \(float\)$"):
+        fit_walsh_filter(np.zeros(4), np.zeros(4), steps=2.5)
+    with pytest.raises(ValueError, match=r"^lr must be a finite number > 0, got 0.0$"):
+        fit_walsh_filter(np.zeros(4), np.zeros(4), lr=0.0)
+
+
+def test_filter_variants_put_walsh_filters_at_the_placements():
+    assert list(FILTER_VARIANTS) == ["walsh-input", "walsh-early", "walsh-early-late"]
+    assert dict(FILTER_VARIANTS["walsh-early-late"]) == {"conv2_block1": "walsh",
+                                                          "conv4_block6": "walsh"}
+    assert list(ALL_VARIANTS) == [*VARIANTS, *FILTER_VARIANTS]
+    plain = resnet18(10, width=16, stem="cifar", in_channels=1)
+    n_plain = sum(p.numel() for p in plain.parameters())
+    channel = resnet18(10, FILTER_VARIANTS["walsh-early-late"], width=16, stem="cifar",
+                       in_channels=1)
+    assert {k: tuple(v.weight.shape) for k, v in channel.transforms.items()} == {
+        "conv2_block1": (16,), "conv4_block6": (64,)}
+    assert sum(p.numel() for p in channel.parameters()) == n_plain + 16 + 64
+    assert "transforms.conv2_block1.weight" in channel.state_dict()
+    spatial = resnet18(10, FILTER_VARIANTS["walsh-early-late"], axes="spatial", width=16,
+                       stem="cifar", in_channels=1, image_size=8)
+    assert {k: tuple(v.weight.shape) for k, v in spatial.transforms.items()} == {
+        "conv2_block1": (8, 8), "conv4_block6": (2, 2)}
+    big = resnet50(100, FILTER_VARIANTS["walsh-input"], axes="spatial", image_size=224)
+    assert tuple(big.transforms["input"].weight.shape) == (256, 256)  # 224 padded
+    x = torch.randn(2, 1, 8, 8)
+    torch.manual_seed(0)
+    base = resnet18(10, width=16, stem="cifar", in_channels=1).eval()
+    torch.manual_seed(0)
+    walsh = resnet18(10, FILTER_VARIANTS["walsh-early"], width=16, stem="cifar",
+                     in_channels=1).eval()
+    torch.testing.assert_close(walsh(x), base(x))  # the identity at initialization
+    with pytest.raises(ValueError, match=r"a 'walsh' layer at 'input' with axes='spatial' needs "
+                                         r"image_size"):
+        resnet18(10, FILTER_VARIANTS["walsh-input"], axes="spatial")

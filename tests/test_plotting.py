@@ -79,11 +79,33 @@ def test_facade_and_every_figure_but_the_deep_learning_ones_need_no_torch():
                           text=True, env={**os.environ, "MPLBACKEND": "Agg"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [
-        "draw_bloch", "draw_butterfly", "draw_circuit", "draw_feature_maps",
-        "draw_multichannel_convolution", "draw_network", "draw_padding_modes", "draw_products",
-        "draw_reconstruction", "draw_resnet_placements", "draw_training", "draw_walsh_functions",
+        "draw_bloch", "draw_butterfly", "draw_circuit", "draw_dyadic_convolution",
+        "draw_feature_maps",
+        "draw_multichannel_convolution", "draw_multiplexing_gain",
+        "draw_network", "draw_padding_modes", "draw_products",
+        "draw_qiskit_circuit",
+        "draw_reconstruction", "draw_resnet_placements", "draw_training", "draw_walsh_cdma",
+        "draw_walsh_functions",
         "draw_walsh_spectrum", "draw_window_walk",
     ]
+
+
+def test_signal_figures_draw_what_the_library_computes():
+    gain = figure(plotting.draw_multiplexing_gain, max_order=16,
+                  simulated={"measured": ([4], [2.0])})
+    lines = {line.get_label(): line for line in gain.axes[0].get_lines()}
+    np.testing.assert_allclose(lines["Hadamard (±1 masks)"].get_ydata(), [2**0.5, 2, 8**0.5, 4])
+    np.testing.assert_allclose(lines["S-matrix (0/1 masks)"].get_ydata(),
+                               [(n + 1) / (2 * n**0.5) for n in (1, 3, 7, 15)])
+    assert "measured" in lines
+    with pytest.raises(ValueError, match="max_order=12 is not a power of two from 4 to 4096"):
+        figure(plotting.draw_multiplexing_gain, max_order=12)
+    synchronized = figure(plotting.draw_walsh_cdma, codes=(1, 2), symbols=3)
+    sent, recovered = synchronized.axes[-1].get_lines()[:2]
+    np.testing.assert_array_equal(sent.get_ydata(), recovered.get_ydata())
+    assert len(synchronized.axes) == 4  # two users, the channel, the recovered bits
+    with pytest.raises(ValueError, match="delay=8 is out of range; use 0 <= delay < n = 8"):
+        figure(plotting.draw_walsh_cdma, delay=8)
 
 
 def test_bad_choices_name_the_argument_and_the_choices():
@@ -93,6 +115,41 @@ def test_bad_choices_name_the_argument_and_the_choices():
             "layer='wht time' is not one of 'wht channel', 'dct channel', 'wht spatial', "
             "'dct spatial', 'fft spatial'")):
         figure(plotting.draw_transform_layer, layer="wht time")
+
+
+def test_dyadic_convolution_figure_draws_both_convolutions_and_refuses_bad_sizes():
+    shift = figure(plotting.draw_dyadic_convolution, kernel="shift", s=5, n=16)
+    k = np.arange(16)
+    np.testing.assert_allclose(shift.axes[1].lines[0].get_ydata(), ((k - 5) % 16) / 16, atol=1e-12)
+    np.testing.assert_allclose(shift.axes[2].lines[0].get_ydata(), (k ^ 5) / 16, atol=1e-12)
+    box = figure(plotting.draw_dyadic_convolution, kernel="box", s=4, n=16)
+    np.testing.assert_allclose(box.axes[2].lines[0].get_ydata(), (k // 4 * 4 + 1.5) / 16,
+                               atol=1e-12)  # the mean over aligned blocks of four
+    assert box.axes[2].get_title() == "dyadic: mean of x[k XOR j], j < 4"
+    with pytest.raises(ValueError, match="kernel='gauss' is not one of 'shift', 'box'"):
+        figure(plotting.draw_dyadic_convolution, kernel="gauss")
+    with pytest.raises(ValueError, match=r"n=12 is not a power of two from 2 on \(2, 4, 8"):
+        figure(plotting.draw_dyadic_convolution, n=12)
+    with pytest.raises(ValueError, match="s=0 is out of range for kernel='box' and n=8; use 1 "):
+        figure(plotting.draw_dyadic_convolution, kernel="box", s=0, n=8)
+
+
+def test_walsh_filter_figure_starts_at_the_identity_and_learns_the_blur():
+    start = figure(plotting.draw_walsh_filter_fit, steps=0)
+    learned = start.axes[1].lines[1].get_ydata()  # the kernel ifwht(w) of the filter
+    np.testing.assert_allclose(learned, np.eye(32)[0], atol=1e-12)
+    np.testing.assert_allclose(start.axes[0].lines[2].get_ydata(),
+                               start.axes[0].lines[0].get_ydata(), atol=1e-12)
+    fitted = figure(plotting.draw_walsh_filter_fit, steps=200)
+    wanted, learned = (line.get_ydata() for line in fitted.axes[1].lines)
+    np.testing.assert_allclose(wanted[:3], [0.6, 0.2, 0.2])
+    np.testing.assert_allclose(learned, wanted, atol=1e-6)
+    losses = fitted.axes[2].lines[0].get_ydata()
+    assert len(losses) == 201 and losses[-1] < 1e-9 * losses[0]
+    undo = figure(plotting.draw_walsh_filter_fit, steps=3, task="deblur")
+    assert undo.axes[1].get_title() == "kernel k = ifwht(w) after 3 steps"
+    with pytest.raises(ValueError, match="task='sharpen' is not one of 'blur', 'deblur'"):
+        figure(plotting.draw_walsh_filter_fit, task="sharpen")
 
 
 def test_diagrams_label_what_they_show_and_refuse_what_they_cannot_draw():

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hadalib.boolean import walsh_spectrum
 from hadalib.matrices import hadamard_matrix
 from hadalib.quantum import (
     H,
@@ -20,12 +21,16 @@ from hadalib.quantum import (
     bernstein_vazirani,
     bloch_vector,
     deutsch_jozsa,
+    deutsch_jozsa_circuit,
+    gf2_null_space,
     grover,
     hadamard_all,
     measure,
     phase_oracle,
     probabilities,
     run_circuit,
+    simon_circuit,
+    to_qiskit,
     zero_state,
 )
 
@@ -199,6 +204,102 @@ def test_against_qiskit_statevector():
     assert np.allclose(hadamard_all(zero_state(n)), Statevector(circuit).data)
 
 
+def test_run_circuit_oracles_and_barriers():
+    f = [1, 0, 1, 0, 0, 1, 1, 0]
+    gates = deutsch_jozsa_circuit(f)
+    assert gates.count(("barrier",)) == 2 and ("oracle", tuple(f)) in gates
+    expected = hadamard_all(hadamard_all(zero_state(3)) * phase_oracle(f))
+    assert np.allclose(run_circuit(gates, 3), expected)
+    assert np.allclose(run_circuit(gates, 3).real * 8, walsh_spectrum(f, encoding="pm1"))
+    assert np.allclose(run_circuit([("H", 0), ("barrier",), ("H", 0)], 1), zero_state(1))
+    assert np.allclose(
+        run_circuit([("X", 0), ("H", 1), ("Z", 1, 0)], 2),
+        [0, 1 / math.sqrt(2), 0, -1 / math.sqrt(2)],
+    )  # controlled Z
+
+
+def _simon_f(s, n):
+    """The 2-to-1 function of simon_circuit, built independently: f(x) = x XOR x_j s."""
+    j = (s & -s).bit_length() - 1 if s else 0
+    return [x ^ ((x >> j & 1) * s) for x in range(2**n)]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_simon_circuit_oracle_and_outcomes(n):
+    for s in range(2**n):
+        f = _simon_f(s, n)
+        for x in range(2**n):
+            partners = {y for y in range(2**n) if f[y] == f[x]}
+            assert partners == {x, x ^ s}
+        gates = simon_circuit(s, n)
+        # the oracle alone, on |x>|0>, writes f(x) into the output register
+        oracle = [g for g in gates[n + 1 : -(n + 1)] if g != ("barrier",)]
+        for x in range(2**n):
+            prep = [("X", q) for q in range(n) if x >> q & 1]
+            state = run_circuit(prep + oracle, 2 * n)
+            assert np.argmax(np.abs(state)) == x + 2**n * f[x]
+        p = probabilities(run_circuit(gates, 2 * n)).reshape(2**n, 2**n).sum(axis=0)
+        orthogonal = np.array([bin(u & s).count("1") % 2 == 0 for u in range(2**n)])
+        assert np.allclose(p[orthogonal], 1 / orthogonal.sum())
+        assert np.allclose(p[~orthogonal], 0)
+
+
+def _dot(u, s):
+    return bin(u & s).count("1") % 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 12), data=st.data())
+def test_gf2_null_space_is_the_orthogonal_complement(n, data):
+    rows = data.draw(st.lists(st.integers(0, 2**n - 1), max_size=2 * n))
+    basis = gf2_null_space(rows, n).tolist()
+    assert (
+        basis == sorted(basis)
+        and gf2_null_space(np.array(rows, dtype=np.int64), n).tolist() == basis
+    )
+    assert all(_dot(u, s) == 0 for u in rows for s in basis)
+    span = {0}
+    for b in basis:
+        span |= {v ^ b for v in span}
+    assert len(span) == 2 ** len(basis)  # independent
+    if n <= 8:  # and complete: every orthogonal string is in the span
+        complement = {s for s in range(2**n) if all(_dot(u, s) == 0 for u in rows)}
+        assert complement == span
+
+
+def test_simon_recovers_s_from_sampled_outcomes():
+    for n, s in [(3, 0b110), (4, 0b1011), (5, 0b10001)]:
+        state = run_circuit(simon_circuit(s, n), 2 * n)
+        outcomes = measure(state, shots=4 * n, seed=n) % 2**n
+        assert gf2_null_space(outcomes, n).tolist() == [s]
+    assert gf2_null_space([], 3).tolist() == [1, 2, 4]
+    assert gf2_null_space([1, 2, 4, 7], 3).tolist() == []
+
+
+def test_to_qiskit_statevector_equals_run_circuit():
+    pytest.importorskip("qiskit", reason="qiskit is an optional dependency (hadalib[quantum])")
+    from qiskit.quantum_info import Statevector
+
+    circuits = [
+        (deutsch_jozsa_circuit(f), 3)
+        for f in ([1, 0, 1, 0, 0, 1, 1, 0], [1] * 8, [0, 1, 0, 1, 1, 0, 1, 0])
+    ]
+    circuits += [(simon_circuit(s, 3), 6) for s in range(8)]
+    circuits += [([("H", 0), ("H", 1, 0), ("Z", 0, 1), ("I", 1), ("I", 0, 1)], 2)]
+    for gates, n in circuits:
+        assert np.allclose(Statevector(to_qiskit(gates, n)).data, run_circuit(gates, n))
+    measured = to_qiskit(simon_circuit(3, 2), 4, measure=[0, 1])
+    assert measured.num_clbits == 2 and measured.count_ops()["measure"] == 2
+
+
+def test_to_qiskit_names_the_extra_when_qiskit_is_missing(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "qiskit", None)
+    with pytest.raises(ImportError, match=r"pip install 'hadalib\[quantum\]'"):
+        to_qiskit([("H", 0)], 1)
+
+
 def test_errors_name_argument_value_and_fix():
     with pytest.raises(
         ValueError,
@@ -276,9 +377,36 @@ def test_errors_name_argument_value_and_fix():
         run_circuit([("CZ", 0, 1)], 2)
     with pytest.raises(
         ValueError,
-        match=r"^gate \('H',\) is not a tuple \(name, qubit\) or \(name, qubit, control\)$",
+        match=r"^gate \('H',\) is not a tuple \(name, qubit\), \(name, qubit, control\), "
+        r"\('oracle', truth_table\) or \('barrier',\)$",
     ):
         run_circuit([("H",)], 2)
+    with pytest.raises(
+        ValueError,
+        match=r"^oracle truth table has 4 values; a phase oracle on n=3 qubits needs 2\*\*3 = 8$",
+    ):
+        run_circuit([("oracle", [0, 1, 1, 0])], 3)
+    with pytest.raises(
+        ValueError, match=r"^s=8 is out of range for n=3 input qubits; expected 0 <= s < 8$"
+    ):
+        simon_circuit(8, 3)
+    with pytest.raises(
+        ValueError,
+        match=r"^n=0 is out of range; Simon's circuit on 2n qubits needs 1 <= n <= 15$",
+    ):
+        simon_circuit(0, 0)
+    with pytest.raises(
+        ValueError, match=r"^rows\[1\]=8 is out of range for n=3 bits; expected 0 <= rows\[1\] < 8$"
+    ):
+        gf2_null_space([1, 8], 3)
+    with pytest.raises(TypeError, match=r"^rows has dtype float64; expected integers"):
+        gf2_null_space([1.0, 2.0], 3)
+    with pytest.raises(ValueError, match=r"^n=63 is out of range; expected 0 <= n <= 62 bits$"):
+        gf2_null_space([1], 63)
+    with pytest.raises(
+        ValueError, match=r"^measure=\[0, 0\] names a qubit twice; measure each qubit once$"
+    ):
+        to_qiskit([("H", 0)], 2, measure=[0, 0])
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, complex(0, np.nan)])
@@ -288,3 +416,18 @@ def test_non_finite_amplitudes_are_refused(bad):
     for call in (probabilities, hadamard_all, bloch_vector, measure, lambda s: apply(s, H, 0)):
         with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
             call(state)
+
+
+def test_qiskit_drawer_draws_the_chapter_circuits():
+    pytest.importorskip("qiskit", reason="qiskit is an optional dependency (hadalib[quantum])")
+    pytest.importorskip("pylatexenc", reason="Qiskit's mpl drawer needs pylatexenc")
+    from hadalib.plotting import draw_qiskit_circuit
+    from hadalib.widgets import figure
+
+    simon = figure(draw_qiskit_circuit, gates=simon_circuit(0b110, 3), n=6, measure=[0, 1, 2])
+    texts = [t.get_text() for t in simon.axes[0].texts]
+    assert texts.count("H") == 6 and "U_f" not in texts
+    assert [f"${{q}}_{{{q}}}$" in texts for q in range(7)] == [True] * 6 + [False]
+    dj = figure(draw_qiskit_circuit)  # the Deutsch-Jozsa circuit of chapter 5's function
+    texts = [t.get_text() for t in dj.axes[0].texts]
+    assert texts.count("H") == 6 and "U_f" in texts

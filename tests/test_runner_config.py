@@ -12,7 +12,7 @@ from conftest import ROOT
 
 from hadalib.experiments import config, records, resnet_wht
 from hadalib.experiments.config import RunConfig
-from hadalib.nn import VARIANTS
+from hadalib.nn import FILTER_VARIANTS, VARIANTS
 
 FIELDS = dataclasses.fields(RunConfig)
 
@@ -157,4 +157,4 @@ def test_records_and_report_use_the_configuration_fields():
     assert RunConfig(**record["provenance"]["args"]).name() == record["name"]
     for name, kind in config.RECORD_TYPES.items():
         assert type(record[name]) is kind, name
-    assert set(VARIANTS) == set(FIELDS[0].metadata["choices"])
+    assert set(VARIANTS) | set(FILTER_VARIANTS) == set(FIELDS[0].metadata["choices"])

@@ -53,7 +53,7 @@ IMPORT_TO_DIST = {
     "numpy": "numpy", "numba": "numba", "torch": "torch", "matplotlib": "matplotlib",
     "ipywidgets": "ipywidgets", "IPython": "ipywidgets", "skimage": "scikit-image",
     "sklearn": "scikit-learn", "tqdm": "tqdm", "pynvml": "nvidia-ml-py", "scipy": "scipy",
-    "triton": "triton",
+    "triton": "triton", "qiskit": "qiskit",
 }
 # Where each part's imports must be declared: the core dependencies plus these extras.
 PART_EXTRAS = {
@@ -61,6 +61,7 @@ PART_EXTRAS = {
     "_fwht_op": ["torch", "gpu"], "_fwht_cpu": ["torch"], "nn": ["torch"],
     "data": ["data"], "energy": ["gpu", "torch"], "experiments": ["experiments", "plot"],
     "widgets": ["plot"], "plotting": ["plot", "torch"], "examples": ["plot"],
+    "quantum": ["quantum"],
 }
 # Imported only when a reader asks for it (torchvision weights), with a message if missing.
 OPTIONAL = {"torchvision"}

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from hadalib.matrices import hadamard_matrix, s_matrix
 from hadalib.signal import (
     H264_CORE,
     basis_images,
@@ -27,6 +28,7 @@ from hadalib.signal import (
     hadamard_rotate,
     inverse_transform2d,
     keep_largest,
+    multiplex_estimates,
     psnr,
     quantize_rotated,
     sad,
@@ -35,6 +37,9 @@ from hadalib.signal import (
     ssim,
     to_blocks,
     transform2d,
+    walsh_despread,
+    walsh_spread,
+    weighing_variances,
 )
 
 KINDS = ["wht", "dct", "fft"]
@@ -658,3 +663,130 @@ def test_inputs_are_not_modified_nor_aliased(call):
     out = call(x)
     out[...] = 99.0
     np.testing.assert_array_equal(x, np.arange(8.0))
+
+
+# ---- multiplexing ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("k", range(1, 8))
+def test_weighing_variances_closed_forms(k):
+    n = 2**k
+    np.testing.assert_allclose(weighing_variances(np.eye(n)), np.ones(n))
+    np.testing.assert_allclose(weighing_variances(hadamard_matrix(n)), np.full(n, 1 / n))
+    S = s_matrix(n - 1)
+    np.testing.assert_allclose(weighing_variances(S), np.full(n - 1, 4 * (n - 1) / n**2))
+    np.testing.assert_allclose(weighing_variances(S), np.diag(np.linalg.inv(S.T @ S)))
+
+
+@given(arrays(np.int64, (6, 4), elements=st.integers(-3, 3)))
+@settings(max_examples=40, deadline=None)
+def test_weighing_variances_equal_the_inverse_gram_diagonal(W):
+    if np.linalg.matrix_rank(W) < 4:
+        return
+    np.testing.assert_allclose(weighing_variances(W), np.diag(np.linalg.inv(W.T @ W)), rtol=1e-6)
+
+
+def test_multiplex_estimates_have_the_predicted_variance():
+    x = np.linspace(1.0, 2.0, 7)
+    for W in (np.eye(7), s_matrix(7), hadamard_matrix(8)[:, 1:]):
+        estimates = multiplex_estimates(x, W, sigma=0.5, trials=20_000, seed=3)
+        assert estimates.shape == (20_000, 7)
+        np.testing.assert_allclose(estimates.mean(axis=0), x, atol=0.02)
+        np.testing.assert_allclose(estimates.var(axis=0), 0.25 * weighing_variances(W), rtol=0.05)
+    np.testing.assert_allclose(multiplex_estimates(x, s_matrix(7), sigma=0.0), [x])
+    first = multiplex_estimates(x, s_matrix(7), trials=3, seed=1)
+    np.testing.assert_array_equal(first, multiplex_estimates(x, s_matrix(7), trials=3, seed=1))
+
+
+def test_multiplexing_errors():
+    with pytest.raises(
+        ValueError,
+        match=r"^W must be a 2-D array of shape \(measurements, "
+        r"unknowns\) with at least as many measurements as unknowns; got shape "
+        r"\(2, 3\)$",
+    ):
+        weighing_variances(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"^W of shape \(2, 2\) does not have full column rank"):
+        weighing_variances([[1, 1], [1, 1]])
+    with pytest.raises(ValueError, match=r"^W holds nan at index \(0, 0\)"):
+        weighing_variances([[np.nan, 1], [1, 0]])
+    with pytest.raises(
+        ValueError,
+        match=r"^x must be a vector of the 3 unknowns that W "
+        r"\(shape \(3, 3\)\) weighs; got shape \(4,\)$",
+    ):
+        multiplex_estimates(np.ones(4), s_matrix(3))
+    with pytest.raises(ValueError, match=r"^sigma=-1\.0 must be >= 0"):
+        multiplex_estimates(np.ones(3), s_matrix(3), sigma=-1.0)
+    with pytest.raises(ValueError, match=r"^trials must be a positive int, got 0$"):
+        multiplex_estimates(np.ones(3), s_matrix(3), trials=0)
+    with pytest.raises(TypeError, match=r"^seed must be an integer or None"):
+        multiplex_estimates(np.ones(3), s_matrix(3), seed=1.5)
+
+
+# ---- Walsh codes (CDMA) -----------------------------------------------------------------------
+
+
+def test_walsh_spread_equals_the_rows_of_the_hadamard_matrix():
+    bits = np.array([[1, -1, 1], [-1, -1, 1]])
+    chips = walsh_spread(bits, 8, codes=[3, 6])
+    H = hadamard_matrix(8)
+    np.testing.assert_array_equal(chips[0], np.concatenate([b * H[3] for b in bits[0]]))
+    np.testing.assert_array_equal(chips[1], np.concatenate([b * H[6] for b in bits[1]]))
+    np.testing.assert_array_equal(walsh_spread(bits, 8), walsh_spread(bits, 8, codes=[0, 1]))
+
+
+@given(st.integers(1, 5), st.integers(1, 6), st.data())
+@settings(max_examples=40, deadline=None)
+def test_synchronized_users_do_not_interfere(m, symbols, data):
+    n = 2**m
+    users = data.draw(st.integers(1, n))
+    codes = data.draw(st.permutations(range(n)))[:users]
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+    bits = rng.choice([-1.0, 1.0], size=(users, symbols))
+    channel = walsh_spread(bits, n, codes).sum(axis=0)
+    np.testing.assert_array_equal(walsh_despread(channel, n, codes), bits)
+    unused = sorted(set(range(n)) - set(codes))
+    np.testing.assert_array_equal(walsh_despread(channel, n, unused), 0.0)
+
+
+def test_despread_is_a_correlation_and_takes_batches():
+    rng = np.random.default_rng(0)
+    signal = rng.standard_normal((2, 3, 16))
+    H = hadamard_matrix(8)
+    expected = np.einsum("kx,bsx->bks", H, signal.reshape(2, 3, 2, 8).reshape(6, 2, 8)) / 8
+    np.testing.assert_allclose(walsh_despread(signal, 8).reshape(6, 8, 2), expected)
+    assert walsh_despread(np.ones(8, dtype=np.float32), 8).dtype == np.float32
+
+
+def test_a_code_shifted_by_one_chip_leaks_into_the_others():
+    bits = np.ones((2, 4))
+    streams = walsh_spread(bits, 4, codes=[1, 2])
+    streams[1] = np.roll(streams[1], 1)  # user 2 late by one chip
+    received = walsh_despread(streams.sum(axis=0), 4, codes=[1, 2, 3])
+    assert np.abs(received[2]).max() > 0  # cross-talk into code 3
+
+
+def test_walsh_code_errors():
+    with pytest.raises(ValueError, match=r"^n=6 is not a power of two; Walsh codes are the rows"):
+        walsh_spread([[1]], 6)
+    with pytest.raises(ValueError, match=r"^bits has 3 users, but H_2 has only 2 codes$"):
+        walsh_spread(np.ones((3, 1)), 2)
+    with pytest.raises(ValueError, match=r"^codes holds 4; the rows of H_4 are 0 \.\. 3$"):
+        walsh_spread(np.ones((1, 1)), 4, codes=[4])
+    with pytest.raises(
+        ValueError,
+        match=r"^codes=\[1, 1\] repeats a code; each user needs "
+        r"distinct rows$",
+    ):
+        walsh_spread(np.ones((2, 1)), 4, codes=[1, 1])
+    with pytest.raises(ValueError, match=r"^codes has 1 entries for 2 users; give one per user$"):
+        walsh_spread(np.ones((2, 1)), 4, codes=[1])
+    with pytest.raises(TypeError, match=r"^codes has dtype float64; expected row indices \(int\)$"):
+        walsh_despread(np.ones(4), 4, codes=[1.0])
+    with pytest.raises(
+        ValueError,
+        match=r"^signal has 6 chips along its last axis, not a "
+        r"multiple of n=4$",
+    ):
+        walsh_despread(np.ones(6), 4)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hadalib import _checks
-from hadalib.nn import VARIANTS
+from hadalib.nn.variants import ALL_VARIANTS
 
 # The CLI's own exports are the modules' main functions; these names serve the runner,
 # the study and the report, and no chapter uses them yet.
@@ -35,9 +35,9 @@ _DEVICE = re.compile(r"(cpu|cuda)(:\d+)?")
 
 
 def _variant(text: str) -> str:
-    if text not in VARIANTS:
+    if text not in ALL_VARIANTS:
         raise argparse.ArgumentTypeError(
-            f"unknown variant {text!r}; accepted: {', '.join(VARIANTS)}")
+            f"unknown variant {text!r}; accepted: {', '.join(ALL_VARIANTS)}")
     return text
 
 
@@ -109,7 +109,7 @@ class RunConfig:
     """
 
     variant: str = field(metadata=_option(
-        f"one of: {', '.join(VARIANTS)}", parse=_variant, choices=tuple(VARIANTS),
+        f"one of: {', '.join(ALL_VARIANTS)}", parse=_variant, choices=tuple(ALL_VARIANTS),
         report="row"))
     data: str = field(default="synthetic", metadata=_option(
         "cifar100 (official archive under --data-root), scikit-learn digits, or random "
@@ -126,8 +126,9 @@ class RunConfig:
         "imagenet (7x7 stride 2, max pooling) or cifar (3x3 stride 1, for small images)",
         choices=("imagenet", "cifar")))
     axes: str = field(default="spatial", metadata=_option(
-        "axes of the WHT and DCT layers: spatial (H and W, the paper's 2-D WHT) or channel "
-        "(the ablation); FFT layers act on H, W", choices=("channel", "spatial"), report="row"))
+        "axes of the WHT, DCT and Walsh-filter layers: spatial (H and W, the paper's 2-D "
+        "WHT) or channel (the ablation); FFT layers act on H, W",
+        choices=("channel", "spatial"), report="row"))
     weights: str = field(default="none", metadata=_option(
         "none, torchvision (ImageNet, needs torchvision) or a state_dict path"))
     image_size: int | None = field(default=None, metadata=_option(

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import hadalib
 from hadalib._files import atomic_write, one_line
 from hadalib.experiments.config import RECORD_TYPES, RunConfig
-from hadalib.nn import VARIANTS
+from hadalib.nn.variants import ALL_VARIANTS
 
 if TYPE_CHECKING:
     import torch
@@ -154,7 +154,7 @@ def new_record(config: RunConfig, history: list[dict[str, Any]], *, params: int,
         "kind": KIND,
         "name": config.name(world),
         "variant": config.variant,
-        "transforms": dict(VARIANTS[config.variant]),
+        "transforms": dict(ALL_VARIANTS[config.variant]),
         "axes": config.axes,
         "data": config.data,
         "model": config.model,

@@ -24,7 +24,7 @@ from typing import Any
 
 from hadalib.experiments.config import DATA, ROW_KEYS, TABLE_KEYS, result_settings
 from hadalib.experiments.records import FIELDS, KIND, read_json, record_problem, summary_problem
-from hadalib.nn import VARIANTS
+from hadalib.nn.variants import ALL_VARIANTS, VARIANTS
 
 __all__ = ["load_results", "interval", "summarize", "format_table", "main"]
 
@@ -244,9 +244,10 @@ def summarize(
     Returns
     -------
     list of dict
-        One row per group in the order of ``VARIANTS``: the ``by`` fields, ``n`` (number
-        of records), ``seeds`` and, per metric, ``{"mean", "low", "high", "values"}``
-        (None where a record lacks the measurement, e.g. energy without NVML).
+        One row per group in the order of ``VARIANTS`` (then ``FILTER_VARIANTS``): the
+        ``by`` fields, ``n`` (number of records), ``seeds`` and, per metric,
+        ``{"mean", "low", "high", "values"}`` (None where a record lacks the
+        measurement, e.g. energy without NVML).
 
     Examples
     --------
@@ -261,7 +262,7 @@ def summarize(
     _check_names("metrics", metrics, "summary keys", "('final_test_acc',)")
     _check_names("by", by, "record fields", "('variant', 'axes')")
     groups = _groups(results, by, include_missing)
-    order = {name: i for i, name in enumerate(VARIANTS)}
+    order = {name: i for i, name in enumerate(ALL_VARIANTS)}
     return [_row(dict(zip(by, key, strict=True)), groups[key], metrics)
             for key in sorted(groups, key=lambda k: (order.get(k[0], len(order)),
                                                      [str(v) for v in k]))]

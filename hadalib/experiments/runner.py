@@ -24,7 +24,8 @@ import torch.distributed as dist
 from hadalib._files import atomic_write, one_line, remove_partials, unwritable
 from hadalib.experiments import records, training
 from hadalib.experiments.config import RunConfig, differences
-from hadalib.nn import VARIANTS, resnet18, resnet50
+from hadalib.nn import resnet18, resnet50
+from hadalib.nn.variants import ALL_VARIANTS
 
 # Used by the command line and the study; no chapter uses these names.
 __all__: list[str] = []
@@ -239,8 +240,9 @@ def _data_and_model(config: RunConfig,
         raise Refused(f"--data {config.data}: {exc}") from None
     try:
         model = _MODELS[config.model](
-            data["classes"], VARIANTS[config.variant], axes=config.axes, width=config.width,
-            stem=config.stem, in_channels=data["x_train"].shape[1], dropout=config.dropout,
+            data["classes"], ALL_VARIANTS[config.variant], axes=config.axes,
+            width=config.width, stem=config.stem, in_channels=data["x_train"].shape[1],
+            dropout=config.dropout, image_size=config.image_size,
             weights=None if config.weights == "none" else config.weights,
         )
     except (OSError, ValueError, RuntimeError, EOFError, pickle.UnpicklingError) as exc:

@@ -18,9 +18,14 @@ budget.
 
 The readings of a study are the axes of its WHT and DCT layers; the first is its
 default, which every variant runs in, the others are ablations run by the WHT and DCT
-variants only. Chapter 9's ``digits`` study keeps the channel reading as its first (its
-records were made so); the ResNet-50 studies of chapter 10 default to the spatial
-reading, as the paper does.
+variants only (and by the Walsh filters). Chapter 9's ``digits`` study keeps the channel
+reading as its first (its records were made so); the ResNet-50 studies of chapter 10
+default to the spatial reading, as the paper does.
+
+Chapter 9's ``digits`` study also runs the learned Walsh filters of
+``hadalib.nn.FILTER_VARIANTS`` in both readings, and writes their records to the folder
+``filters`` under ``--out``: the records of the paper's ten variants, which chapter 10
+also reads, stay alone in their folder. The GPU studies run the ten variants only.
 
 The recipe of the ``cifar100`` study. Where the paper (Yilmaz et al., arXiv
 2506.16418) is explicit, it is followed: ResNet-50 with ImageNet-pretrained weights and
@@ -60,7 +65,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hadalib._files import unwritable
 from hadalib.experiments.config import RunConfig
-from hadalib.nn import VARIANTS
+from hadalib.nn import FILTER_VARIANTS, VARIANTS
 
 if TYPE_CHECKING:
     from hadalib.experiments.training import EpochHook
@@ -69,23 +74,28 @@ __all__ = ["STUDIES", "study_runs", "main"]
 
 
 class Study(NamedTuple):
-    """A study: what it measures, the settings its runs share, its seeds and readings."""
+    """A study: what it measures, the settings its runs share, its seeds and readings,
+    and the folder (under ``--out``) of its Walsh-filter runs, if it has any."""
 
     description: str
     settings: dict[str, Any]  # RunConfig fields shared by all runs, in the order printed
     seeds: tuple[int, ...]
     readings: tuple[str, ...]  # the axes of the WHT and DCT layers, the default first
+    filters: str | None = None  # sub-folder of the FILTER_VARIANTS' records; None: no such runs
 
 
-#: Name -> (what it measures, RunConfig fields shared by all its runs, seeds, readings).
+#: Name -> (what it measures, RunConfig fields shared by all its runs, seeds, readings,
+#: folder of its Walsh-filter runs or None).
 STUDIES = {
     "digits": Study(
         "chapter 9: scikit-learn digits, small ResNet-18, ten variants and the spatial "
-        "reading, 5 seeds (about 15 min on 2 CPU cores)",
+        "reading, and three learned Walsh filters in both readings (records in OUT/filters), "
+        "5 seeds (about 20 min on 2 CPU cores)",
         {"data": "digits", "model": "resnet18", "width": 16, "stem": "cifar", "epochs": 10,
          "batch_size": 64},
         (0, 1, 2, 3, 4),
         ("channel", "spatial"),
+        "filters",
     ),
     "gpu": Study(
         "chapter 10: speed, memory and energy of ResNet-50 at 224x224 on synthetic data "
@@ -130,7 +140,9 @@ def study_runs(name: str, out: str | os.PathLike = "book/results") -> list[list[
         One argument list per run for :func:`hadalib.experiments.resnet_wht.main`:
         the study's shared settings, then ``--resume --no-progress`` and the run's
         variant, axes, seed and folder. Every variant runs in the study's first reading,
-        the WHT and DCT variants (where the axes matter) also in the others.
+        the WHT, DCT and Walsh-filter variants (where the axes matter) also in the others;
+        the Walsh filters (``hadalib.nn.FILTER_VARIANTS``, in the ``digits`` study only)
+        come last, with the folder ``filters`` under ``out``.
 
     Raises
     ------
@@ -141,7 +153,7 @@ def study_runs(name: str, out: str | os.PathLike = "book/results") -> list[list[
     --------
     >>> runs = study_runs("digits")
     >>> len(runs)
-    80
+    110
     >>> runs[0][-8:]
     ['--variant', 'baseline', '--axes', 'channel', '--seed', '0', '--out', 'book/results']
 
@@ -161,10 +173,14 @@ def study_configs(name: str, out: str | os.PathLike = "book/results") -> list[Ru
     if name not in STUDIES:
         raise ValueError(f"unknown study {name!r}; accepted: {', '.join(STUDIES)}")
     study = STUDIES[name]
-    return [RunConfig(variant, **study.settings, axes=axes, seed=seed, out=os.fspath(out),
+    folders = [(VARIANTS, os.fspath(out))]
+    if study.filters is not None:
+        folders.append((FILTER_VARIANTS, os.path.join(out, study.filters)))
+    return [RunConfig(variant, **study.settings, axes=axes, seed=seed, out=folder,
                       resume=True, progress=False)
-            for variant in VARIANTS for axes in study.readings for seed in study.seeds
-            if axes == study.readings[0] or variant.split("-")[0] in ("wht", "dct")]
+            for variants, folder in folders
+            for variant in variants for axes in study.readings for seed in study.seeds
+            if axes == study.readings[0] or variant.split("-")[0] in ("wht", "dct", "walsh")]
 
 
 def main(argv: Sequence[str] | None = None, on_epoch: EpochHook | None = None) -> int:

@@ -1,10 +1,12 @@
 """Transform layers in convolutional networks (torch).
 
 - :class:`Transform`: a parameter-free WHT, DCT or FFT layer over channels or (H, W);
+- :class:`WalshFilter`: a learned filter in the Walsh domain (a dyadic convolution), and
+  :func:`fit_walsh_filter`, which fits one to pairs of signals by gradient descent;
 - :func:`resnet18`, :func:`resnet50`: ResNets with torchvision's state_dict names and
   transform layers at the study's ``PLACEMENTS``;
 - ``VARIANTS``: the ten variants of the study (baseline and {wht, dct, fft} x
-  {input, early, early-late}).
+  {input, early, early-late}); ``FILTER_VARIANTS``: a WalshFilter at the same placements.
 """
 
 from __future__ import annotations
@@ -12,13 +14,30 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from hadalib.nn.variants import PLACEMENTS, VARIANTS
+from hadalib.nn.variants import FILTER_VARIANTS, PLACEMENTS, VARIANTS
 
-__all__ = ["PLACEMENTS", "VARIANTS", "ResNet", "Transform", "resnet18", "resnet50"]
+__all__ = [
+    "FILTER_VARIANTS",
+    "PLACEMENTS",
+    "VARIANTS",
+    "ResNet",
+    "Transform",
+    "WalshFilter",
+    "fit_walsh_filter",
+    "resnet18",
+    "resnet50",
+]
 
 # The layers and networks need torch; the names of the study do not, so that the
 # report and the study's plan work where torch is not installed.
-_LAZY = {"Transform": "layers", "ResNet": "resnet", "resnet18": "resnet", "resnet50": "resnet"}
+_LAZY = {
+    "Transform": "layers",
+    "WalshFilter": "layers",
+    "fit_walsh_filter": "layers",
+    "ResNet": "resnet",
+    "resnet18": "resnet",
+    "resnet50": "resnet",
+}
 
 
 def __getattr__(name: str) -> Any:

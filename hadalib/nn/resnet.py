@@ -3,21 +3,22 @@
 The networks are written here (no torchvision needed) with torchvision's module names
 (``conv1, bn1, layer1..layer4, fc``, ``downsample.0/1``), so a torchvision ImageNet
 state_dict loads unchanged. Transform layers have no parameters and no buffers, so they
-add nothing to the state_dict.
+add nothing to the state_dict; a learned Walsh filter (kind ``"walsh"``) adds its weights,
+as ``transforms.<placement>.weight``.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
 from torch import nn
 
 from hadalib._checks import as_int, as_real, check_choice
-from hadalib.nn.layers import Transform
-from hadalib.nn.variants import KINDS, PLACEMENTS, VARIANTS
+from hadalib.nn.layers import Transform, WalshFilter
+from hadalib.nn.variants import FILTER_KINDS, KINDS, PLACEMENTS, VARIANTS
 
 __all__ = ["PLACEMENTS", "VARIANTS", "ResNet", "resnet18", "resnet50"]
 
@@ -89,7 +90,7 @@ def _positive_int(value: Any, name: str) -> int:
 
 
 class ResNet(nn.Module):
-    """A ResNet with parameter-free transform layers at named placements.
+    """A ResNet with transform layers at named placements.
 
     Build it with :func:`resnet18` or :func:`resnet50`. The placements are
     ``"input"`` (before ``conv1``), ``"conv2_block1"`` (after ``layer1[0]``) and
@@ -105,10 +106,12 @@ class ResNet(nn.Module):
     num_classes : int
         Outputs of ``fc``.
     transforms : dict, optional
-        Maps a placement to a transform kind (``"wht"``, ``"dct"``, ``"fft"``) or to a
-        ready ``torch.nn.Module``, e.g. ``VARIANTS["wht-early-late"]``.
+        Maps a placement to a transform kind (``"wht"``, ``"dct"``, ``"fft"``, or
+        ``"walsh"`` for a learned :class:`hadalib.nn.WalshFilter`) or to a ready
+        ``torch.nn.Module``, e.g. ``VARIANTS["wht-early-late"]``.
     axes : {"channel", "spatial"}
-        Axes of the WHT and DCT layers given by kind (FFT layers act on (H, W)).
+        Axes of the WHT, DCT and Walsh-filter layers given by kind (FFT layers act on
+        (H, W)).
     width : int
         Channels of the stem and of ``layer1``'s 3x3 convolutions (64 in the
         standard networks); later stages double it.
@@ -119,11 +122,15 @@ class ResNet(nn.Module):
         Channels of the input image.
     dropout : float
         Dropout probability before ``fc``.
+    image_size : int, optional
+        Height and width of the input images; needed (only) by Walsh filters over
+        (H, W), whose weights have the size of the map at their placement.
 
     Raises
     ------
     ValueError
-        For an unknown placement or kind, or a bad size.
+        For an unknown placement or kind, a bad size, or a spatial Walsh filter without
+        ``image_size``.
 
     Examples
     --------
@@ -145,6 +152,7 @@ class ResNet(nn.Module):
         stem: str = "imagenet",
         in_channels: int = 3,
         dropout: float = 0.0,
+        image_size: int | None = None,
     ) -> None:
         super().__init__()
         block_cls = _BLOCKS[check_choice("block", block, tuple(_BLOCKS))]
@@ -177,7 +185,10 @@ class ResNet(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.fc = nn.Linear(cin, num_classes)
         self._after_block = {(1, 0): "conv2_block1", (3, layers[2] - 1): "conv4_block6"}
-        self.transforms = nn.ModuleDict(_transform_modules(transforms, axes))
+        if image_size is not None:
+            image_size = _positive_int(image_size, "image_size")
+        self.transforms = nn.ModuleDict(
+            _transform_modules(transforms, axes, self.placement_shapes, image_size))
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
@@ -239,9 +250,13 @@ class ResNet(nn.Module):
 
 
 def _transform_modules(
-    transforms: Mapping[str, str | nn.Module] | None, axes: str
+    transforms: Mapping[str, str | nn.Module] | None, axes: str,
+    shapes: Callable[[int], dict[str, tuple[int, int, int]]], image_size: int | None,
 ) -> dict[str, nn.Module]:
+    """The layer of each placement; ``shapes(image_size)`` gives the maps' shapes
+    (C, H, W), which the Walsh filters need (asked once, and only if there is one)."""
     modules: dict[str, nn.Module] = {}
+    known: dict[str, tuple[int, int, int]] = {}
     for placement, spec in (transforms or {}).items():
         if placement not in PLACEMENTS:
             raise ValueError(
@@ -251,9 +266,18 @@ def _transform_modules(
             modules[placement] = spec
         elif spec in KINDS:
             modules[placement] = Transform(spec, axes=None if spec == "fft" else axes)
+        elif spec in FILTER_KINDS:
+            if axes == "spatial" and image_size is None:
+                raise ValueError(
+                    f"a 'walsh' layer at {placement!r} with axes='spatial' needs image_size "
+                    "(the height and width of the input images), got None"
+                )
+            known = known or shapes(image_size or 32)  # the channels do not depend on it
+            c, h, w = known[placement]
+            modules[placement] = WalshFilter(c if axes == "channel" else (h, w), axes=axes)
         else:
             raise ValueError(
-                f"transform at {placement!r} must be 'wht', 'dct', 'fft' or a "
+                f"transform at {placement!r} must be 'wht', 'dct', 'fft', 'walsh' or a "
                 f"torch.nn.Module, got {spec!r}"
             )
     return modules
@@ -327,6 +351,7 @@ def resnet18(
     stem: str = "imagenet",
     in_channels: int = 3,
     dropout: float = 0.0,
+    image_size: int | None = None,
     weights: Any = None,
 ) -> ResNet:
     """ResNet-18 (basic blocks, 2-2-2-2) with optional transform layers.
@@ -350,6 +375,8 @@ def resnet18(
         Input channels.
     dropout : float
         Dropout before ``fc``.
+    image_size : int, optional
+        Input height and width, for Walsh filters over (H, W) (see :class:`ResNet`).
     weights : None, str, os.PathLike or dict
         ImageNet weights to load: ``"torchvision"``, the path of a saved state_dict, or a
         state_dict (``"torchvision"`` needs the torchvision package and
@@ -376,7 +403,8 @@ def resnet18(
     Introduced in: book/09_transform_layers.ipynb
     """
     return _build("resnet18", "basic", (2, 2, 2, 2), num_classes, transforms, weights,
-                  axes=axes, width=width, stem=stem, in_channels=in_channels, dropout=dropout)
+                  axes=axes, width=width, stem=stem, in_channels=in_channels, dropout=dropout,
+                  image_size=image_size)
 
 
 def resnet50(
@@ -388,6 +416,7 @@ def resnet50(
     stem: str = "imagenet",
     in_channels: int = 3,
     dropout: float = 0.0,
+    image_size: int | None = None,
     weights: Any = None,
 ) -> ResNet:
     """ResNet-50 v1.5 (bottleneck blocks, 3-4-6-3), torchvision's layout and names.
@@ -411,6 +440,8 @@ def resnet50(
         Input channels.
     dropout : float
         Dropout before ``fc`` (the study uses 0.5).
+    image_size : int, optional
+        Input height and width, for Walsh filters over (H, W) (see :class:`ResNet`).
     weights : None, str, os.PathLike or dict
         ImageNet weights, as in :func:`resnet18`.
 
@@ -435,4 +466,5 @@ def resnet50(
     Introduced in: book/10_resnet50_wht.ipynb
     """
     return _build("resnet50", "bottleneck", (3, 4, 6, 3), num_classes, transforms, weights,
-                  axes=axes, width=width, stem=stem, in_channels=in_channels, dropout=dropout)
+                  axes=axes, width=width, stem=stem, in_channels=in_channels, dropout=dropout,
+                  image_size=image_size)

@@ -14,11 +14,13 @@ module                    figures
 ``convolution``           :func:`draw_window_walk`, :func:`draw_padding_modes`,
                           :func:`draw_feature_maps`
 ``matrices``              :func:`draw_walsh_functions`
-``spectra``               :func:`draw_walsh_spectrum`
+``spectra``               :func:`draw_walsh_spectrum`, :func:`draw_dyadic_convolution`
 ``butterfly``             :func:`draw_butterfly`
-``quantum``               :func:`draw_bloch`, :func:`draw_circuit`
-``signal``                :func:`draw_reconstruction`
-``networks`` (torch)      :func:`draw_transform_layer`
+``quantum``               :func:`draw_bloch`, :func:`draw_circuit`,
+                          :func:`draw_qiskit_circuit` (Qiskit's drawer)
+``signal``                :func:`draw_reconstruction`, :func:`draw_multiplexing_gain`,
+                          :func:`draw_walsh_cdma`
+``networks`` (torch)      :func:`draw_transform_layer`, :func:`draw_walsh_filter_fit`
 ``study``                 :func:`draw_variant_intervals`, :func:`draw_study_curves`,
                           :func:`draw_energy_plausibility`
 ``diagrams``              :func:`draw_network`, :func:`draw_multichannel_convolution`,
@@ -41,11 +43,11 @@ _TOPICS = {
     "backprop": ("draw_training",),
     "convolution": ("draw_window_walk", "draw_padding_modes", "draw_feature_maps"),
     "matrices": ("draw_walsh_functions",),
-    "spectra": ("draw_walsh_spectrum",),
+    "spectra": ("draw_walsh_spectrum", "draw_dyadic_convolution"),
     "butterfly": ("draw_butterfly",),
-    "quantum": ("draw_bloch", "draw_circuit"),
-    "signal": ("draw_reconstruction",),
-    "networks": ("draw_transform_layer",),
+    "quantum": ("draw_bloch", "draw_circuit", "draw_qiskit_circuit"),
+    "signal": ("draw_reconstruction", "draw_multiplexing_gain", "draw_walsh_cdma"),
+    "networks": ("draw_transform_layer", "draw_walsh_filter_fit"),
     "study": ("draw_variant_intervals", "draw_study_curves", "draw_energy_plausibility"),
     "diagrams": ("draw_network", "draw_multichannel_convolution", "draw_resnet_placements"),
 }

@@ -1,4 +1,5 @@
-"""The figures of the quantum gates chapter: the Bloch sphere and a small circuit builder."""
+"""The figures of the quantum gates chapter: the Bloch sphere, a small circuit builder, and
+circuits drawn by Qiskit's drawer."""
 
 from __future__ import annotations
 
@@ -6,7 +7,17 @@ from typing import Any
 
 import numpy as np
 
-from hadalib.quantum import H, apply, basis_state, bloch_vector, probabilities, run_circuit
+from hadalib.examples import example_truth_table
+from hadalib.quantum import (
+    H,
+    apply,
+    basis_state,
+    bloch_vector,
+    deutsch_jozsa_circuit,
+    probabilities,
+    run_circuit,
+    to_qiskit,
+)
 
 
 def draw_bloch(fig: Any, states: dict[str, Any] | None = None) -> None:
@@ -133,3 +144,48 @@ def _draw_amplitudes(ax: Any, psi: np.ndarray, n: int) -> None:
     ax.set_xticklabels([f"|{x:0{n}b}⟩" for x in index], fontsize=7, rotation=90 if n > 2 else 0)
     ax.tick_params(axis="y", labelsize=7)
     ax.set_title("amplitudes (probability above each bar)", fontsize=9)
+
+
+def draw_qiskit_circuit(
+    fig: Any,
+    gates: list[tuple[Any, ...]] | None = None,
+    n: int = 3,
+    measure: list[int] | None = None,
+) -> None:
+    """Draw a gate list with Qiskit's circuit drawer (``QuantumCircuit.draw("mpl")``).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure to draw on.
+    gates : list of tuple, optional
+        A gate list, as :func:`hadalib.quantum.run_circuit` takes; by default the
+        Deutsch-Jozsa circuit of the example truth table ``(1, 0, 1, 0, 0, 1, 1, 0)``.
+    n : int
+        Number of qubits.
+    measure : list of int, optional
+        Qubits measured at the end (by default all of them for the default circuit, none
+        otherwise).
+
+    Raises
+    ------
+    ImportError
+        If Qiskit (or pylatexenc, which its drawer needs) is not installed:
+        ``pip install 'hadalib[quantum]'``.
+
+    Examples
+    --------
+    >>> from hadalib.widgets import figure
+    >>> from hadalib.quantum import simon_circuit
+    >>> fig = figure(draw_qiskit_circuit, gates=simon_circuit(0b11, 2), n=4, measure=[0, 1])
+    >>> len(fig.axes)
+    1
+
+    Introduced in: book/07_quantum_gates.ipynb
+    """
+    if gates is None:
+        gates, n = deutsch_jozsa_circuit(example_truth_table(8)), 3
+        measure = list(range(n)) if measure is None else measure
+    circuit = to_qiskit(gates, n, measure=measure)
+    ax = fig.add_subplot()
+    circuit.draw(output="mpl", ax=ax, style="clifford", fold=-1)

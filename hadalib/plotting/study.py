@@ -23,11 +23,12 @@ from hadalib._files import unwritable
 from hadalib.energy import training_energy
 from hadalib.experiments.config import DATA
 from hadalib.experiments.report import load_results, summarize
-from hadalib.nn import VARIANTS
+from hadalib.nn.variants import ALL_VARIANTS
 
 __all__ = ["draw_variant_intervals", "draw_study_curves", "draw_energy_plausibility", "main"]
 
-_COLOURS = {"baseline": "black", "wht": "tab:blue", "dct": "tab:green", "fft": "tab:red"}
+_COLOURS = {"baseline": "black", "wht": "tab:blue", "dct": "tab:green", "fft": "tab:red",
+            "walsh": "tab:purple"}
 _PLACEMENT_STYLES = {"input": ":", "early": "--", "early-late": "-"}
 _METRIC_LABELS = {"test_acc": "test accuracy", "train_acc": "training accuracy",
                   "test_loss": "test loss", "train_loss": "training loss"}
@@ -112,7 +113,7 @@ def draw_study_curves(fig: Any, results: Any = (), metric: str = "test_acc",
     Introduced in: book/09_transform_layers.ipynb
     """
     ax = fig.subplots()
-    for variant in VARIANTS:
+    for variant in ALL_VARIANTS:
         runs = [r for r in results if r["variant"] == variant
                 and (variant == "baseline" or r["axes"] == axes)]
         if not runs:
