@@ -7,8 +7,7 @@ e.g. ``hadalib.fwht`` or ``hadalib.hadamard_product``.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from hadalib._lazy import lazy_attributes
 
 __version__ = "0.1.0"
 
@@ -49,15 +48,6 @@ _SHORTCUTS = {
 __all__ = ["__version__", *_SUBMODULES, *_SHORTCUTS]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        return importlib.import_module(f"hadalib.{name}")
-    if name in _SHORTCUTS:
-        value = getattr(importlib.import_module(f"hadalib.{_SHORTCUTS[name]}"), name)
-        globals()[name] = value  # later lookups skip __getattr__
-        return value
-    raise AttributeError(f"module 'hadalib' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_attributes(
+    __name__, {**dict.fromkeys(_SUBMODULES), **_SHORTCUTS}, __all__
+)

@@ -19,7 +19,8 @@ PACKAGE = ROOT / "hadalib"
 #: The layers, lowest first, and the modules of each; an entry covers a package and all its
 #: submodules ("hadalib.nn" covers "hadalib.nn.layers").
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("private shared", ("hadalib._checks", "hadalib._files", "hadalib._synthetic")),
+    ("private shared", ("hadalib._checks", "hadalib._files", "hadalib._lazy",
+                        "hadalib._synthetic")),
     ("math", ("hadalib.products", "hadalib.matrices", "hadalib.conv", "hadalib.mlp")),
     ("transforms", ("hadalib.transforms", "hadalib._fwht_numba", "hadalib._fwht_cpu",
                     "hadalib._fwht_op", "hadalib._fwht_triton")),

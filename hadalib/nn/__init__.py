@@ -11,9 +11,7 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from hadalib._lazy import lazy_attributes
 from hadalib.nn.variants import FILTER_VARIANTS, PLACEMENTS, VARIANTS
 
 __all__ = [
@@ -40,13 +38,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f"hadalib.nn.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'hadalib.nn' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)

@@ -34,8 +34,7 @@ figures of a folder of run records as PNG files.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from hadalib._lazy import lazy_attributes
 
 #: Topic module -> the drawing functions it defines.
 _TOPICS = {
@@ -56,13 +55,4 @@ _WHERE = {name: topic for topic, names in _TOPICS.items() for name in names}
 __all__ = list(_WHERE)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        value = getattr(importlib.import_module(f"hadalib.plotting.{_WHERE[name]}"), name)
-        globals()[name] = value  # later lookups skip __getattr__
-        return value
-    raise AttributeError(f"module 'hadalib.plotting' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_attributes(__name__, _WHERE, __all__)
