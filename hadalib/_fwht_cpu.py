@@ -4,8 +4,10 @@ shared by the NumPy path of hadalib.transforms and the torch operator in hadalib
 Both work on C-ordered data of shape ``(rows, n, stride)``, transformed along ``n``:
 
 - :func:`compiled` runs the numba kernel (hadalib._fwht_numba) on float32/float64 NumPy
-  buffers, when numba is installed and the environment variable ``HADALIB_PURE`` is not
-  set; a kernel that fails to load from numba's cache is compiled again, once;
+  buffers (:func:`compiled_copy` allocates the output), when numba is installed and the
+  environment variable ``HADALIB_PURE`` is not set; a kernel that fails to load from
+  numba's cache is compiled again, once; :func:`one_thread_kernel` is its single-thread
+  entry, for small inputs;
 - :func:`stagewise` is the pure path, for every other case: one vectorized NumPy or torch
   addition and subtraction per stage, on any dtype and device.
 
@@ -108,6 +110,21 @@ def compiled(src: np.ndarray, dst: np.ndarray, n: int, stride: int) -> bool:
         stacklevel=3,
     )
     return True
+
+
+def compiled_copy(src: np.ndarray, n: int, stride: int) -> np.ndarray | None:
+    """The unnormalized WHT along n of the C-contiguous ``(rows, n, stride)`` array src, as a
+    new array of its shape, by :func:`compiled`; None where that cannot run (not native
+    float32/float64, empty, n == 1, or no kernel): the caller then takes :func:`stagewise`.
+
+    The output comes from NumPy's allocator, which asks for huge pages where torch's takes
+    one page fault per 4 KiB: a 32 MiB output costs 3 times the transform when torch
+    allocates it (measured).
+    """
+    if src.dtype.char not in KERNEL_DTYPES or not src.dtype.isnative or not src.size or n < 2:
+        return None
+    dst = np.empty(src.shape, src.dtype)
+    return dst if compiled(src.reshape(-1), dst.reshape(-1), n, stride) else None
 
 
 def _stage_views(x: Any, rows: int, n: int, stride: int, h: int) -> tuple[Any, Any]:

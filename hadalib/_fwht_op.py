@@ -48,10 +48,9 @@ import math
 from functools import lru_cache
 from typing import Any
 
-import numpy as np
 import torch
 
-from hadalib._fwht_cpu import compiled, stagewise
+from hadalib._fwht_cpu import compiled_copy, stagewise
 
 __all__ = ["fwht"]
 
@@ -91,14 +90,11 @@ def _cpu_kernel(x: torch.Tensor, dim: int) -> torch.Tensor:
     n = shape[dim]
     stride = math.prod(shape[dim + 1 :])
     src = x.contiguous()
-    if src.dtype in _NUMBA_DTYPES and n > 1 and src.numel():
+    if src.dtype in _NUMBA_DTYPES:
         # force=True: x may require grad (this runs below autograd) or be a negated view
-        flat = src.numpy(force=True).reshape(-1)
-        # NumPy's allocator asks for huge pages where torch's takes one page fault per 4 KiB:
-        # a 32 MiB output costs 3 times the transform when torch allocates it (measured)
-        out = np.empty(shape, dtype=flat.dtype)
-        if compiled(flat, out.reshape(-1), n, stride):
-            return torch.from_numpy(out)
+        y = compiled_copy(src.numpy(force=True), n, stride)
+        if y is not None:
+            return torch.from_numpy(y)
     rows = src.numel() // (n * stride) if src.numel() else 0
     return stagewise(src.detach().view(rows, n, stride), rows, n, stride).view(shape)
 

@@ -23,7 +23,13 @@ from hadalib._checks import (
     normalize_axis,
     refuse_tensor,
 )
-from hadalib._fwht_cpu import KERNEL_DTYPES, PARALLEL_MIN, compiled, one_thread_kernel, stagewise
+from hadalib._fwht_cpu import (
+    KERNEL_DTYPES,
+    PARALLEL_MIN,
+    compiled_copy,
+    one_thread_kernel,
+    stagewise,
+)
 from hadalib.matrices import order_permutation
 
 __all__ = [
@@ -200,10 +206,9 @@ def _fwht_array(x: np.ndarray, ax: int) -> np.ndarray:
     n = shape[ax]
     stride = 1 if ax == x.ndim - 1 else math.prod(shape[ax + 1 :])
     src = np.ascontiguousarray(x)
-    if src.dtype.char in KERNEL_DTYPES and src.dtype.isnative and src.size and n > 1:
-        dst = np.empty_like(src)
-        if compiled(src.reshape(-1), dst.reshape(-1), n, stride):
-            return dst
+    y = compiled_copy(src, n, stride)
+    if y is not None:
+        return y
     rows = math.prod(shape[:ax])
     return stagewise(src.reshape(rows, n, stride), rows, n, stride).reshape(shape)
 
@@ -573,8 +578,8 @@ def pad_pow2(x: Any, axis: int | tuple[int, ...] = -1) -> Any:
 # ---------------------------------------------------------------------------
 
 
-def _convolution_axis(a: Any, b: Any, axis: Any) -> tuple[int, int]:
-    """The axis as a negative index valid in both a and b, and the common length n there.
+def _convolution_axis(a: Any, b: Any, axis: Any) -> int:
+    """The axis as a negative index valid in both a and b (checked: same power-of-two length).
 
     ``axis`` indexes the broadcast shape of a and b; both must have that axis, with the
     same power-of-two length along it, and their other axes must broadcast.
@@ -612,7 +617,7 @@ def _convolution_axis(a: Any, b: Any, axis: Any) -> tuple[int, int]:
             f"a with shape {tuple(a.shape)} and b with shape {tuple(b.shape)} do not broadcast; "
             "dyadic_convolve broadcasts the axes other than axis as NumPy does"
         ) from None
-    return ax, n
+    return ax
 
 
 def dyadic_convolve(a: Any, b: Any, axis: int = -1) -> Any:
@@ -686,7 +691,7 @@ def dyadic_convolve(a: Any, b: Any, axis: int = -1) -> Any:
             f"a is on {a.device} and b on {b.device}; dyadic_convolve needs both tensors on "
             "one device"
         )
-    ax, _ = _convolution_axis(a, b, axis)
+    ax = _convolution_axis(a, b, axis)
     # both in the promoted dtype before transforming, so float32 with float64 is float64 math
     if tensor:
         import torch

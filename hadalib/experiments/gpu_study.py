@@ -53,6 +53,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from hadalib._files import atomic_write
 from hadalib.experiments import records
 from hadalib.experiments.config import RunConfig, differences
 from hadalib.experiments.study import study_configs
@@ -218,11 +219,8 @@ def load_timings() -> dict[str, Any]:
 
 
 def _save_timings(timings: dict[str, Any]) -> None:
-    path = _cache("gpu-study", "timings.json")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(timings, indent=1, sort_keys=True) + "\n")
-    tmp.replace(path)
+    text = json.dumps(timings, indent=1, sort_keys=True) + "\n"
+    atomic_write(_cache("gpu-study", "timings.json"), lambda f: f.write(text.encode()))
 
 
 def _measured(timings: dict[str, Any], job: Job) -> dict[str, float]:

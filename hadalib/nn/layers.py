@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -102,16 +103,26 @@ class Transform(nn.Module):
             for d in dims:
                 x = dct(x, axis=d, norm=self.norm)
             return x.to(dtype)
-        sizes = [x.shape[d] for d in dims]
-        padded = any(n & (n - 1) for n in sizes)
-        if padded:  # pad_pow2 copies even where every length is a power of two already
-            x = pad_pow2(x, axis=dims)
-        for d in dims:
-            x = fwht(x, axis=d, norm=self.norm)
-        if padded:
-            for d, n in zip(dims, sizes, strict=True):
-                x = x.narrow(d, 0, n)
-        return x
+        return _padded(x, dims, lambda z: _fwht_dims(z, dims, self.norm))
+
+
+def _fwht_dims(x: torch.Tensor, dims: tuple[int, ...], norm: str) -> torch.Tensor:
+    for d in dims:
+        x = fwht(x, axis=d, norm=norm)
+    return x
+
+
+def _padded(
+    x: torch.Tensor, dims: tuple[int, ...], inside: Callable[[torch.Tensor], torch.Tensor]
+) -> torch.Tensor:
+    """``inside`` applied to x zero-padded to powers of two along dims, cropped back."""
+    sizes = [x.shape[d] for d in dims]
+    if not any(n & (n - 1) for n in sizes):  # pad_pow2 copies even where nothing is padded
+        return inside(x)
+    z = inside(pad_pow2(x, axis=dims))
+    for d, n in zip(dims, sizes, strict=True):
+        z = z.narrow(d, 0, n)
+    return z
 
 
 class WalshFilter(nn.Module):
@@ -204,21 +215,16 @@ class WalshFilter(nn.Module):
                 f"x must be a 4-D feature map (N, C, H, W) with {what} = {size} (the "
                 f"layer's size), got shape {tuple(x.shape)}"
             )
-        padded = tuple(x.shape[d] for d in dims) != tuple(self.weight.shape)
-        z = pad_pow2(x, axis=dims) if padded else x
-        for d in dims:
-            z = fwht(z, axis=d, norm="ortho")
+        return _same_layout(_padded(x, dims, lambda z: self._filter(z, dims)), x)
+
+    def _filter(self, z: torch.Tensor, dims: tuple[int, ...]) -> torch.Tensor:
+        """ifwht(w * S_T(fwht(z))) on the padded map (orthonormal, so its own inverse)."""
+        z = _fwht_dims(z, dims, "ortho")
         shape = (-1, 1, 1) if self.axes == "channel" else self.weight.shape
         if self.threshold is not None:
             t = self.threshold.to(z.dtype).reshape(shape)
             z = z.sign() * (z.abs() - t).clamp_min(0)
-        z = z * self.weight.to(z.dtype).reshape(shape)
-        for d in dims:
-            z = fwht(z, axis=d, norm="ortho")
-        if padded:
-            for d, n in zip(dims, self.size, strict=True):
-                z = z.narrow(d, 0, n)
-        return _same_layout(z, x)
+        return _fwht_dims(z * self.weight.to(z.dtype).reshape(shape), dims, "ortho")
 
 
 def fit_walsh_filter(

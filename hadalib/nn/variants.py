@@ -27,24 +27,23 @@ _PLACEMENT_GROUPS = {
     "early-late": ("conv2_block1", "conv4_block6"),
 }
 
-#: The ten variants of the study: name -> {placement: kind}.
-VARIANTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
-    {"baseline": MappingProxyType({})}
-    | {
+
+def _at_placements(kinds: tuple[str, ...]) -> dict[str, Mapping[str, str]]:
+    """Each kind at each group of placements: ``{"wht-early": {"conv2_block1": "wht"}, ...}``."""
+    return {
         f"{kind}-{group}": MappingProxyType({p: kind for p in placements})
-        for kind in KINDS
+        for kind in kinds
         for group, placements in _PLACEMENT_GROUPS.items()
     }
+
+
+#: The ten variants of the study: name -> {placement: kind}.
+VARIANTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {"baseline": MappingProxyType({})} | _at_placements(KINDS)
 )
 
 #: The learned-filter variants of chapter 9's study: name -> {placement: kind}.
-FILTER_VARIANTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
-    {
-        f"{kind}-{group}": MappingProxyType({p: kind for p in placements})
-        for kind in FILTER_KINDS
-        for group, placements in _PLACEMENT_GROUPS.items()
-    }
-)
+FILTER_VARIANTS: Mapping[str, Mapping[str, str]] = MappingProxyType(_at_placements(FILTER_KINDS))
 
 #: Every variant a run can take: the ten of the paper, then the learned filters.
 ALL_VARIANTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
