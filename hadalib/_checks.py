@@ -94,8 +94,23 @@ def check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
     raise ValueError(f"{name}={value!r} is not one of {accepted}")
 
 
+def check_norm(norm: Any) -> str:
+    """The scaling of a transform: one of :data:`NORMS`, None meaning "backward" (as in
+    ``numpy.fft``)."""
+    return "backward" if norm is None else check_choice("norm", norm, NORMS)
+
+
+def inverse_norm(norm: str) -> str:
+    """The norm that makes the inverse transform undo ``norm`` (numpy.fft's swap rule)."""
+    return {"backward": "forward", "ortho": "ortho", "forward": "backward"}[norm]
+
+
 def check_seed(seed: Any, name: str = "seed") -> int | None:
-    """A seed for ``np.random.default_rng``: a non-negative integer, or None (fresh entropy)."""
+    """An integer seed: a non-negative integer, or None (fresh entropy).
+
+    For seeds that must be integers (torch's generators, a record's provenance); NumPy
+    randomness takes :func:`as_rng`, which also accepts a Generator.
+    """
     if seed is None:
         return None
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
@@ -105,14 +120,39 @@ def check_seed(seed: Any, name: str = "seed") -> int | None:
     return int(seed)
 
 
+def as_rng(seed: Any, name: str = "seed") -> np.random.Generator:
+    """The one seed rule of hadalib: ``None | int | numpy.random.Generator`` -> a Generator.
+
+    None always means fresh randomness (a new generator from the operating system's
+    entropy); an integer >= 0 seeds ``np.random.default_rng``; a Generator is used as given
+    (so a caller can draw several things from one stream).
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is not None and (
+        isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer))
+    ):
+        raise TypeError(
+            f"{name} must be None, an integer >= 0 or a numpy.random.Generator, got {seed!r} "
+            f"({_type_name(seed)})"
+        )
+    return np.random.default_rng(check_seed(seed, name))
+
+
 def normalize_axis(axis: Any, ndim: int, name: str = "axis") -> int:
-    """``axis`` as an index in ``[0, ndim)``; negative axes count from the end."""
+    """``axis`` as an index in ``[0, ndim)``; negative axes count from the end.
+
+    An axis that is not an integer raises a TypeError; one out of range raises NumPy's
+    ``AxisError`` (both a ValueError and an IndexError, as in NumPy).
+    """
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {axis!r}")
+        raise TypeError(f"{name} must be an int, got {axis!r} ({_type_name(axis)})")
     if ndim == 0:
-        raise ValueError(f"{name} {axis} does not exist: the input is 0-d (a scalar has no axes)")
+        raise np.exceptions.AxisError(
+            f"{name} {axis} does not exist: the input is 0-d (a scalar has no axes)"
+        )
     if not -ndim <= axis < ndim:
-        raise ValueError(
+        raise np.exceptions.AxisError(
             f"{name} {axis} is out of bounds for input with {ndim} dimension(s); "
             f"use an axis in [{-ndim}, {ndim - 1}]"
         )
@@ -192,12 +232,38 @@ def env_flag(variable: str) -> bool:
 BOOLEAN_LENGTH = "a Boolean function of n variables has 2**n values (1, 2, 4, 8, ...)"
 
 
+def is_pow2(n: int) -> bool:
+    """Whether the integer ``n`` is a power of two (1, 2, 4, ...)."""
+    return n > 0 and not n & (n - 1)
+
+
+def next_pow2(n: int) -> int:
+    """The smallest power of two >= ``n`` (1 for n <= 1)."""
+    return 1 << max(n - 1, 0).bit_length()
+
+
+def check_pow2(n: int, subject: str, why: str | None = None) -> int:
+    """Return ``n`` if it is a power of two, else raise the library's one ValueError.
+
+    ``subject`` names what has the length (``"length 6 along axis -1"``, ``"n=6"``); ``why``
+    says what to do about it, by default padding with :func:`hadalib.pad_pow2`.
+    """
+    if is_pow2(n):
+        return n
+    if why is None:
+        why = (
+            f"pad with hadalib.pad_pow2 to {next_pow2(n)}"
+            if n > 0
+            else "the length must be a power of two (1, 2, 4, ...)"
+        )
+    raise ValueError(f"{subject} is not a power of two; {why}")
+
+
 def check_pow2_vector(arr: np.ndarray, name: str, why: str) -> None:
     """Refuse ``arr`` unless it is one-dimensional with a length ``2**n``; ``why`` says why."""
     if arr.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
-    if len(arr) == 0 or len(arr) & (len(arr) - 1):
-        raise ValueError(f"{name} has length {len(arr)}, which is not a power of two; {why}")
+    check_pow2(len(arr), f"{name} has length {len(arr)}, which", why)
 
 
 def truth_table_array(values: Any, name: str = "truth_table") -> np.ndarray:

@@ -260,7 +260,7 @@ def test_gradient_is_the_dyadic_correlation():
         (
             lambda: dyadic_convolve(np.ones(4), np.ones(4), axis=-1.0),
             TypeError,
-            r"^axis must be an int, got -1\.0$",
+            r"^axis must be an int, got -1\.0 \(float\)$",
         ),
         (
             lambda: dyadic_convolve(torch.ones(4), np.ones(4)),
