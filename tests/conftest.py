@@ -58,19 +58,23 @@ def built_site() -> Path:
 
 
 @pytest.fixture(scope="session")
-def browser(chromium_path, tmp_path_factory):
+def chromium(chromium_path):
+    """Headless Chromium (Playwright's Browser), for contexts of any screen size."""
     playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
-        profile = tmp_path_factory.mktemp("chromium-profile")
-        context = p.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=chromium_path,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 900},
+        browser = p.chromium.launch(
+            executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
         )
-        yield context
-        context.close()
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
+    """A laptop-sized browser context shared by the tests."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    yield context
+    context.close()
 
 
 @pytest.fixture(scope="session")

@@ -193,3 +193,73 @@ def test_dark_mode_switch(page, server, screenshots):
     assert "dark" in themes
     page.evaluate("() => { document.documentElement.dataset.theme = 'dark'; }")
     page.screenshot(path=str(screenshots / "ch01_dark.png"))
+
+
+# The reader's two menus: the chapter list (primary sidebar) and the page contents
+# (secondary sidebar). On a phone each is a button that opens a dialog; on a laptop the
+# chapter list stands beside the text (its button hides and shows it) and so do the
+# page contents.
+MENUS = {"chapters": ("primary-toggle", "pst-primary-sidebar"),
+         "contents": ("secondary-toggle", "pst-secondary-sidebar")}
+CHAPTER = "book/05_walsh_spectrum.html"
+
+
+def _screen(chromium, width, height):
+    return chromium.new_context(viewport={"width": width, "height": height}, has_touch=True)
+
+
+@pytest.mark.parametrize("menu", MENUS)
+def test_phone_menus_open_by_tap_and_close_by_escape(chromium, server, screenshots, menu):
+    toggle, sidebar = MENUS[menu]
+    context = _screen(chromium, 390, 844)
+    page = context.new_page()
+    try:
+        _open(page, server, CHAPTER)
+        links = page.locator(f"#{sidebar}-modal a:visible")
+        assert links.count() == 0
+        buttons = page.locator(f"button.{toggle}:visible")
+        assert buttons.count() == 1, f"{buttons.count()} visible {menu} buttons"
+        buttons.first.tap()
+        links.first.wait_for(timeout=5_000)
+        page.screenshot(path=str(screenshots / f"phone_{menu}.png"))
+        page.keyboard.press("Escape")
+        page.wait_for_function(f"() => !document.getElementById('{sidebar}-modal').open")
+        assert links.count() == 0
+        buttons.first.focus()  # and by keyboard: Enter on the focused button
+        page.keyboard.press("Enter")
+        links.first.wait_for(timeout=5_000)
+    finally:
+        context.close()
+
+
+def test_laptop_chapter_list_hides_and_shows(chromium, server, screenshots):
+    context = _screen(chromium, 1366, 900)
+    page = context.new_page()
+    try:
+        _open(page, server, CHAPTER)
+        links = page.locator("#pst-primary-sidebar a:visible")
+        assert links.count() > 5
+        assert page.locator("#pst-secondary-sidebar a:visible").count() > 3  # page contents
+        button = page.locator("button.primary-toggle:visible")
+        assert button.count() == 1
+        button.click()
+        page.wait_for_timeout(300)
+        assert links.count() == 0, "the chapter-list button did not hide the list"
+        button.focus()
+        page.keyboard.press("Enter")
+        links.first.wait_for(timeout=5_000)
+        page.screenshot(path=str(screenshots / "laptop_menus.png"))
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("rel", PAGES)
+def test_no_page_wider_than_a_phone(browser, server, rel):
+    page = browser.new_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        _open(page, server, rel)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 390, f"{rel} is {width} px wide on a 390 px screen"
+    finally:
+        page.close()

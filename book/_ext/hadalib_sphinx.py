@@ -53,4 +53,5 @@ def setup(app):
     app.connect("html-page-context", _drop_duplicate_scripts, priority=100)
     # After MathJax (priority 500, deferred): see the file's comment.
     app.add_js_file("mathjax2_shim.js", priority=510, defer="defer")
+    app.add_css_file("hadalib.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
