@@ -102,3 +102,22 @@ def test_notebook_is_stored_executed_and_listed(nb_path):
     first = "".join(nb["cells"][0]["source"])
     assert re.match(r"# \d+\. ", first), f"{nb_path.name}: first cell must be the '# N. Title'"
     assert "Run cost" in first, f"{nb_path.name}: no run-cost badge in the first cell"
+
+
+def test_licence_and_citation_name_the_version_and_repository():
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert citation["version"] == hadalib.__version__
+    assert citation["repository-code"] == config["repository"]["url"]
+    assert set(citation["license"]) == {"CC-BY-4.0", "MIT"}
+    licence = (ROOT / "LICENSE").read_text()
+    assert "MIT License" in licence and "LICENSE-TEXT.txt" in licence
+    assert "Attribution 4.0 International" in (ROOT / "LICENSE-TEXT.txt").read_text()
+
+
+def test_every_page_names_the_version_and_licences(built_site):
+    for page in (built_site / "book").glob("*.html"):
+        text = page.read_text()
+        assert f"version {hadalib.__version__}" in text and "CC BY 4.0" in text, page.name

@@ -1,6 +1,8 @@
-"""Sphinx glue for the book: API back-links, a clean page head, a MathJax shim, and the
+"""Sphinx glue for the book: API back-links, a clean page head, a MathJax shim, the
 repository's address written into the text from its one setting (`repository.url` in
-_config.yml) wherever a page says ``{{ repository_url }}``, code spans included.
+_config.yml) wherever a page says ``{{ repository_url }}``, code spans included, and the
+version (``hadalib.__version__``, the one version of the book and its library) with the
+licences in every page's footer.
 
 Every public hadalib docstring ends with "Introduced in: book/NN_name.ipynb".
 On the API page that line becomes a link to the chapter, so a reader can go
@@ -47,7 +49,21 @@ def _repository_url(app, docname, source):  # noqa: ARG001 (Sphinx's signature)
         source[0] = source[0].replace("{{ repository_url }}", url)
 
 
+def _version_and_licence(app, config):
+    import hadalib
+
+    config.version = config.release = hadalib.__version__
+    url = config.html_theme_options.get("repository_url", "")
+    licence = f'<a href="{url}/blob/main/LICENSE">licences</a>' if url else "licences"
+    config.html_theme_options["extra_footer"] = (
+        f"<p>The Hadamard book and hadalib, version {hadalib.__version__}. The text is "
+        f"licensed under CC BY 4.0, the code under the MIT licence ({licence}); to cite the "
+        "book, see CITATION.cff in its repository.</p>"
+    )
+
+
 def setup(app):
+    app.connect("config-inited", _version_and_licence)
     app.connect("autodoc-process-docstring", _link_chapter)
     app.connect("source-read", _repository_url)
     app.connect("html-page-context", _drop_duplicate_scripts, priority=100)
