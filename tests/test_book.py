@@ -121,3 +121,10 @@ def test_every_page_names_the_version_and_licences(built_site):
     for page in (built_site / "book").glob("*.html"):
         text = page.read_text()
         assert f"version {hadalib.__version__}" in text and "CC BY 4.0" in text, page.name
+
+
+def test_landing_page_lists_every_chapter_in_order():
+    intro = (BOOK / "intro.md").read_text()
+    listed = re.findall(r"^- \{doc\}`/(book/\d\d_\w+)`: ", intro, flags=re.M)
+    chapters = re.findall(r"file: (book/\d\d_\w+)", TOC)
+    assert listed == chapters
