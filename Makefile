@@ -10,6 +10,7 @@ LOCK   := requirements.lock
 # torch is pinned by version only (its wheel differs by platform: CPU or CUDA build).
 TORCH  := $(shell grep -m1 '^torch==' requirements.txt)
 ASSETS := _assets/vendor/.copied
+WIDGET_FONTS := _extra/book/@jupyter-widgets/html-manager/dist
 BUILD  := _build/html
 # Strict: a warning, a broken reference or a cell error fails the build.
 JB_FLAGS := --all -W -n --keep-going
@@ -96,12 +97,18 @@ node_modules/.package-lock.json: package.json package-lock.json | need-npm
 	touch $@
 
 # MathJax 3 and the ipywidgets HTML manager, served from the built site, so
-# that no page asks the network for anything (tests/browser checks it).
+# that no page asks the network for anything (tests/browser checks it). Of MathJax,
+# only what tex-chtml.js loads: itself, the CHTML fonts, and what it loads on demand
+# (TeX extensions by autoload; the menu, accessibility and speech when a reader turns
+# them on): 7 of its 24 MB. The widget manager's icon font is asked for next to the
+# page (book/@jupyter-widgets/...), so it goes to _extra/, copied to the site's root.
+MATHJAX_PARTS := tex-chtml.js input/tex output/chtml a11y ui sre
 $(ASSETS): node_modules/.package-lock.json
-	rm -rf _assets/vendor && mkdir -p _assets/vendor
-	cp -r node_modules/mathjax/es5 _assets/vendor/mathjax
+	rm -rf _assets/vendor _extra && mkdir -p _assets/vendor/mathjax $(WIDGET_FONTS)
+	cd node_modules/mathjax/es5 && cp -r --parents $(MATHJAX_PARTS) $(CURDIR)/_assets/vendor/mathjax/
 	cp node_modules/requirejs/require.js _assets/vendor/require.js
 	cp node_modules/@jupyter-widgets/html-manager/dist/embed-amd.js _assets/vendor/embed-amd.js
+	cp node_modules/@jupyter-widgets/html-manager/dist/*.woff2 $(WIDGET_FONTS)/
 	touch $@
 
 # The studies behind chapters 9 and 10: JSON records in book/results/ (finished
@@ -130,4 +137,4 @@ gpu-study-plan:
 	$(GPU_STUDY) --dry-run
 
 clean:
-	rm -rf _build _assets/vendor
+	rm -rf _build _assets/vendor _extra

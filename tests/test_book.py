@@ -97,6 +97,9 @@ def test_notebook_is_stored_executed_and_listed(nb_path):
         for out in cell["outputs"]:
             if out["output_type"] == "error":
                 assert "raises-exception" in tags, f"{nb_path.name} cell {i}: {out['ename']}"
+            if "application/vnd.jupyter.widget-view+json" in out.get("data", {}):
+                # a live widget needs a kernel: the page shows its player instead
+                assert "remove-output" in tags, f"{nb_path.name} cell {i}: a widget on the page"
     assert f"book/{nb_path.stem}" in TOC, f"{nb_path.name} is not in _toc.yml"
     assert nb_path.stat().st_size < 3_000_000, f"{nb_path.name} is over 3 MB"
     first = "".join(nb["cells"][0]["source"])

@@ -49,6 +49,27 @@ def _repository_url(app, docname, source):  # noqa: ARG001 (Sphinx's signature)
         source[0] = source[0].replace("{{ repository_url }}", url)
 
 
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+_WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def _drop_unused_widget_scripts(app, pagename, templatename, context, doctree):  # noqa: ARG001
+    # myst-nb loads the widget manager (3.5 MB) and the widgets' state on every page of a
+    # notebook with widget state, even where no widget view is shown: the Jupyter-only
+    # live widgets are tagged remove-output, their kernel-free players stand in for them.
+    if _WIDGET_VIEW in context.get("body", ""):
+        return
+    manager = {f"_static/{path}" for path in app.config.nb_ipywidgets_js}  # as Sphinx adds them
+
+    def unused(script):
+        attributes = getattr(script, "attributes", {})
+        return str(getattr(script, "filename", script)) in manager or (
+            attributes.get("type") == _WIDGET_STATE
+        )
+
+    context["script_files"][:] = [s for s in context.get("script_files", []) if not unused(s)]
+
+
 def _version_and_licence(app, config):
     import hadalib
 
@@ -67,6 +88,8 @@ def setup(app):
     app.connect("autodoc-process-docstring", _link_chapter)
     app.connect("source-read", _repository_url)
     app.connect("html-page-context", _drop_duplicate_scripts, priority=100)
+    # After myst-nb (priority 500), which adds the widget scripts in this event.
+    app.connect("html-page-context", _drop_unused_widget_scripts, priority=900)
     # After MathJax (priority 500, deferred): see the file's comment.
     app.add_js_file("mathjax2_shim.js", priority=510, defer="defer")
     app.add_css_file("hadalib.css")
