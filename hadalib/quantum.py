@@ -868,8 +868,8 @@ def to_qiskit(gates: Sequence[_Gate], n: int, measure: Iterable[int] | None = No
     ImportError
         If Qiskit is not installed (``pip install 'hadalib[quantum]'``).
     TypeError, ValueError
-        As :func:`run_circuit` for a bad gate list; ValueError if a measured qubit is out of
-        range or repeated.
+        As :func:`run_circuit` for a bad gate list; TypeError if ``measure`` is not a list of
+        integers, ValueError if a measured qubit is out of range or repeated.
 
     Examples
     --------
@@ -885,6 +885,12 @@ def to_qiskit(gates: Sequence[_Gate], n: int, measure: Iterable[int] | None = No
     """
     n = _qubit_count(n)
     steps = _steps(gates, n)
+    if measure is not None and (
+        isinstance(measure, (str, bytes)) or not isinstance(measure, Iterable)
+    ):
+        raise TypeError(
+            f"measure must be a list of qubit indices (e.g. [0, 1]) or None, got {measure!r}"
+        )
     measured = [] if measure is None else [_qubit(q, "measure", n) for q in measure]
     if len(set(measured)) != len(measured):
         raise ValueError(f"measure={measured} names a qubit twice; measure each qubit once")

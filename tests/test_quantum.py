@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import time
 
 import numpy as np
@@ -458,3 +459,12 @@ def test_to_qiskit_answers_for_no_qubits_as_run_circuit_does():
         circuit = to_qiskit(gates, 0)
         assert circuit.num_qubits == 0
         assert np.allclose(Statevector(circuit).data, [expected])
+
+
+@pytest.mark.parametrize("measure", [1, "01", 0.5])
+def test_to_qiskit_measure_must_be_a_list_of_qubits(measure):
+    message = f"measure must be a list of qubit indices (e.g. [0, 1]) or None, got {measure!r}"
+    with pytest.raises(TypeError, match="^" + re.escape(message) + "$"):
+        to_qiskit([("H", 0)], 2, measure=measure)
+    with pytest.raises(TypeError, match=r"^measure must be an integer, got \[0\] \(list\)$"):
+        to_qiskit([("H", 0)], 2, measure=[[0]])
