@@ -29,6 +29,16 @@ from hadalib._checks import (
 )
 from hadalib.transforms import fwht, ifwht
 
+__all__ = [
+    "walsh_spectrum",
+    "from_walsh_spectrum",
+    "arithmetic_polynomial",
+    "algebraic_normal_form",
+    "format_polynomial",
+    "nonlinearity",
+    "correlation_immunity",
+]
+
 _ENCODINGS = ("01", "pm1")
 
 

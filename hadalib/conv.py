@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from hadalib._checks import as_array, check_choice, refuse_tensor
+from hadalib._checks import as_array, as_int, check_choice, refuse_tensor
 
 __all__ = ["convolve2d", "correlate2d", "sliding_windows"]
 
@@ -47,15 +47,21 @@ def _as_image(x: Any, name: str) -> np.ndarray:
 
 
 def _pair(value: Any, name: str, minimum: int) -> tuple[int, int]:
+    """value (an int or a pair of ints, each >= minimum) as a pair of Python ints: a
+    TypeError for anything but integers (floats and bools too), a ValueError for a pair of
+    the wrong length or an int below minimum."""
+    kind = "positive" if minimum > 0 else "non-negative"
+    accepted = f"{name} must be a {kind} int or a pair of them; got {value!r}"
     if isinstance(value, np.ndarray) and value.ndim == 1:
         value = tuple(value.tolist())  # e.g. kernel.shape given as an array
     items = value if isinstance(value, (tuple, list)) else (value, value)
-    if len(items) != 2 or not all(
-        isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= minimum for v in items
-    ):
-        kind = "positive" if minimum > 0 else "non-negative"
-        raise ValueError(f"{name} must be a {kind} int or a pair of them; got {value!r}")
-    return int(items[0]), int(items[1])
+    try:
+        ints = tuple(as_int(v, name) for v in items)
+    except TypeError:
+        raise TypeError(accepted) from None
+    if len(ints) != 2 or min(ints) < minimum:
+        raise ValueError(accepted)
+    return ints
 
 
 def _pad_widths(
@@ -79,8 +85,8 @@ def _pad_widths(
         )
     try:
         ph, pw = _pair(padding, "padding", 0)
-    except ValueError:
-        raise ValueError(
+    except (TypeError, ValueError) as error:
+        raise type(error)(
             f"padding {padding!r} is not one of 'valid', 'same', 'full', a non-negative int "
             f"or a pair of them"
         ) from None
@@ -172,7 +178,9 @@ def correlate2d(
         For an unknown ``padding`` or ``pad_mode``, a stride below 1, arrays
         that are not 2-D, or a kernel larger than the padded image.
     TypeError
-        For complex or non-numeric input, or a torch tensor.
+        For complex or non-numeric input, a torch tensor, or a ``padding`` or ``stride``
+        that is neither a string (``padding``), an int nor a pair of ints (``2.0`` and
+        ``True`` are not ints).
 
     Examples
     --------
@@ -233,7 +241,9 @@ def convolve2d(
     ValueError
         As in :func:`correlate2d`.
     TypeError
-        For complex or non-numeric input, or a torch tensor.
+        For complex or non-numeric input, a torch tensor, or a ``padding`` or ``stride``
+        that is neither a string (``padding``), an int nor a pair of ints (``2.0`` and
+        ``True`` are not ints).
 
     Examples
     --------
@@ -287,8 +297,9 @@ def sliding_windows(
 
     Raises
     ------
-    ValueError
-        As in :func:`correlate2d` (raised at the call, before any window).
+    ValueError, TypeError
+        As in :func:`correlate2d`, and for a ``kernel_shape`` that is not a positive int or
+        a pair of them (raised at the call, before any window).
 
     Examples
     --------

@@ -24,7 +24,31 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from hadalib._checks import ORDERS, as_array, as_bool, as_int, check_choice, refuse_tensor
+from hadalib._checks import (
+    ORDERS,
+    as_array,
+    as_bool,
+    as_int,
+    check_choice,
+    check_pow2,
+    is_pow2,
+    refuse_tensor,
+)
+
+__all__ = [
+    "MAX_DENSE_ORDER",
+    "sylvester",
+    "hadamard_entry",
+    "gray_code",
+    "bit_reverse",
+    "order_permutation",
+    "hadamard_matrix",
+    "sequency",
+    "is_hadamard",
+    "paley",
+    "rademacher",
+    "s_matrix",
+]
 
 #: The largest matrix order this module builds densely, ``2**15`` (``hadamard_matrix``,
 #: ``sylvester(15)``, ``paley``), that is 2**30 entries or 8 GiB of int64. Beyond it, apply
@@ -76,11 +100,12 @@ def _check_dense_order(order: int, argument: str) -> None:
 def _log2_size(n: Any, name: str = "n") -> int:
     """Return ``m`` with ``n == 2**m``, or raise a ValueError naming ``name``."""
     n = as_int(n, name)
-    if n < 1 or n & (n - 1):
-        raise ValueError(
-            f"{name}={n} is not a power of two; Sylvester's construction gives sizes "
-            "1, 2, 4, 8, ... (for other orders such as 12 or 20 see hadalib.matrices.paley)"
-        )
+    check_pow2(
+        n,
+        f"{name}={n}",
+        "Sylvester's construction gives sizes 1, 2, 4, 8, ... (for other orders such as 12 "
+        "or 20 see hadalib.matrices.paley)",
+    )
     return n.bit_length() - 1
 
 
@@ -634,7 +659,7 @@ def s_matrix(n: int) -> np.ndarray:
     Introduced in: book/08_signal_processing.ipynb
     """
     n = as_int(n, "n")
-    if n < 1 or (n + 1) & n:
+    if n < 1 or not is_pow2(n + 1):
         raise ValueError(
             f"n={n} is not one less than a power of two; the S-matrix from Sylvester's "
             "construction has order n = 2**k - 1 (1, 3, 7, 15, 31, ...)"

@@ -15,10 +15,11 @@ reads like the derivation in the chapter.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from hadalib._checks import as_array, as_real, check_seed, refuse_tensor
+from hadalib._checks import as_array, as_int, as_real, as_rng, refuse_tensor
 from hadalib.products import hadamard_product
 
 __all__ = ["TinyMLP", "numerical_gradients", "sigmoid"]
@@ -82,8 +83,10 @@ class TinyMLP:
     ----------
     sizes : tuple of int
         ``(n_in, n_hidden, n_out)``, three positive integers; default ``(3, 4, 2)``.
-    seed : int, default 0
-        Seed of ``np.random.default_rng`` for the initial weights.
+    seed : None, int or numpy.random.Generator, default 0
+        Where the initial weights come from: an integer >= 0 seeds
+        ``np.random.default_rng``, a Generator is drawn from as given, None draws fresh
+        weights from the operating system's entropy.
 
     Attributes
     ----------
@@ -101,7 +104,8 @@ class TinyMLP:
     ValueError
         If ``sizes`` is not three positive integers, or ``seed`` is negative.
     TypeError
-        If ``seed`` is not an integer.
+        If an entry of ``sizes`` is not an integer, or ``seed`` is neither None, an integer
+        nor a Generator.
 
     Examples
     --------
@@ -116,17 +120,18 @@ class TinyMLP:
     Introduced in: book/02_backpropagation.ipynb
     """
 
-    def __init__(self, sizes: Sequence[int] = (3, 4, 2), seed: int = 0) -> None:
-        if not isinstance(sizes, (tuple, list, np.ndarray)) or len(sizes) != 3 or not all(
-            isinstance(s, (int, np.integer)) and not isinstance(s, (bool, np.bool_)) and s > 0
-            for s in sizes
-        ):
+    def __init__(self, sizes: Sequence[int] = (3, 4, 2), seed: Any = 0) -> None:
+        if not isinstance(sizes, (tuple, list, np.ndarray)) or len(sizes) != 3:
             raise ValueError(
                 f"sizes must be three positive integers (n_in, n_hidden, n_out); got {sizes!r}"
             )
-        n_in, n_hidden, n_out = (int(s) for s in sizes)
+        n_in, n_hidden, n_out = (as_int(s, f"sizes[{i}]") for i, s in enumerate(sizes))
+        if min(n_in, n_hidden, n_out) < 1:
+            raise ValueError(
+                f"sizes must be three positive integers (n_in, n_hidden, n_out); got {sizes!r}"
+            )
         self.sizes = (n_in, n_hidden, n_out)
-        rng = np.random.default_rng(check_seed(seed))
+        rng = as_rng(seed)
         self.W = rng.normal(0.0, 1.0 / np.sqrt(n_in), size=(n_in, n_hidden))
         self.b = np.zeros(n_hidden)
         self.V = rng.normal(0.0, 1.0 / np.sqrt(n_hidden), size=(n_hidden, n_out))
@@ -315,6 +320,8 @@ class TinyMLP:
         ValueError
             If ``lr`` is not a positive finite number, or ``X``/``Y`` have the
             wrong shape.
+        TypeError
+            If ``lr`` is not a real number (a complex one would make the weights complex).
 
         Examples
         --------
@@ -326,7 +333,7 @@ class TinyMLP:
 
         Introduced in: book/02_backpropagation.ipynb
         """
-        _check_lr(lr)
+        lr = _check_lr(lr)
         before = self.loss(X, Y)
         grads = self.gradients(X, Y)
         for name in _PARAMETERS:
@@ -356,8 +363,10 @@ class TinyMLP:
         Raises
         ------
         ValueError
-            If ``lr`` is not positive, ``epochs`` is negative or not an integer,
-            or ``X``/``Y`` have the wrong shape.
+            If ``lr`` is not positive and finite, ``epochs`` is negative, or ``X``/``Y`` have
+            the wrong shape.
+        TypeError
+            If ``lr`` is not a real number or ``epochs`` is not an integer.
 
         Examples
         --------
@@ -369,24 +378,25 @@ class TinyMLP:
 
         Introduced in: book/02_backpropagation.ipynb
         """
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        epochs = as_int(epochs, "epochs")
+        if epochs < 0:
             raise ValueError(f"epochs must be a non-negative integer; got {epochs!r}")
-        _check_lr(lr)
+        lr = _check_lr(lr)
         X, Y = self._check_XY(X, Y)
-        history = np.empty(int(epochs) + 1)
-        for k in range(int(epochs)):
+        history = np.empty(epochs + 1)
+        for k in range(epochs):
             history[k] = self.step(X, Y, lr)
         history[-1] = self.loss(X, Y)
         return history
 
 
-def _check_lr(lr: float) -> None:
-    if (
-        isinstance(lr, bool)
-        or not isinstance(lr, (int, float, np.number))
-        or not (np.isfinite(lr) and lr > 0)
-    ):
+def _check_lr(lr: Any) -> float:
+    """The learning rate as a float: a real number (a complex one would make the weights
+    complex), positive and finite."""
+    value = as_real(lr, "lr")
+    if not (np.isfinite(value) and value > 0):
         raise ValueError(f"lr must be a positive finite number; got {lr!r}")
+    return value
 
 
 def numerical_gradients(

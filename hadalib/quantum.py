@@ -24,14 +24,38 @@ from numpy.typing import ArrayLike
 from hadalib._checks import (
     as_array,
     as_int,
+    as_rng,
     check_choice,
     check_finite,
     check_pow2_vector,
-    check_seed,
     refuse_tensor,
     truth_table_array,
 )
 from hadalib.transforms import fwht
+
+__all__ = [
+    "I",
+    "X",
+    "Z",
+    "H",
+    "MAX_QUBITS",
+    "zero_state",
+    "basis_state",
+    "apply",
+    "hadamard_all",
+    "probabilities",
+    "measure",
+    "phase_oracle",
+    "bloch_vector",
+    "deutsch_jozsa",
+    "bernstein_vazirani",
+    "grover",
+    "run_circuit",
+    "deutsch_jozsa_circuit",
+    "simon_circuit",
+    "gf2_null_space",
+    "to_qiskit",
+]
 
 
 def _gate(matrix: ArrayLike) -> np.ndarray:
@@ -295,7 +319,7 @@ def probabilities(state: ArrayLike) -> np.ndarray:
     return np.abs(psi) ** 2
 
 
-def measure(state: ArrayLike, shots: int = 1, seed: int | None = None) -> np.ndarray:
+def measure(state: ArrayLike, shots: int = 1, seed: Any = None) -> np.ndarray:
     """Measure all qubits ``shots`` times (each time on a fresh copy of the state).
 
     Parameters
@@ -304,8 +328,10 @@ def measure(state: ArrayLike, shots: int = 1, seed: int | None = None) -> np.nda
         A normalized state vector.
     shots : int
         Number of measurements (``>= 1``).
-    seed : int, optional
-        Seed of ``numpy.random.default_rng``; the same seed gives the same outcomes.
+    seed : None, int or numpy.random.Generator, optional
+        Where the outcomes come from: an integer >= 0 seeds ``numpy.random.default_rng``
+        (the same integer gives the same outcomes), a Generator is drawn from as given,
+        None (the default) draws from fresh entropy.
 
     Returns
     -------
@@ -315,7 +341,7 @@ def measure(state: ArrayLike, shots: int = 1, seed: int | None = None) -> np.nda
     Raises
     ------
     TypeError
-        If ``shots`` is not an integer, or ``seed`` is neither an integer nor None.
+        If ``shots`` is not an integer, or ``seed`` is not None, an integer or a Generator.
     ValueError
         As :func:`probabilities`, or if ``shots < 1`` or ``seed`` is negative.
 
@@ -333,8 +359,7 @@ def measure(state: ArrayLike, shots: int = 1, seed: int | None = None) -> np.nda
     shots = as_int(shots, "shots")
     if shots < 1:
         raise ValueError(f"shots={shots} must be at least 1")
-    rng = np.random.default_rng(check_seed(seed))
-    return rng.choice(len(p), size=shots, p=p / p.sum()).astype(np.int64)
+    return as_rng(seed).choice(len(p), size=shots, p=p / p.sum()).astype(np.int64)
 
 
 def phase_oracle(truth_table: ArrayLike) -> np.ndarray:
@@ -507,6 +532,10 @@ def grover(marked: int | Iterable[int], n: int, iterations: int | None = None) -
     ``k`` iterations the marked states together have probability ``sin((2k+1) theta)**2`` with
     ``sin(theta) = sqrt(M / 2**n)`` for ``M`` marked states.
 
+    These probabilities repeat about every ``pi / 2 * sqrt(2**n / M)`` iterations, so more
+    than ``ceil(4 sqrt(2**n))`` iterations (over two periods) show nothing new; the simulator
+    refuses them rather than run for hours.
+
     Parameters
     ----------
     marked : int or list of int
@@ -514,7 +543,8 @@ def grover(marked: int | Iterable[int], n: int, iterations: int | None = None) -
     n : int
         Number of qubits (``>= 1``).
     iterations : int, optional
-        Number of iterations; default ``floor(pi / 4 * sqrt(2**n / M))``.
+        Number of iterations, ``0 <= iterations <= ceil(4 sqrt(2**n))``; default
+        ``floor(pi / 4 * sqrt(2**n / M))``.
 
     Returns
     -------
@@ -526,7 +556,8 @@ def grover(marked: int | Iterable[int], n: int, iterations: int | None = None) -
     TypeError
         If an index, ``n`` or ``iterations`` is not an integer.
     ValueError
-        If ``marked`` is empty or has an index out of range, ``n < 1`` or ``iterations < 0``.
+        If ``marked`` is empty or has an index out of range, ``n < 1``, or ``iterations`` is
+        negative or more than ``ceil(4 sqrt(2**n))``.
 
     Examples
     --------
@@ -546,8 +577,13 @@ def grover(marked: int | Iterable[int], n: int, iterations: int | None = None) -
     if iterations is None:
         iterations = math.floor(math.pi / 4 * math.sqrt(2**n / len(targets)))
     iterations = as_int(iterations, "iterations")
-    if iterations < 0:
-        raise ValueError(f"iterations={iterations} is negative; expected iterations >= 0")
+    most = math.ceil(4 * math.sqrt(2**n))
+    if not 0 <= iterations <= most:
+        raise ValueError(
+            f"iterations={iterations} is out of range for n={n} qubits; expected 0 <= "
+            f"iterations <= {most} = ceil(4 sqrt(2**n)) (the probabilities repeat about every "
+            "pi/2 sqrt(2**n / M) iterations)"
+        )
     signs = np.ones(2**n)
     signs[targets] = -1
     psi = hadamard_all(zero_state(n))
@@ -807,7 +843,9 @@ def to_qiskit(gates: Sequence[_Gate], n: int, measure: Iterable[int] | None = No
 
     Each gate becomes Qiskit's: ``H``, ``X``, ``Z``, ``I`` (``id``), a controlled ``X`` or
     ``Z`` (``cx``, ``cz``), a phase oracle a ``DiagonalGate`` labelled ``U_f``, a barrier a
-    barrier. Qiskit numbers qubits as hadalib does (qubit 0 is the least significant bit), so
+    barrier (on ``n = 0`` qubits a phase oracle is the global phase ``(-1)**f()``, as
+    :func:`run_circuit` computes it). Qiskit numbers qubits as hadalib does (qubit 0 is the
+    least significant bit), so
     ``qiskit.quantum_info.Statevector(to_qiskit(gates, n))`` equals ``run_circuit(gates, n)``.
 
     Parameters
@@ -830,8 +868,8 @@ def to_qiskit(gates: Sequence[_Gate], n: int, measure: Iterable[int] | None = No
     ImportError
         If Qiskit is not installed (``pip install 'hadalib[quantum]'``).
     TypeError, ValueError
-        As :func:`run_circuit` for a bad gate list; ValueError if a measured qubit is out of
-        range or repeated.
+        As :func:`run_circuit` for a bad gate list; TypeError if ``measure`` is not a list of
+        integers, ValueError if a measured qubit is out of range or repeated.
 
     Examples
     --------
@@ -847,6 +885,12 @@ def to_qiskit(gates: Sequence[_Gate], n: int, measure: Iterable[int] | None = No
     """
     n = _qubit_count(n)
     steps = _steps(gates, n)
+    if measure is not None and (
+        isinstance(measure, (str, bytes)) or not isinstance(measure, Iterable)
+    ):
+        raise TypeError(
+            f"measure must be a list of qubit indices (e.g. [0, 1]) or None, got {measure!r}"
+        )
     measured = [] if measure is None else [_qubit(q, "measure", n) for q in measure]
     if len(set(measured)) != len(measured):
         raise ValueError(f"measure={measured} names a qubit twice; measure each qubit once")
@@ -861,6 +905,8 @@ def to_qiskit(gates: Sequence[_Gate], n: int, measure: Iterable[int] | None = No
     for step in steps:
         if step[0] == "barrier":
             circuit.barrier()
+        elif step[0] == "oracle" and n == 0:  # no qubits: U_f is the global phase (-1)**f()
+            circuit.global_phase += math.pi * (step[1][0] < 0)
         elif step[0] == "oracle":
             oracle = DiagonalGate([complex(v) for v in step[1]])
             oracle.label = "U_f"

@@ -37,9 +37,10 @@ from hadalib._checks import (
     as_bool,
     as_int,
     as_real,
+    as_rng,
     check_choice,
     check_finite,
-    check_seed,
+    check_pow2,
     normalize_axis,
     refuse_tensor,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "satd",
     "block_motion",
     "hadamard_rotate",
+    "hadamard_unrotate",
     "srht",
     "gaussian_projection",
     "distance_ratios",
@@ -787,7 +789,10 @@ def block_motion(
     displacement ``(dy, dx)`` with ``|dy|, |dx| <= radius`` is tried and the one
     whose reference block at ``(y + dy, x + dx)`` minimizes the cost wins (ties go
     to the shortest vector, then to the first in raster order). The reference is
-    extended beyond its border by repeating edge pixels, as video codecs do.
+    extended beyond its border by repeating edge pixels, as video codecs do. A block
+    displaced by more than the frame's height or width sees only repeated edge pixels,
+    which a shorter vector sees too, so the search stops there: any radius from
+    ``max(H, W)`` up gives the same result, in the same time.
 
     Parameters
     ----------
@@ -796,7 +801,7 @@ def block_motion(
     size : int
         Block side; a multiple of 4 for ``cost="satd"``.
     radius : int
-        Search range in pixels (non-negative).
+        Search range in pixels (non-negative); searched up to ``max(H, W)``.
     cost : {"sad", "satd"}
         Matching cost: :func:`sad`, or :func:`satd` over the 4x4 sub-blocks.
 
@@ -832,7 +837,7 @@ def block_motion(
     to_blocks(cur, size)  # checks 2-D and divisibility
     if cost == "satd" and size % 4:
         raise ValueError(f"size must be a multiple of 4 for cost='satd', got {size}")
-    radius = _as_count(radius, "radius", 0)
+    radius = min(_as_count(radius, "radius", 0), max(cur.shape))
     padded = np.pad(ref, radius, mode="edge")
     span = range(-radius, radius + 1)
     candidates = sorted(
@@ -893,28 +898,42 @@ def _along(values: np.ndarray, axis: int, ndim: int) -> np.ndarray:
     return values.reshape(shape)
 
 
-def hadamard_rotate(
-    x: Any, seed: int | None = None, axis: int = -1, inverse: bool = False
-) -> np.ndarray:
-    """Rotate vectors by a (randomized) normalized Hadamard matrix.
+def _signs_along(arr: np.ndarray, seed: Any, signs: Any, axis: Any) -> np.ndarray:
+    """The diagonal ``D`` of a Hadamard rotation along ``axis``, shaped to multiply ``arr``:
+    random signs from ``as_rng(seed)``, or ones for ``signs=False`` (which takes no seed)."""
+    ax = normalize_axis(axis, arr.ndim)
+    if not as_bool(signs, "signs"):
+        if seed is not None:
+            raise ValueError(
+                f"seed={seed!r} is given with signs=False, which draws no random signs; leave "
+                "seed out, or use signs=True"
+            )
+        return np.ones(1, dtype=arr.dtype)
+    return _along(_random_signs(as_rng(seed), arr.shape[ax], arr.dtype), ax, arr.ndim)
 
-    With ``seed=None`` the rotation is ``R = H / sqrt(n)`` (the orthonormal WHT);
-    with an int seed it is ``R = H D / sqrt(n)``, where ``D`` is a diagonal of
-    random signs drawn from ``np.random.default_rng(seed)``. Either way ``R`` is
-    orthogonal, costs ``O(n log n)``, and spreads a vector's energy over all
-    coordinates; the random signs make that hold for *every* input vector with
-    high probability (without them, e.g. a constant vector is sent to a spike).
+
+def hadamard_rotate(x: Any, seed: Any = None, axis: int = -1, signs: bool = True) -> np.ndarray:
+    """Rotate vectors by a randomized normalized Hadamard matrix ``R = H D / sqrt(n)``.
+
+    ``D`` is a diagonal of random signs drawn from ``seed`` (``signs=False``: no signs,
+    ``R = H / sqrt(n)``, the orthonormal WHT). ``R`` is orthogonal, costs ``O(n log n)``,
+    and spreads a vector's energy over all coordinates; the random signs make that hold for
+    *every* input vector with high probability (without them, e.g. a constant vector is
+    sent to a spike). :func:`hadamard_unrotate` applies the inverse ``R.T`` when given the
+    same seed.
 
     Parameters
     ----------
     x : array_like
         Real array; the length along ``axis`` must be a power of two.
-    seed : int or None
-        Seed of the random signs; ``None`` for no signs (see above).
+    seed : None, int or numpy.random.Generator
+        Where the signs come from: an integer >= 0 seeds ``np.random.default_rng`` (the
+        same integer gives the same rotation), a Generator is drawn from as given, None
+        draws fresh signs from the operating system's entropy.
     axis : int
         The axis of the vectors.
-    inverse : bool
-        Apply ``R.T`` (the inverse) instead of ``R``.
+    signs : bool
+        False for no random signs (then ``seed`` must be left out).
 
     Returns
     -------
@@ -924,36 +943,73 @@ def hadamard_rotate(
     Raises
     ------
     ValueError
-        If the length along ``axis`` is not a power of two, ``axis`` is out of range, or
-        ``seed`` is negative.
+        If the length along ``axis`` is not a power of two, ``seed`` is negative, or a seed
+        is given with ``signs=False``.
+    numpy.exceptions.AxisError
+        If ``axis`` is out of range.
     TypeError
-        If ``x`` does not hold real numbers, ``seed`` is neither an int nor None, or
-        ``inverse`` is not a bool.
+        If ``x`` does not hold real numbers, ``seed`` is not None, an int or a Generator,
+        ``axis`` is not an int, or ``signs`` is not a bool.
 
     Examples
     --------
-    >>> hadamard_rotate([2.0, 0.0, 0.0, 0.0])
+    >>> hadamard_rotate([2.0, 0.0, 0.0, 0.0], signs=False)
     array([1., 1., 1., 1.])
     >>> y = hadamard_rotate([1.0, 2.0, 3.0, 4.0], seed=0)
-    >>> hadamard_rotate(y, seed=0, inverse=True)
+    >>> hadamard_unrotate(y, seed=0)
     array([1., 2., 3., 4.])
 
     Introduced in: book/08_signal_processing.ipynb
     """
-    seed = check_seed(seed)
-    inverse = as_bool(inverse, "inverse")
     arr = _as_float(x, "x", ndim_min=1)
-    if seed is None:
-        return fwht(arr, axis=axis, norm="ortho")
-    ax = normalize_axis(axis, arr.ndim)
-    n = arr.shape[ax]
-    signs = _along(_random_signs(np.random.default_rng(seed), n, arr.dtype), ax, arr.ndim)
-    if inverse:
-        return signs * fwht(arr, axis=axis, norm="ortho")
-    return fwht(arr * signs, axis=axis, norm="ortho")
+    d = _signs_along(arr, seed, signs, axis)
+    return fwht(arr * d, axis=axis, norm="ortho")  # fwht refuses a length not a power of two
 
 
-def srht(X: Any, k: int, seed: int | None = 0) -> np.ndarray:
+def hadamard_unrotate(y: Any, seed: Any = None, axis: int = -1, signs: bool = True) -> np.ndarray:
+    """Undo :func:`hadamard_rotate`: apply ``R.T = D H / sqrt(n)``.
+
+    With the same integer seed (or a Generator in the same state) and the same ``signs``
+    as the rotation, ``hadamard_unrotate(hadamard_rotate(x, seed), seed)`` gives ``x`` back
+    (up to rounding). Like every seed in hadalib, None draws fresh signs, which undo no
+    earlier rotation: pass the seed the rotation used.
+
+    Parameters
+    ----------
+    y : array_like
+        Real array; the length along ``axis`` must be a power of two.
+    seed : None, int or numpy.random.Generator
+        Where the signs come from, as in :func:`hadamard_rotate`.
+    axis : int
+        The axis of the vectors.
+    signs : bool
+        False for no random signs (then ``seed`` must be left out).
+
+    Returns
+    -------
+    numpy.ndarray
+        The array rotated back, same shape (float; float32 stays float32).
+
+    Raises
+    ------
+    ValueError, numpy.exceptions.AxisError, TypeError
+        As :func:`hadamard_rotate`.
+
+    Examples
+    --------
+    >>> hadamard_unrotate([1.0, 1.0, 1.0, 1.0], signs=False)
+    array([2., 0., 0., 0.])
+    >>> x = np.arange(8.0)
+    >>> bool(np.allclose(hadamard_unrotate(hadamard_rotate(x, seed=3), seed=3), x))
+    True
+
+    Introduced in: book/08_signal_processing.ipynb
+    """
+    arr = _as_float(y, "y", ndim_min=1)
+    return _signs_along(arr, seed, signs, axis) * fwht(arr, axis=axis, norm="ortho")
+
+
+def srht(X: Any, k: int, seed: Any = 0) -> np.ndarray:
     """Subsampled randomized Hadamard transform: a fast Johnson-Lindenstrauss map.
 
     Each row ``x`` (length ``d``) is zero-padded to ``n = 2**ceil(log2 d)``,
@@ -962,8 +1018,8 @@ def srht(X: Any, k: int, seed: int | None = 0) -> np.ndarray:
     scaled by ``sqrt(n / k)``, so that ``E ||S x||**2 = ||x||**2``. It costs
     ``O(d log d)`` per row instead of the ``O(d k)`` of a dense Gaussian map.
 
-    The generator ``np.random.default_rng(seed)`` draws the ``n`` signs first (the
-    signs of :func:`hadamard_rotate` with the same seed), then the ``k`` coordinates.
+    The generator made from ``seed`` draws the ``n`` signs first (the signs of
+    :func:`hadamard_rotate` with the same seed), then the ``k`` coordinates.
 
     Parameters
     ----------
@@ -971,10 +1027,10 @@ def srht(X: Any, k: int, seed: int | None = 0) -> np.ndarray:
         Real array of shape ``(..., d)``; each row is a point.
     k : int
         Target dimension, ``1 <= k <= n``.
-    seed : int or None
-        Seed of the signs and the sampled coordinates (the same seed gives the
-        same map, so different arrays can be projected consistently); None draws
-        a fresh map from the operating system's entropy.
+    seed : None, int or numpy.random.Generator
+        Where the signs and the sampled coordinates come from: the same integer gives
+        the same map, so different arrays can be projected consistently; a Generator is
+        drawn from as given; None draws a fresh map from the operating system's entropy.
 
     Returns
     -------
@@ -986,8 +1042,8 @@ def srht(X: Any, k: int, seed: int | None = 0) -> np.ndarray:
     ValueError
         If ``k`` is out of range or ``seed`` is negative.
     TypeError
-        If ``k`` is not an int, ``seed`` is neither an int nor None, or ``X`` does not
-        hold real numbers.
+        If ``k`` is not an int, ``seed`` is not None, an int or a Generator, or ``X`` does
+        not hold real numbers.
 
     Examples
     --------
@@ -998,7 +1054,7 @@ def srht(X: Any, k: int, seed: int | None = 0) -> np.ndarray:
 
     Introduced in: book/08_signal_processing.ipynb
     """
-    seed = check_seed(seed)
+    rng = as_rng(seed)
     arr = _as_float(X, "X", ndim_min=1)
     padded = pad_pow2(arr, axis=-1)
     n = padded.shape[-1]
@@ -1008,17 +1064,16 @@ def srht(X: Any, k: int, seed: int | None = 0) -> np.ndarray:
             f"k={k} is out of range for rows of length {arr.shape[-1]} (padded to {n}); "
             f"use 1 <= k <= {n}"
         )
-    rng = np.random.default_rng(seed)
     signs = _random_signs(rng, n, arr.dtype)
     rows = np.sort(rng.choice(n, size=k, replace=False))
     return fwht(padded * signs, norm="ortho")[..., rows] * arr.dtype.type(np.sqrt(n / k))
 
 
-def gaussian_projection(X: Any, k: int, seed: int | None = 0) -> np.ndarray:
+def gaussian_projection(X: Any, k: int, seed: Any = 0) -> np.ndarray:
     """Project rows onto ``k`` dimensions with a Gaussian random matrix.
 
     ``X @ G / sqrt(k)`` with ``G`` of shape ``(d, k)`` and independent standard
-    normal entries drawn from ``np.random.default_rng(seed)``, so that
+    normal entries drawn from a generator made from ``seed``, so that
     ``E ||x G / sqrt(k)||**2 = ||x||**2``: the classical Johnson-Lindenstrauss map.
 
     Parameters
@@ -1027,8 +1082,9 @@ def gaussian_projection(X: Any, k: int, seed: int | None = 0) -> np.ndarray:
         Real array of shape ``(..., d)``.
     k : int
         Target dimension, ``k >= 1``.
-    seed : int or None
-        Seed of ``G`` (None: fresh entropy).
+    seed : None, int or numpy.random.Generator
+        Where ``G`` comes from: an integer >= 0 seeds ``np.random.default_rng``, a
+        Generator is drawn from as given, None draws from fresh entropy.
 
     Returns
     -------
@@ -1040,7 +1096,7 @@ def gaussian_projection(X: Any, k: int, seed: int | None = 0) -> np.ndarray:
     ValueError
         If ``k < 1`` or ``seed`` is negative.
     TypeError
-        If ``k`` is not an int, or ``seed`` is neither an int nor None.
+        If ``k`` is not an int, or ``seed`` is not None, an int or a Generator.
 
     Examples
     --------
@@ -1049,12 +1105,12 @@ def gaussian_projection(X: Any, k: int, seed: int | None = 0) -> np.ndarray:
 
     Introduced in: book/08_signal_processing.ipynb
     """
-    seed = check_seed(seed)
+    rng = as_rng(seed)
     arr = _as_float(X, "X", ndim_min=1)
     k = as_int(k, "k")
     if k < 1:
         raise ValueError(f"k={k} is out of range; use k >= 1")
-    g = np.random.default_rng(seed).standard_normal((arr.shape[-1], k)).astype(arr.dtype)
+    g = rng.standard_normal((arr.shape[-1], k)).astype(arr.dtype)
     return arr @ g / arr.dtype.type(np.sqrt(k))
 
 
@@ -1113,6 +1169,19 @@ def distance_ratios(X: Any, Y: Any) -> np.ndarray:
 
 
 _FINITE_FOR_QUANTIZATION = "quantization needs finite values (NaN or inf would spoil the scale)"
+#: The most bits per integer that fake_quantize takes: the widest integers hardware stores.
+_MAX_BITS = 64
+
+
+def _quantization_bits(bits: Any) -> int:
+    """bits as a Python int in 2 .. _MAX_BITS (a Python int: 2**(bits - 1) must not wrap)."""
+    bits = as_int(bits, "bits")
+    if not 2 <= bits <= _MAX_BITS:
+        raise ValueError(
+            f"bits={bits} is out of range for symmetric quantization; use 2 <= bits <= "
+            f"{_MAX_BITS}"
+        )
+    return bits
 
 
 def fake_quantize(x: Any, bits: int = 4, axis: int | None = None) -> np.ndarray:
@@ -1129,7 +1198,7 @@ def fake_quantize(x: Any, bits: int = 4, axis: int | None = None) -> np.ndarray:
     x : array_like
         Real array.
     bits : int
-        Bits per integer, at least 2.
+        Bits per integer, ``2 <= bits <= 64`` (the widest integers hardware stores).
     axis : int or None
         Axis along which the maximum is taken (one scale per vector along it),
         or ``None`` for one scale for the whole array.
@@ -1142,8 +1211,8 @@ def fake_quantize(x: Any, bits: int = 4, axis: int | None = None) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``bits < 2``, ``axis`` is out of range, or ``x`` holds NaN or infinity (whose
-        scale would spoil every other entry).
+        If ``bits`` is not in ``2 .. 64``, ``axis`` is out of range, or ``x`` holds NaN
+        or infinity (whose scale would spoil every other entry).
     TypeError
         If ``bits`` is not an int, ``axis`` is neither an int nor None, or ``x`` does not
         hold real numbers.
@@ -1155,9 +1224,7 @@ def fake_quantize(x: Any, bits: int = 4, axis: int | None = None) -> np.ndarray:
 
     Introduced in: book/08_signal_processing.ipynb
     """
-    bits = as_int(bits, "bits")  # a Python int: 2**(bits - 1) must not wrap around
-    if bits < 2:
-        raise ValueError(f"bits={bits} is too few for symmetric quantization; use bits >= 2")
+    bits = _quantization_bits(bits)
     arr = _as_float(x, "x")
     if axis is not None:
         axis = normalize_axis(axis, arr.ndim)
@@ -1168,7 +1235,9 @@ def fake_quantize(x: Any, bits: int = 4, axis: int | None = None) -> np.ndarray:
     return scale * np.clip(np.rint(arr / scale), -q, q)
 
 
-def quantize_rotated(x: Any, bits: int = 4, seed: int | None = None, axis: int = -1) -> np.ndarray:
+def quantize_rotated(
+    x: Any, bits: int = 4, seed: Any = None, axis: int = -1, signs: bool = True
+) -> np.ndarray:
     """Quantize in a Hadamard-rotated basis: ``R.T @ fake_quantize(R @ x)``.
 
     The rotation ``R`` of :func:`hadamard_rotate` spreads an outlier's energy over
@@ -1182,11 +1251,15 @@ def quantize_rotated(x: Any, bits: int = 4, seed: int | None = None, axis: int =
     x : array_like
         Real array; the length along ``axis`` must be a power of two.
     bits : int
-        Bits per integer, at least 2.
-    seed : int or None
-        Seed of the random signs of the rotation (``None``: plain Hadamard).
+        Bits per integer, ``2 <= bits <= 64``.
+    seed : None, int or numpy.random.Generator
+        Where the random signs of the rotation come from, as in :func:`hadamard_rotate`
+        (None: fresh signs; the same signs rotate and rotate back).
     axis : int
         Axis of the vectors; each vector is rotated and gets its own scale.
+    signs : bool
+        False for the plain Hadamard rotation ``H / sqrt(n)`` (then ``seed`` must be left
+        out).
 
     Returns
     -------
@@ -1196,22 +1269,22 @@ def quantize_rotated(x: Any, bits: int = 4, seed: int | None = None, axis: int =
     Raises
     ------
     ValueError
-        If ``bits < 2``, the length along ``axis`` is not a power of two, or ``x`` holds
-        NaN or infinity.
+        If ``bits`` is not in ``2 .. 64``, the length along ``axis`` is not a power of two,
+        ``x`` holds NaN or infinity, or a seed is given with ``signs=False``.
 
     Examples
     --------
     >>> x = np.array([8.0, 0.0, 0.0, 0.0])  # an outlier alone: exact after rotation
-    >>> quantize_rotated(x, bits=4)
+    >>> quantize_rotated(x, bits=4, signs=False)
     array([8., 0., 0., 0.])
 
     Introduced in: book/08_signal_processing.ipynb
     """
     arr = _as_float(x, "x", ndim_min=1)
     check_finite(arr, "x", _FINITE_FOR_QUANTIZATION)
-    rotated = hadamard_rotate(arr, seed=seed, axis=axis)
-    quantized = fake_quantize(rotated, bits=bits, axis=axis)
-    return hadamard_rotate(quantized, seed=seed, axis=axis, inverse=True)
+    d = _signs_along(arr, seed, signs, axis)  # drawn once: the same signs rotate back
+    quantized = fake_quantize(fwht(arr * d, axis=axis, norm="ortho"), bits=bits, axis=axis)
+    return d * fwht(quantized, axis=axis, norm="ortho")
 
 
 # ---------------------------------------------------------------------------
@@ -1285,12 +1358,12 @@ def weighing_variances(W: Any) -> np.ndarray:
 
 
 def multiplex_estimates(
-    x: Any, W: Any, sigma: float = 1.0, trials: int = 1, seed: int | None = 0
+    x: Any, W: Any, sigma: float = 1.0, trials: int = 1, seed: Any = 0
 ) -> np.ndarray:
     """Simulate ``y = W x + noise`` and return the least-squares estimates of ``x``.
 
     Each trial draws independent Gaussian noise of standard deviation ``sigma`` for every
-    measurement, from ``np.random.default_rng(seed)``, and solves ``W x_hat = y`` in the
+    measurement, from a generator made from ``seed``, and solves ``W x_hat = y`` in the
     least-squares sense. Over many trials the variance of each estimate approaches
     ``sigma**2 * weighing_variances(W)``.
 
@@ -1301,11 +1374,12 @@ def multiplex_estimates(
     W : array_like
         The design, shape ``(measurements, n)``, full column rank.
     sigma : float
-        Standard deviation of the noise of one measurement, ``>= 0``.
+        Standard deviation of the noise of one measurement: finite and ``>= 0``.
     trials : int
         Number of independent noise draws, ``>= 1``.
-    seed : int or None
-        Seed of the noise (None: fresh entropy).
+    seed : None, int or numpy.random.Generator
+        Where the noise comes from: an integer >= 0 seeds ``np.random.default_rng``, a
+        Generator is drawn from as given, None draws from fresh entropy.
 
     Returns
     -------
@@ -1316,7 +1390,7 @@ def multiplex_estimates(
     ------
     ValueError
         If the shapes disagree, ``W`` is not a valid design (see :func:`weighing_variances`),
-        ``sigma`` is negative or ``trials < 1``.
+        ``sigma`` is negative or not finite, or ``trials < 1``.
     TypeError
         If ``x`` or ``W`` does not hold real numbers, or ``sigma``, ``trials`` or ``seed`` has
         the wrong type.
@@ -1332,10 +1406,12 @@ def multiplex_estimates(
 
     Introduced in: book/08_signal_processing.ipynb
     """
-    seed = check_seed(seed)
+    rng = as_rng(seed)
     sigma = as_real(sigma, "sigma")
-    if not sigma >= 0:
-        raise ValueError(f"sigma={sigma} must be >= 0 (a standard deviation)")
+    if not 0 <= sigma < np.inf:
+        raise ValueError(
+            f"sigma={sigma} is not a standard deviation; use a finite number >= 0"
+        )
     trials = _as_count(trials, "trials", 1)
     w = _design(W)
     weighing_variances(w)  # refuses a design without full column rank
@@ -1346,7 +1422,7 @@ def multiplex_estimates(
             f"weighs; got shape {v.shape}"
         )
     dtype = np.result_type(v, w)
-    noise = np.random.default_rng(seed).standard_normal((trials, w.shape[0]))
+    noise = rng.standard_normal((trials, w.shape[0]))
     y = (w @ v)[None, :] + (sigma * noise).astype(dtype)
     estimates = np.linalg.lstsq(w.astype(dtype), y.T, rcond=None)[0]
     return estimates.T.astype(dtype, copy=False)
@@ -1372,13 +1448,11 @@ def _walsh_codes(codes: Any, n: int, default: int, users: str) -> np.ndarray:
 
 
 def _spreading_length(n: Any) -> int:
-    n = as_int(n, "n")
-    if n < 1 or n & (n - 1):
-        raise ValueError(
-            f"n={n} is not a power of two; Walsh codes are the rows of the Sylvester "
-            "matrix H_n, n = 1, 2, 4, 8, ..."
-        )
-    return n
+    return check_pow2(
+        as_int(n, "n"),
+        f"n={n}",
+        "Walsh codes are the rows of the Sylvester matrix H_n, n = 1, 2, 4, 8, ...",
+    )
 
 
 def walsh_spread(bits: Any, n: int, codes: Any = None) -> np.ndarray:

@@ -276,16 +276,24 @@ def test_unknown_pad_mode():
         sliding_windows(np.ones((3, 3)), (2, 2), pad_mode="mirror")
 
 
-@pytest.mark.parametrize("padding", ["half", -1, (1, -2), (1, 2, 3), 1.5, True])
-def test_unknown_padding(padding):
-    with pytest.raises(ValueError, match=re.escape(f"padding {padding!r} is not one of 'valid'")):
+@pytest.mark.parametrize(
+    ("padding", "error"),
+    [("half", ValueError), (-1, ValueError), ((1, -2), ValueError), ((1, 2, 3), ValueError),
+     (1.5, TypeError), (True, TypeError), (None, TypeError), ((1, 2.0), TypeError)],
+)
+def test_unknown_padding(padding, error):
+    with pytest.raises(error, match=re.escape(f"padding {padding!r} is not one of 'valid'")):
         correlate2d(np.ones((3, 3)), np.ones((2, 2)), padding=padding)
 
 
-@pytest.mark.parametrize("stride", [0, -1, (1, 0), 1.0])
-def test_bad_stride(stride):
+@pytest.mark.parametrize(
+    ("stride", "error"),
+    [(0, ValueError), (-1, ValueError), ((1, 0), ValueError), ((1, 1, 1), ValueError),
+     (1.0, TypeError), (2.0, TypeError), (True, TypeError), ("2", TypeError)],
+)
+def test_bad_stride(stride, error):
     msg = f"stride must be a positive int or a pair of them; got {stride!r}"
-    with pytest.raises(ValueError, match=re.escape(msg)):
+    with pytest.raises(error, match="^" + re.escape(msg) + "$"):
         correlate2d(np.ones((3, 3)), np.ones((2, 2)), stride=stride)
 
 

@@ -16,6 +16,17 @@ and what the call promises. One test, run for every public name, checks that
   them from a generator made from it.
 
 A public name without a row fails the test: a new function must say here what it does.
+
+Two more tables hold the rules of the arguments that many functions share, one test per
+rule iterating the table (and a test that every public function taking the argument has a
+row):
+
+- ``SEEDED``, the one seed rule (``hadalib._checks.as_rng``): ``None``, an integer >= 0 (also
+  NumPy's) or a ``numpy.random.Generator`` is accepted; the same integer gives the same
+  result, a Generator the result of the same-seeded generator, and None fresh randomness;
+  bool, float and string seeds raise a TypeError, a negative one a ValueError.
+- ``AXES``: an axis out of range raises NumPy's ``AxisError`` (a ValueError and an
+  IndexError), a float axis a TypeError, and a NumPy integer axis counts as an integer.
 """
 
 from __future__ import annotations
@@ -23,6 +34,7 @@ from __future__ import annotations
 import copy
 import importlib
 import inspect
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -154,6 +166,8 @@ TABLE = {
     "signal.satd": Row(lambda a: signal.satd(a(IMAGE), a(OTHER)), False),
     "signal.block_motion": Row(lambda a: signal.block_motion(a(FRAME), a(FRAME.T), 4, 1), False),
     "signal.hadamard_rotate": Row(lambda a: signal.hadamard_rotate(a(V), seed=1), False),
+    "signal.hadamard_unrotate": Row(lambda a: signal.hadamard_unrotate(a(M), seed=1, axis=0),
+                                    False),
     "signal.srht": Row(lambda a: signal.srht(a(POINTS), 2, seed=2), False),
     "signal.gaussian_projection": Row(lambda a: signal.gaussian_projection(a(POINTS), 2, seed=2),
                                       False),
@@ -336,3 +350,134 @@ def test_the_table_covers_the_math_transform_and_spectral_layers():
     layers = {"products", "matrices", "conv", "mlp", "transforms", "boolean", "quantum", "signal"}
     assert {m.__name__.removeprefix("hadalib.") for m in MODULES} == layers
     assert all(importlib.import_module(f"hadalib.{m}") in MODULES for m in layers)
+
+
+# ---- the seed rule ----------------------------------------------------------------------------
+
+#: Start of the one message for a seed of the wrong type (hadalib._checks.as_rng).
+SEED_TYPE = "seed must be None, an integer >= 0 or a numpy.random.Generator, got"
+#: A float array of length 64: enough random draws that two fresh ones never agree.
+LONG = np.linspace(-1.0, 2.0, 64)
+
+# fmt: off
+#: Every public function that takes a seed, called with the seed given.
+SEEDED: dict[str, Callable[[Any], Any]] = {
+    "mlp.TinyMLP": lambda seed: mlp.TinyMLP((16, 4, 2), seed=seed).W,
+    "quantum.measure": lambda seed: quantum.measure(np.full(16, 0.25 + 0j), shots=64, seed=seed),
+    "signal.hadamard_rotate": lambda seed: signal.hadamard_rotate(LONG, seed=seed),
+    "signal.hadamard_unrotate": lambda seed: signal.hadamard_unrotate(LONG, seed=seed),
+    "signal.srht": lambda seed: signal.srht(LONG.reshape(4, 16), 8, seed=seed),
+    "signal.gaussian_projection": lambda seed: signal.gaussian_projection(LONG.reshape(4, 16), 8,
+                                                                          seed=seed),
+    "signal.quantize_rotated": lambda seed: signal.quantize_rotated(LONG, seed=seed),
+    "signal.multiplex_estimates": lambda seed: signal.multiplex_estimates(V, np.eye(4), trials=16,
+                                                                          seed=seed),
+}
+# fmt: on
+
+
+def _taking(*arguments: str) -> set[str]:
+    """The public names (of MODULES) with a parameter named in ``arguments``."""
+    return {
+        name for name, func in PUBLIC
+        if set(arguments) & set(inspect.signature(func).parameters)
+    }
+
+
+def test_every_function_with_a_seed_has_a_row():
+    assert _taking("seed", "rng") == set(SEEDED)
+
+
+@pytest.mark.parametrize("name", sorted(SEEDED))
+def test_an_integer_seed_gives_the_same_result(name):
+    call = SEEDED[name]
+    np.testing.assert_array_equal(call(3), call(3))
+    np.testing.assert_array_equal(call(np.int64(3)), call(3))
+    np.testing.assert_array_equal(call(np.uint8(0)), call(0))
+    assert not np.array_equal(call(3), call(4)), f"{name}: seeds 3 and 4 drew the same"
+
+
+@pytest.mark.parametrize("name", sorted(SEEDED))
+def test_a_generator_gives_the_result_of_the_same_seeded_generator(name):
+    call = SEEDED[name]
+    rng = np.random.default_rng(3)
+    np.testing.assert_array_equal(call(rng), call(3))
+    # a Generator is drawn from as given: the next call continues its stream
+    replay = np.random.default_rng(3)
+    call(replay)
+    np.testing.assert_array_equal(call(rng), call(replay))
+    assert not np.array_equal(call(np.random.default_rng(3)), call(rng))
+
+
+@pytest.mark.parametrize("name", sorted(SEEDED))
+def test_none_gives_fresh_randomness(name):
+    call = SEEDED[name]
+    assert not np.array_equal(call(None), call(None)), f"{name}: seed=None repeated a draw"
+
+
+@pytest.mark.parametrize("name", sorted(SEEDED))
+@pytest.mark.parametrize(
+    ("seed", "error", "message"),
+    [
+        (True, TypeError, f"{SEED_TYPE} True (bool)"),
+        (np.True_, TypeError, f"{SEED_TYPE} np.True_ (bool)"),
+        (1.0, TypeError, f"{SEED_TYPE} 1.0 (float)"),
+        ("1", TypeError, f"{SEED_TYPE} '1' (str)"),
+        (-1, ValueError, "seed=-1 is negative; use an integer >= 0 or None"),
+        (np.int64(-2), ValueError, "seed=-2 is negative; use an integer >= 0 or None"),
+    ],
+    ids=["bool", "numpy-bool", "float", "str", "negative", "numpy-negative"],
+)
+def test_a_bad_seed_is_refused(name, seed, error, message):
+    with pytest.raises(error, match="^" + re.escape(message) + "$"):
+        SEEDED[name](seed)
+
+
+# ---- the axis rule ----------------------------------------------------------------------------
+
+#: A 2-D input whose sides are powers of two.
+X24 = np.arange(8.0).reshape(2, 4)
+
+# fmt: off
+#: Every public function that takes an axis (or axes), called on a 2-D input with the axis
+#: given (for ``axes``, as the first of two, the second being 1).
+AXES: dict[str, Callable[[Any], Any]] = {
+    "signal.hadamard_rotate": lambda axis: signal.hadamard_rotate(X24, seed=0, axis=axis),
+    "signal.hadamard_unrotate": lambda axis: signal.hadamard_unrotate(X24, seed=0, axis=axis),
+    "signal.quantize_rotated": lambda axis: signal.quantize_rotated(X24, seed=0, axis=axis),
+    "signal.fake_quantize": lambda axis: signal.fake_quantize(X24, axis=axis),
+    "transforms.fwht": lambda axis: transforms.fwht(X24, axis=axis),
+    "transforms.ifwht": lambda axis: transforms.ifwht(X24, axis=axis),
+    "transforms.fwht2": lambda axis: transforms.fwht2(X24, axes=(axis, 1)),
+    "transforms.ifwht2": lambda axis: transforms.ifwht2(X24, axes=(axis, 1)),
+    "transforms.pad_pow2": lambda axis: transforms.pad_pow2(X24[:, :3], axis=axis),
+    "transforms.dyadic_convolve": lambda axis: transforms.dyadic_convolve(X24, X24, axis=axis),
+    "transforms.dct": lambda axis: transforms.dct(X24, axis=axis),
+    "transforms.idct": lambda axis: transforms.idct(X24, axis=axis),
+}
+# fmt: on
+
+
+def test_every_function_with_an_axis_has_a_row():
+    assert _taking("axis", "axes") == set(AXES)
+
+
+@pytest.mark.parametrize("name", sorted(AXES))
+@pytest.mark.parametrize("axis", [2, -3, 10**20])
+def test_an_axis_out_of_range_raises_axis_error(name, axis):
+    with pytest.raises(np.exceptions.AxisError, match=rf"^axis {axis} "):
+        AXES[name](axis)
+
+
+@pytest.mark.parametrize("name", sorted(AXES))
+@pytest.mark.parametrize("axis", [1.0, True, "1"])
+def test_an_axis_that_is_not_an_integer_raises_type_error(name, axis):
+    with pytest.raises(TypeError, match=r"^ax(is|es) must be an int"):
+        AXES[name](axis)
+
+
+@pytest.mark.parametrize("name", sorted(AXES))
+def test_a_numpy_integer_axis_is_an_integer(name):
+    call = AXES[name]
+    np.testing.assert_array_equal(call(np.int64(-2)), call(0))
+    np.testing.assert_array_equal(call(np.int32(0)), call(0))

@@ -157,14 +157,21 @@ def test_wrong_Y_shape():
         model.train(np.ones((5, 3)), np.ones((4, 2)), lr=0.1, epochs=1)
 
 
-@pytest.mark.parametrize("sizes", [(3, 4), (3, 0, 2), (3, 4.0, 2), (3, True, 2)])
+@pytest.mark.parametrize("sizes", [(3, 4), (3, 0, 2), (3, -4, 2)])
 def test_bad_sizes(sizes):
     msg = f"sizes must be three positive integers (n_in, n_hidden, n_out); got {sizes!r}"
-    with pytest.raises(ValueError, match=re.escape(msg)):
+    with pytest.raises(ValueError, match="^" + re.escape(msg) + "$"):
         TinyMLP(sizes)
 
 
-@pytest.mark.parametrize("lr", [0, -0.1, float("nan"), "0.1"])
+@pytest.mark.parametrize(("sizes", "kind"), [((3, 4.0, 2), "float"), ((3, True, 2), "bool")])
+def test_sizes_of_the_wrong_type(sizes, kind):
+    msg = f"sizes[1] must be an integer, got {sizes[1]!r} ({kind})"
+    with pytest.raises(TypeError, match="^" + re.escape(msg) + "$"):
+        TinyMLP(sizes)
+
+
+@pytest.mark.parametrize("lr", [0, -0.1, float("nan"), float("inf")])
 def test_bad_lr(lr):
     with pytest.raises(
         ValueError, match=re.escape(f"lr must be a positive finite number; got {lr!r}")
@@ -172,10 +179,33 @@ def test_bad_lr(lr):
         TinyMLP().train(np.ones((1, 3)), np.ones((1, 2)), lr=lr, epochs=3)
 
 
-@pytest.mark.parametrize("epochs", [-1, 2.5])
-def test_bad_epochs(epochs):
-    msg = f"epochs must be a non-negative integer; got {epochs!r}"
-    with pytest.raises(ValueError, match=re.escape(msg)):
+@pytest.mark.parametrize(
+    ("lr", "kind"),
+    [("0.1", "str"), (np.complex128(1), "complex128"), (1j, "complex"), (True, "bool")],
+)
+def test_lr_of_the_wrong_type_is_refused_before_any_step(lr, kind):
+    model = TinyMLP(seed=0)
+    before = {name: getattr(model, name).copy() for name in ("W", "b", "V", "c")}
+    msg = f"lr must be a real number, got {lr!r} ({kind})"
+    with pytest.raises(TypeError, match="^" + re.escape(msg) + "$"):
+        model.step(np.ones((1, 3)), np.ones((1, 2)), lr=lr)
+    with pytest.raises(TypeError, match="^" + re.escape(msg) + "$"):
+        model.train(np.ones((1, 3)), np.ones((1, 2)), lr=lr, epochs=1)
+    for name, value in before.items():  # still the same real weights
+        np.testing.assert_array_equal(getattr(model, name), value)
+        assert getattr(model, name).dtype == np.float64
+
+
+def test_bad_epochs():
+    msg = "epochs must be a non-negative integer; got -1"
+    with pytest.raises(ValueError, match="^" + re.escape(msg) + "$"):
+        TinyMLP().train(np.ones((1, 3)), np.ones((1, 2)), lr=0.1, epochs=-1)
+
+
+@pytest.mark.parametrize(("epochs", "kind"), [(2.5, "float"), (2.0, "float"), (True, "bool")])
+def test_epochs_of_the_wrong_type(epochs, kind):
+    msg = f"epochs must be an integer, got {epochs!r} ({kind})"
+    with pytest.raises(TypeError, match="^" + re.escape(msg) + "$"):
         TinyMLP().train(np.ones((1, 3)), np.ones((1, 2)), lr=0.1, epochs=epochs)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+import time
 
 import numpy as np
 import pytest
@@ -369,8 +371,14 @@ def test_errors_name_argument_value_and_fix():
         grover([1, 8], 3)
     with pytest.raises(ValueError, match=r"^marked is empty; give at least one index in 0 \.\. 7$"):
         grover([], 3)
-    with pytest.raises(ValueError, match=r"^iterations=-1 is negative; expected iterations >= 0$"):
-        grover(1, 3, iterations=-1)
+    for iterations in (-1, 13):
+        with pytest.raises(
+            ValueError,
+            match=rf"^iterations={iterations} is out of range for n=3 qubits; expected 0 <= "
+            r"iterations <= 12 = ceil\(4 sqrt\(2\*\*n\)\) \(the probabilities repeat about "
+            r"every pi/2 sqrt\(2\*\*n / M\) iterations\)$",
+        ):
+            grover(1, 3, iterations=iterations)
     with pytest.raises(ValueError, match=r"^n=0: Grover's search needs at least 1 qubit$"):
         grover(0, 0)
     with pytest.raises(ValueError, match=r"^gate name='CZ' is not one of 'I', 'X', 'Z', 'H'$"):
@@ -431,3 +439,32 @@ def test_qiskit_drawer_draws_the_chapter_circuits():
     dj = figure(draw_qiskit_circuit)  # the Deutsch-Jozsa circuit of chapter 5's function
     texts = [t.get_text() for t in dj.axes[0].texts]
     assert texts.count("H") == 6 and "U_f" in texts
+
+
+def test_grover_refuses_a_huge_number_of_iterations_at_once():
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"^iterations=1000000000 is out of range for n=1 qubits"):
+        grover(0, 1, iterations=10**9)
+    assert time.perf_counter() - start < 1.0
+    assert np.isclose(grover(0, 1, iterations=6)[0], math.sin(13 * math.pi / 4) ** 2)  # the most
+
+
+def test_to_qiskit_answers_for_no_qubits_as_run_circuit_does():
+    pytest.importorskip("qiskit", reason="qiskit is an optional dependency (hadalib[quantum])")
+    from qiskit.quantum_info import Statevector
+
+    for f, expected in (([1], -1.0), ([0], 1.0)):
+        gates = deutsch_jozsa_circuit(f)
+        assert np.allclose(run_circuit(gates, 0), [expected])
+        circuit = to_qiskit(gates, 0)
+        assert circuit.num_qubits == 0
+        assert np.allclose(Statevector(circuit).data, [expected])
+
+
+@pytest.mark.parametrize("measure", [1, "01", 0.5])
+def test_to_qiskit_measure_must_be_a_list_of_qubits(measure):
+    message = f"measure must be a list of qubit indices (e.g. [0, 1]) or None, got {measure!r}"
+    with pytest.raises(TypeError, match="^" + re.escape(message) + "$"):
+        to_qiskit([("H", 0)], 2, measure=measure)
+    with pytest.raises(TypeError, match=r"^measure must be an integer, got \[0\] \(list\)$"):
+        to_qiskit([("H", 0)], 2, measure=[[0]])

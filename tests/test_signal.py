@@ -26,6 +26,7 @@ from hadalib.signal import (
     h264_inverse4x4,
     h264_transform4x4,
     hadamard_rotate,
+    hadamard_unrotate,
     inverse_transform2d,
     keep_largest,
     multiplex_estimates,
@@ -458,7 +459,7 @@ def test_block_motion_errors():
 
 def test_hadamard_rotate_is_a_signed_normalized_hadamard_matrix():
     n = 16
-    plain = hadamard_rotate(np.eye(n), axis=0)
+    plain = hadamard_rotate(np.eye(n), axis=0, signs=False)
     np.testing.assert_allclose(plain, scipy.linalg.hadamard(n) / 4, atol=1e-12)
     R = hadamard_rotate(np.eye(n), seed=7, axis=0)  # column j is R e_j
     signs = np.sign(R[0])  # row 0 of H is all ones, so it reveals D
@@ -467,22 +468,69 @@ def test_hadamard_rotate_is_a_signed_normalized_hadamard_matrix():
     np.testing.assert_allclose(R @ R.T, np.eye(n), atol=1e-12)
 
 
+#: The keywords of a rotation: an integer seed of random signs, or no signs at all.
+ROTATIONS = st.one_of(
+    st.just({"signs": False}), st.integers(0, 2**31).map(lambda seed: {"seed": seed})
+)
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     x=arrays(np.float64, st.sampled_from([(1,), (8,), (3, 16)]), elements=finite),
-    seed=st.one_of(st.none(), st.integers(0, 2**31)),
+    rotation=ROTATIONS,
 )
-def test_hadamard_rotate_keeps_norms_and_inverts(x, seed):
-    y = hadamard_rotate(x, seed=seed)
+def test_hadamard_rotate_keeps_norms_and_unrotate_inverts(x, rotation):
+    y = hadamard_rotate(x, **rotation)
     np.testing.assert_allclose(np.linalg.norm(y, axis=-1), np.linalg.norm(x, axis=-1), atol=1e-9)
-    np.testing.assert_allclose(hadamard_rotate(y, seed=seed, inverse=True), x, atol=1e-9)
+    np.testing.assert_allclose(hadamard_unrotate(y, **rotation), x, atol=1e-9)
+    np.testing.assert_allclose(hadamard_rotate(hadamard_unrotate(x, **rotation), **rotation), x,
+                               atol=1e-9)
+
+
+def test_hadamard_unrotate_is_the_transpose():
+    n = 16
+    R = hadamard_rotate(np.eye(n), seed=5, axis=0)  # column j is R e_j
+    np.testing.assert_allclose(hadamard_unrotate(np.eye(n), seed=5, axis=0), R.T, atol=1e-12)
+    plain = scipy.linalg.hadamard(n) / 4  # symmetric: its own inverse
+    np.testing.assert_allclose(hadamard_unrotate(np.eye(n), axis=0, signs=False), plain,
+                               atol=1e-12)
+
+
+def test_hadamard_rotate_draws_fresh_signs_without_a_seed():
+    x = np.ones(256)  # constant: without signs, H sends it to one spike
+    first, second = hadamard_rotate(x), hadamard_rotate(x)
+    assert not np.array_equal(first, second)
+    assert np.count_nonzero(np.abs(first) > 1e-9) > 1  # spread by the signs
+    np.testing.assert_allclose(hadamard_rotate(x, signs=False), np.eye(256)[0] * 16, atol=1e-12)
+
+
+def test_hadamard_rotate_with_a_generator_draws_from_it():
+    x = np.arange(8.0)
+    rng = np.random.default_rng(11)
+    np.testing.assert_array_equal(hadamard_rotate(x, seed=rng), hadamard_rotate(x, seed=11))
+    # the generator moved on: the next rotation has other signs, like a second draw of 11's
+    following = np.random.default_rng(11)
+    following.integers(0, 2, size=8)
+    np.testing.assert_array_equal(hadamard_rotate(x, seed=rng), hadamard_rotate(x, seed=following))
 
 
 def test_hadamard_rotate_errors():
-    with pytest.raises(TypeError, match=r"^seed must be an integer or None, got 1\.5 \(float\)$"):
+    with pytest.raises(
+        TypeError,
+        match=r"^seed must be None, an integer >= 0 or a numpy\.random\.Generator, got 1\.5 "
+        r"\(float\)$",
+    ):
         hadamard_rotate(np.ones(4), seed=1.5)
     with pytest.raises(ValueError, match=r"^length 6 along axis -1 is not a power of two"):
         hadamard_rotate(np.ones(6))
+    with pytest.raises(
+        ValueError,
+        match=r"^seed=3 is given with signs=False, which draws no random signs; leave seed out, "
+        r"or use signs=True$",
+    ):
+        hadamard_unrotate(np.ones(4), seed=3, signs=False)
+    with pytest.raises(np.exceptions.AxisError, match=r"^axis 2 is out of bounds"):
+        hadamard_unrotate(np.ones((2, 4)), seed=3, axis=2)
 
 
 def test_srht_with_all_coordinates_is_an_isometry():
@@ -612,10 +660,13 @@ def test_fake_quantize_refuses_non_finite_input(bad):
 
 
 def test_fake_quantize_errors():
-    with pytest.raises(
-        ValueError, match=r"^bits=1 is too few for symmetric quantization; use bits >= 2$"
-    ):
-        fake_quantize(np.ones(3), bits=1)
+    for bits in (1, 65, 2000):
+        with pytest.raises(
+            ValueError,
+            match=rf"^bits={bits} is out of range for symmetric quantization; use 2 <= bits "
+            r"<= 64$",
+        ):
+            fake_quantize(np.ones(3), bits=bits)
     with pytest.raises(TypeError, match=r"^bits must be an integer, got 4\.0 \(float\)$"):
         fake_quantize(np.ones(3), bits=4.0)
 
@@ -623,7 +674,7 @@ def test_fake_quantize_errors():
 def test_rotation_makes_a_lone_outlier_exact():
     x = np.zeros(64)
     x[5] = -30.0
-    np.testing.assert_allclose(quantize_rotated(x, bits=4), x, atol=1e-12)
+    np.testing.assert_allclose(quantize_rotated(x, bits=4, signs=False), x, atol=1e-12)
     np.testing.assert_allclose(quantize_rotated(x, bits=4, seed=0), x, atol=1e-12)
 
 
@@ -637,13 +688,11 @@ def test_rotation_reduces_int4_error_with_outliers():
 
 
 @settings(max_examples=30, deadline=None)
-@given(
-    x=arrays(np.float64, (2, 32), elements=finite), seed=st.one_of(st.none(), st.integers(0, 99))
-)
-def test_rotated_error_is_bounded_by_the_rotated_step(x, seed):
-    y = hadamard_rotate(x, seed=seed)
+@given(x=arrays(np.float64, (2, 32), elements=finite), rotation=ROTATIONS)
+def test_rotated_error_is_bounded_by_the_rotated_step(x, rotation):
+    y = hadamard_rotate(x, **rotation)
     steps = np.abs(y).max(axis=-1) / 7
-    error = np.linalg.norm(quantize_rotated(x, 4, seed=seed) - x, axis=-1)
+    error = np.linalg.norm(quantize_rotated(x, 4, **rotation) - x, axis=-1)
     assert np.all(error <= steps / 2 * np.sqrt(32) + 1e-9)
 
 
@@ -652,6 +701,7 @@ def test_rotated_error_is_bounded_by_the_rotated_step(x, seed):
     [
         lambda v: hadamard_rotate(v),
         lambda v: hadamard_rotate(v, seed=1),
+        lambda v: hadamard_unrotate(v, signs=False),
         lambda v: quantize_rotated(v, seed=1),
         lambda v: fake_quantize(v),
         lambda v: srht(v, 4, seed=1),
@@ -716,11 +766,15 @@ def test_multiplexing_errors():
         r"\(shape \(3, 3\)\) weighs; got shape \(4,\)$",
     ):
         multiplex_estimates(np.ones(4), s_matrix(3))
-    with pytest.raises(ValueError, match=r"^sigma=-1\.0 must be >= 0"):
-        multiplex_estimates(np.ones(3), s_matrix(3), sigma=-1.0)
+    for sigma in (-1.0, np.inf, np.nan):
+        with pytest.raises(
+            ValueError,
+            match=rf"^sigma={sigma} is not a standard deviation; use a finite number >= 0$",
+        ):
+            multiplex_estimates(np.ones(3), s_matrix(3), sigma=sigma)
     with pytest.raises(ValueError, match=r"^trials must be a positive int, got 0$"):
         multiplex_estimates(np.ones(3), s_matrix(3), trials=0)
-    with pytest.raises(TypeError, match=r"^seed must be an integer or None"):
+    with pytest.raises(TypeError, match=r"^seed must be None, an integer >= 0 or a numpy"):
         multiplex_estimates(np.ones(3), s_matrix(3), seed=1.5)
 
 
@@ -790,3 +844,46 @@ def test_walsh_code_errors():
         r"multiple of n=4$",
     ):
         walsh_despread(np.ones(6), 4)
+
+
+# ---- seeds, bounds and non-finite parameters --------------------------------------------------
+
+
+def test_quantize_rotated_draws_its_signs_once_from_a_generator():
+    x = np.random.default_rng(2).standard_normal((3, 64))
+    x[:, 7] *= 30
+    by_generator = quantize_rotated(x, 4, seed=np.random.default_rng(6))
+    np.testing.assert_array_equal(by_generator, quantize_rotated(x, 4, seed=6))
+    by_hand = hadamard_unrotate(fake_quantize(hadamard_rotate(x, seed=6), 4, axis=-1), seed=6)
+    np.testing.assert_allclose(by_generator, by_hand, atol=1e-12)
+
+
+def _full_search(current, reference, size, radius):
+    """Block matching by the definition: every vector, edge-extended reference, ties to the
+    shortest vector, then the first in raster order; SAD cost."""
+    h, w = current.shape
+    vectors = np.zeros((h // size, w // size, 2), dtype=int)
+    for i in range(h // size):
+        for j in range(w // size):
+            block = current[i * size : (i + 1) * size, j * size : (j + 1) * size]
+            best = None
+            for dy in range(-radius, radius + 1):
+                for dx in range(-radius, radius + 1):
+                    rows = np.clip(np.arange(i * size + dy, (i + 1) * size + dy), 0, h - 1)
+                    cols = np.clip(np.arange(j * size + dx, (j + 1) * size + dx), 0, w - 1)
+                    cost = np.abs(block - reference[np.ix_(rows, cols)]).sum()
+                    key = (cost, abs(dy) + abs(dx))
+                    if best is None or key < best[0]:
+                        best = (key, (dy, dx))
+            vectors[i, j] = best[1]
+    return vectors
+
+
+def test_block_motion_radius_beyond_the_frame_is_searched_to_the_frame_only():
+    rng = np.random.default_rng(12)
+    reference = rng.integers(0, 3, size=(4, 8)).astype(float)  # ties everywhere
+    current = np.roll(reference, (1, 3), axis=(0, 1))
+    expected = _full_search(current, reference, 4, 11)  # beyond both sides
+    for radius in (8, 11, 2000, 10**9):
+        vectors, _ = block_motion(current, reference, size=4, radius=radius, cost="sad")
+        np.testing.assert_array_equal(vectors, expected, err_msg=f"radius={radius}")

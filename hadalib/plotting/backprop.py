@@ -8,6 +8,8 @@ import numpy as np
 
 from hadalib.mlp import TinyMLP
 
+__all__ = ["draw_training"]
+
 
 def draw_training(
     fig: Any,
@@ -16,7 +18,7 @@ def draw_training(
     *,
     X: np.ndarray,
     Y: np.ndarray,
-    seed: int = 0,
+    seed: Any = 0,
     class_names: tuple[str, ...] | None = None,
 ) -> None:
     """Train a fresh :class:`~hadalib.mlp.TinyMLP`; draw its loss curve and decision regions.
@@ -37,8 +39,8 @@ def draw_training(
         Shape ``(batch, n_in)``. Training inputs (at least two features).
     Y : numpy.ndarray
         Shape ``(batch, n_out)``. One-hot training targets.
-    seed : int
-        Seed of the initial weights.
+    seed : None, int or numpy.random.Generator
+        Where the initial weights come from, as in :class:`~hadalib.mlp.TinyMLP`.
     class_names : tuple of str, optional
         Legend names of the classes (default ``"class 0"``, ``"class 1"``, ...).
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from hadalib._checks import as_int
+from hadalib._checks import as_int, as_rng, is_pow2
 from hadalib.matrices import hadamard_matrix, s_matrix
 from hadalib.plotting._panels import no_ticks
 from hadalib.signal import (
@@ -20,6 +20,8 @@ from hadalib.signal import (
     walsh_spread,
     weighing_variances,
 )
+
+__all__ = ["draw_reconstruction", "draw_multiplexing_gain", "draw_walsh_cdma"]
 
 
 def draw_reconstruction(fig: Any, image: Any, kind: str = "wht", percent: float = 2.0) -> None:
@@ -101,7 +103,7 @@ def draw_multiplexing_gain(fig: Any, max_order: int = 256, simulated: Any = None
     Introduced in: book/08_signal_processing.ipynb
     """
     max_order = as_int(max_order, "max_order")
-    if max_order < 4 or max_order > 4096 or max_order & (max_order - 1):
+    if not (4 <= max_order <= 4096 and is_pow2(max_order)):
         raise ValueError(
             f"max_order={max_order} is not a power of two from 4 to 4096 (the orders of the "
             "Sylvester matrices drawn)"
@@ -125,11 +127,11 @@ def draw_multiplexing_gain(fig: Any, max_order: int = 256, simulated: Any = None
 
 
 def draw_walsh_cdma(
-    fig: Any, n: int = 8, codes: Any = (1, 2, 3), symbols: int = 4, delay: int = 0, seed: int = 0
+    fig: Any, n: int = 8, codes: Any = (1, 2, 3), symbols: int = 4, delay: int = 0, seed: Any = 0
 ) -> None:
     """Draw users sharing one channel with Walsh codes, and what the receiver recovers.
 
-    Each user sends ``symbols`` random bits (from ``np.random.default_rng(seed)``), spread by
+    Each user sends ``symbols`` random bits (drawn from ``seed``), spread by
     :func:`hadalib.signal.walsh_spread` with its row of ``H_n``; the channel adds the chip
     streams; :func:`hadalib.signal.walsh_despread` recovers each user's soft bits. The last
     user may arrive ``delay`` chips late (its stream shifted, the first chips zero), which
@@ -147,8 +149,9 @@ def draw_walsh_cdma(
         Bits per user.
     delay : int
         Delay of the last user, in chips, ``0 <= delay < n``.
-    seed : int
-        Seed of the bits.
+    seed : None, int or numpy.random.Generator
+        Where the bits come from: an integer >= 0 seeds ``np.random.default_rng``, a
+        Generator is drawn from as given, None draws fresh bits.
 
     Examples
     --------
@@ -163,7 +166,7 @@ def draw_walsh_cdma(
     if not 0 <= delay < n:
         raise ValueError(f"delay={delay} is out of range; use 0 <= delay < n = {n}")
     users = len(codes)
-    bits = np.random.default_rng(seed).choice([-1.0, 1.0], size=(users, symbols))
+    bits = as_rng(seed).choice([-1.0, 1.0], size=(users, symbols))
     streams = walsh_spread(bits, n, codes)
     if delay:
         streams[-1] = np.concatenate([np.zeros(delay), streams[-1, :-delay]])

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from hadalib._checks import as_int, check_choice
+from hadalib._checks import as_int, check_choice, is_pow2
 from hadalib.boolean import (
     algebraic_normal_form,
     arithmetic_polynomial,
@@ -16,6 +16,8 @@ from hadalib.boolean import (
     walsh_spectrum,
 )
 from hadalib.transforms import dyadic_convolve
+
+__all__ = ["draw_walsh_spectrum", "draw_dyadic_convolution"]
 
 
 def draw_walsh_spectrum(fig: Any, table: str = "10100110") -> None:
@@ -116,7 +118,7 @@ def draw_dyadic_convolution(fig: Any, kernel: str = "shift", s: int = 5, n: int 
     """
     check_choice("kernel", kernel, ("shift", "box"))
     n, s = as_int(n, "n"), as_int(s, "s")
-    if n < 2 or n & (n - 1):
+    if n < 2 or not is_pow2(n):
         raise ValueError(f"n={n} is not a power of two from 2 on (2, 4, 8, ...)")
     low, high = (0, n - 1) if kernel == "shift" else (1, n)
     if not low <= s <= high:
