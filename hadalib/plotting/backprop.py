@@ -8,6 +8,8 @@ import numpy as np
 
 from hadalib.mlp import TinyMLP
 
+__all__ = ["draw_training"]
+
 
 def draw_training(
     fig: Any,

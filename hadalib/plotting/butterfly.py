@@ -7,6 +7,8 @@ from typing import Any
 from hadalib.examples import example_truth_table
 from hadalib.transforms import fwht_stages
 
+__all__ = ["draw_butterfly"]
+
 
 def draw_butterfly(fig: Any, stage: int = 0, n: int = 8) -> None:
     """Draw the butterfly of the fast WHT of :func:`hadalib.examples.example_truth_table`.

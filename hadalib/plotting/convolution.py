@@ -12,6 +12,8 @@ from hadalib.examples import small_image_and_kernels
 from hadalib.plotting._panels import annotated_image, no_ticks, outline
 from hadalib.products import hadamard_product
 
+__all__ = ["draw_window_walk", "draw_padding_modes", "draw_feature_maps"]
+
 _PAD_MODES = ("zeros", "reflect", "replicate", "circular")
 
 

@@ -13,6 +13,8 @@ import numpy as np
 from hadalib._checks import as_int, check_choice
 from hadalib.nn.variants import PLACEMENTS
 
+__all__ = ["draw_network", "draw_multichannel_convolution", "draw_resnet_placements"]
+
 _PASSES = ("forward", "backward")
 
 

@@ -8,6 +8,8 @@ import numpy as np
 
 from hadalib.matrices import hadamard_matrix, sequency
 
+__all__ = ["draw_walsh_functions"]
+
 
 def draw_walsh_functions(fig: Any, m: int = 3, order: str = "sequency") -> None:
     """Draw the Hadamard matrix of size ``2**m`` and its rows as square waves (chapter 4's widget).

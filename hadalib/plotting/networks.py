@@ -18,6 +18,8 @@ from hadalib.nn import Transform, fit_walsh_filter
 from hadalib.plotting._panels import no_ticks
 from hadalib.transforms import fwht, ifwht
 
+__all__ = ["draw_transform_layer", "draw_walsh_filter_fit"]
+
 _LAYERS = ("wht channel", "dct channel", "wht spatial", "dct spatial", "fft spatial")
 _CHANNELS = ("picture", "d/dx", "d/dy", "blur")
 _TASKS = ("blur", "deblur")

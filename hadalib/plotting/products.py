@@ -10,6 +10,8 @@ from hadalib.examples import small_integer_matrices
 from hadalib.plotting._panels import annotated_image
 from hadalib.products import multiply
 
+__all__ = ["draw_products"]
+
 _SYMBOLS = {"hadamard": "∘", "matrix": "@", "kronecker": "⊗"}
 
 

@@ -19,6 +19,8 @@ from hadalib.quantum import (
     to_qiskit,
 )
 
+__all__ = ["draw_bloch", "draw_circuit", "draw_qiskit_circuit"]
+
 
 def draw_bloch(fig: Any, states: dict[str, Any] | None = None) -> None:
     """Draw one-qubit states as arrows on the Bloch sphere.

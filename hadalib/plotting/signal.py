@@ -21,6 +21,8 @@ from hadalib.signal import (
     weighing_variances,
 )
 
+__all__ = ["draw_reconstruction", "draw_multiplexing_gain", "draw_walsh_cdma"]
+
 
 def draw_reconstruction(fig: Any, image: Any, kind: str = "wht", percent: float = 2.0) -> None:
     """Draw an image rebuilt from its largest coefficients (chapter 8's widget).

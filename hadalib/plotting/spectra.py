@@ -17,6 +17,8 @@ from hadalib.boolean import (
 )
 from hadalib.transforms import dyadic_convolve
 
+__all__ = ["draw_walsh_spectrum", "draw_dyadic_convolution"]
+
 
 def draw_walsh_spectrum(fig: Any, table: str = "10100110") -> None:
     """Draw a truth table, its two Walsh spectra and its polynomials (chapter 5's widget).
