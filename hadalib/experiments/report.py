@@ -24,7 +24,7 @@ from typing import Any
 
 from hadalib.experiments.config import DATA, ROW_KEYS, TABLE_KEYS, result_settings
 from hadalib.experiments.records import FIELDS, KIND, read_json, record_problem, summary_problem
-from hadalib.nn.variants import ALL_VARIANTS, VARIANTS
+from hadalib.nn.variants import ALL_VARIANTS, SPATIAL_KINDS, VARIANTS
 
 __all__ = ["load_results", "interval", "summarize", "format_table", "main"]
 
@@ -350,9 +350,9 @@ def format_table(rows: Sequence[Mapping[str, Any]],
         line = []
         for _, key, scale, decimals in columns:
             value = row.get(key)
-            if key == "axes" and str(row.get("variant")).startswith(("baseline", "fft")):
-                # only WHT and DCT layers have a choice of axes
-                line.append("(H, W)" if row["variant"].startswith("fft") else "-")
+            variant = ALL_VARIANTS.get(row.get("variant"))
+            if key == "axes" and variant is not None and not variant.has_axes:
+                line.append("(H, W)" if variant.kind in SPATIAL_KINDS else "-")
                 continue
             if key == "params" and isinstance(value, dict):
                 value = int(value["mean"])
