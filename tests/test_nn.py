@@ -529,3 +529,15 @@ def test_filter_variants_put_walsh_filters_at_the_placements():
     with pytest.raises(ValueError, match=r"a 'walsh' layer at 'input' with axes='spatial' needs "
                                          r"image_size"):
         resnet18(10, FILTER_VARIANTS["walsh-input"], axes="spatial")
+
+
+def test_the_facade_lends_the_names_of_the_modules_own_all():
+    import hadalib.nn
+    from hadalib.nn import layers, resnet, variants
+
+    lent = [*layers.__all__, *resnet.__all__]
+    assert set(lent) <= set(hadalib.nn.__all__)
+    assert set(hadalib.nn.__all__) - set(lent) <= set(variants.__all__)
+    for module in (layers, resnet, variants):
+        for name in set(module.__all__) & set(hadalib.nn.__all__):
+            assert getattr(hadalib.nn, name) is getattr(module, name), name

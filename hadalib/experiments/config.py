@@ -327,6 +327,8 @@ RECORD_TYPES = {name: _TYPES[name] for name, f in _FIELDS.items() if f.metadata[
 TABLE_KEYS = tuple(name for name, f in _FIELDS.items() if f.metadata["report"] == "table")
 #: Record fields of one row of a table; its runs differ only in their seed.
 ROW_KEYS = tuple(name for name, f in _FIELDS.items() if f.metadata["report"] == "row")
+#: Record fields that differ between the runs of one row (repeats of one setting).
+REPEAT_KEYS = tuple(name for name, f in _FIELDS.items() if f.metadata["report"] == "repeat")
 _NOT_RESULT = frozenset(name for name, f in _FIELDS.items() if not f.metadata["result"])
 
 
