@@ -30,6 +30,7 @@ from hadalib.nn.variants import ALL_VARIANTS, Weights
 # Used by the command line and the study; no chapter uses these names.
 __all__: list[str] = []
 
+
 class Refused(SystemExit):
     """A file or run the runner refuses: ``error: ...`` on stderr and exit status 2, as for
     a bad argument, never a traceback."""

@@ -154,7 +154,7 @@ class Weights(Enum):
         TypeError
             For any other type.
         """
-        if weights is None or weights == "none":
+        if weights is None or (isinstance(weights, str) and weights == "none"):
             return None
         if isinstance(weights, (cls, Mapping)):
             return weights
