@@ -7,7 +7,7 @@ e.g. ``hadalib.fwht`` or ``hadalib.hadamard_product``.
 
 from __future__ import annotations
 
-from hadalib._lazy import lazy_attributes
+from hadalib._lazy import exported_names, lazy_attributes
 
 __version__ = "0.1.0"
 
@@ -29,25 +29,21 @@ _SUBMODULES = (
     "examples",
 )
 
-# Top-level shortcuts: name -> submodule that defines it.
+# Top-level shortcuts, by the submodule that defines them: the most used names of
+# ``products`` and ``matrices``, and every name of ``transforms`` (its ``__all__``).
 _SHORTCUTS = {
-    "hadamard_product": "products",
-    "kronecker_product": "products",
-    "sylvester": "matrices",
-    "hadamard_matrix": "matrices",
-    "fwht": "transforms",
-    "ifwht": "transforms",
-    "fwht_stages": "transforms",
-    "fwht2": "transforms",
-    "ifwht2": "transforms",
-    "pad_pow2": "transforms",
-    "dct": "transforms",
-    "idct": "transforms",
+    "products": ("hadamard_product", "kronecker_product"),
+    "matrices": ("sylvester", "hadamard_matrix"),
+    "transforms": None,
+}
+#: Each lazy name -> the submodule that defines it (None: the name is a submodule).
+_WHERE = dict.fromkeys(_SUBMODULES) | {
+    name: module
+    for module, names in _SHORTCUTS.items()
+    for name in names or exported_names(__name__, module)
 }
 
-__all__ = ["__version__", *_SUBMODULES, *_SHORTCUTS]
+__all__ = ["__version__", *_WHERE]
 
 
-__getattr__, __dir__ = lazy_attributes(
-    __name__, {**dict.fromkeys(_SUBMODULES), **_SHORTCUTS}, __all__
-)
+__getattr__, __dir__ = lazy_attributes(__name__, _WHERE, __all__)

@@ -3,17 +3,38 @@
 
 Importing such a package imports none of its submodules, so ``import hadalib`` needs
 neither torch nor matplotlib; a name is imported from its submodule when first read, and
-then kept in the package, so later reads skip the lookup.
+then kept in the package, so later reads skip the lookup. The names a submodule lends
+its package are those of its own ``__all__``, read from its source (as ``lazy_loader``
+reads a stub), so that a façade never lists them a second time.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-__all__ = ["lazy_attributes"]
+__all__ = ["exported_names", "lazy_attributes"]
+
+
+def exported_names(package: str, module: str) -> tuple[str, ...]:
+    """The ``__all__`` of ``package.module``, read from its source without importing it.
+
+    The module must assign ``__all__`` a literal list or tuple of strings at its top
+    level; a RuntimeError says so where it does not.
+    """
+    folder = Path(sys.modules[package].__file__).parent
+    path = folder / f"{module}.py"
+    if not path.is_file():
+        path = folder / module / "__init__.py"
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        if any(getattr(t, "id", None) == "__all__" for t in targets) and node.value is not None:
+            return tuple(ast.literal_eval(node.value))
+    raise RuntimeError(f"{path} assigns no literal __all__, which {package} reads")
 
 
 def lazy_attributes(

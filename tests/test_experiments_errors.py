@@ -167,7 +167,8 @@ def test_the_study_goes_on_past_a_damaged_record(tmp_path, monkeypatch, capsys):
     settings = {"data": "digits", "model": "resnet18", "width": 8, "stem": "cifar",
                 "smoke": True}
     monkeypatch.setitem(study.STUDIES, "tiny", study.Study("test", settings, (0,), ("channel",)))
-    monkeypatch.setattr(study, "VARIANTS", {"baseline": {}, "wht-early": {}, "dct-early": {}})
+    monkeypatch.setattr(study, "VARIANTS",
+                        {v: VARIANTS[v] for v in ("baseline", "wht-early", "dct-early")})
     study.main(["tiny", "--out", str(tmp_path)])
     names = sorted(p.name for p in tmp_path.glob("*.json"))
     unfinished = json.loads((tmp_path / names[0]).read_text())

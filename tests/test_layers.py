@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+import hadalib
+
 PACKAGE = ROOT / "hadalib"
 
 #: The layers, lowest first, and the modules of each; an entry covers a package and all its
@@ -65,17 +67,8 @@ def _is_private(name: str) -> bool:
     return name.startswith("_") and not name.startswith("__")
 
 
-def _facade_shortcuts() -> dict[str, str]:
-    """hadalib.__init__'s _SHORTCUTS (name -> submodule), read from its source."""
-    tree = ast.parse((PACKAGE / "__init__.py").read_text())
-    for node in tree.body:
-        targets = getattr(node, "targets", None) or [getattr(node, "target", None)]
-        if any(getattr(t, "id", None) == "_SHORTCUTS" for t in targets):
-            return ast.literal_eval(node.value)
-    return {}
-
-
-SHORTCUTS = _facade_shortcuts()
+# hadalib's façade shortcuts (name -> submodule), as the façade resolves them.
+SHORTCUTS = {name: module for name, module in hadalib._WHERE.items() if module is not None}
 
 
 def _absolute(module: str, node: ast.ImportFrom, is_package: bool) -> str:

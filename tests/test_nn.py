@@ -23,7 +23,7 @@ from hadalib.nn import (
     resnet18,
     resnet50,
 )
-from hadalib.nn.variants import ALL_VARIANTS
+from hadalib.nn.variants import ALL_VARIANTS, PLACEMENT_GROUPS, Variant, Weights
 
 
 def _x(shape, seed=0, dtype=torch.float64):
@@ -145,6 +145,22 @@ def test_variants_are_the_ten_of_the_study():
     assert PLACEMENTS == ("input", "conv2_block1", "conv4_block6")
 
 
+def test_variants_are_records_whose_fields_say_what_their_names_say():
+    for name, variant in ALL_VARIANTS.items():
+        assert isinstance(variant, Variant) and variant.name == name
+        if variant.kind is None:
+            assert (name, variant.group, dict(variant)) == ("baseline", None, {})
+            continue
+        assert name == f"{variant.kind}-{variant.group}"
+        assert variant.placements == PLACEMENT_GROUPS[variant.group]
+        assert dict(variant) == dict.fromkeys(variant.placements, variant.kind)
+    assert [v for v in ALL_VARIANTS if ALL_VARIANTS[v].has_axes] == [
+        v for v in ALL_VARIANTS if v.startswith(("wht", "dct", "walsh"))]
+    assert VARIANTS["wht-early"] == {"conv2_block1": "wht"}  # a mapping, as transforms=
+    with pytest.raises(KeyError):
+        VARIANTS["wht-early"]["input"]
+
+
 def test_resnet50_has_torchvision_layout_and_names():
     sd = resnet50().state_dict()
     assert len(sd) == 320  # as torchvision.models.resnet50().state_dict()
@@ -254,6 +270,29 @@ def test_weights_from_a_saved_state_dict_keep_the_backbone_and_renew_fc(tmp_path
             assert torch.equal(value, source.state_dict()[key]), key
     same = resnet18(width=8, weights=source.state_dict())
     assert torch.equal(same.fc.weight, source.fc.weight)
+
+
+def test_weights_verify_names_the_accepted_values(tmp_path):
+    path = tmp_path / "w.pt"
+    path.write_bytes(b"")
+    assert Weights.verify("torchvision") is Weights.TORCHVISION
+    assert Weights.verify(Weights.TORCHVISION) is Weights.TORCHVISION
+    assert Weights.verify(None) is None and Weights.verify("none") is None
+    assert Weights.verify(str(path)) == path
+    state = {"fc.bias": torch.zeros(1)}
+    assert Weights.verify(state) is state
+    with pytest.raises(ValueError, match=r"^weights='imagenet' is not a file; pass None, "
+                                         r"'torchvision', the path of a saved state_dict"):
+        Weights.verify("imagenet")
+
+
+def test_bad_weights_fail_before_the_network_is_built(monkeypatch):
+    built = []
+    monkeypatch.setattr(ResNet, "__init__", lambda *args, **kw: built.append(args))
+    with pytest.raises(ValueError, match=r"weights='imagenet' is not a file; pass None, "
+                                         r"'torchvision'"):
+        resnet50(weights="imagenet")
+    assert built == []
 
 
 def test_weights_errors(tmp_path, monkeypatch):
@@ -490,3 +529,15 @@ def test_filter_variants_put_walsh_filters_at_the_placements():
     with pytest.raises(ValueError, match=r"a 'walsh' layer at 'input' with axes='spatial' needs "
                                          r"image_size"):
         resnet18(10, FILTER_VARIANTS["walsh-input"], axes="spatial")
+
+
+def test_the_facade_lends_the_names_of_the_modules_own_all():
+    import hadalib.nn
+    from hadalib.nn import layers, resnet, variants
+
+    lent = [*layers.__all__, *resnet.__all__]
+    assert set(lent) <= set(hadalib.nn.__all__)
+    assert set(hadalib.nn.__all__) - set(lent) <= set(variants.__all__)
+    for module in (layers, resnet, variants):
+        for name in set(module.__all__) & set(hadalib.nn.__all__):
+            assert getattr(hadalib.nn, name) is getattr(module, name), name

@@ -158,3 +158,19 @@ def test_records_and_report_use_the_configuration_fields():
     for name, kind in config.RECORD_TYPES.items():
         assert type(record[name]) is kind, name
     assert set(VARIANTS) | set(FILTER_VARIANTS) == set(FIELDS[0].metadata["choices"])
+
+
+def test_a_record_holds_every_field_its_metadata_marks():
+    marked = {f.name: f.metadata["record"] for f in FIELDS if f.metadata["record"]}
+    assert config.RECORD_KEYS == {n: n if key is True else key for n, key in marked.items()}
+    assert set(config.RECORD_TYPES) <= set(marked)  # the fields every record has
+    c = RunConfig("dct-early", data="digits", device="cpu", compile=True).resolved()
+    epoch = {"test_acc": 0.5, "train_acc": 0.4, "test_loss": 1.0, "train_seconds": 2.0,
+             "images_per_s": 9.0}
+    record = records.new_record(c, [epoch], params=7, steps=3, energy={},
+                                provenance={"world_size": 1})
+    for name, key in config.RECORD_KEYS.items():
+        assert record[key] == getattr(c, name), name
+    assert (record["compiled"], record["precision"], record["steps_per_epoch"]) == (
+        True, "fp32", 3)
+    assert record["transforms"] == {"conv2_block1": "dct"}

@@ -25,3 +25,6 @@ Behind them, one module per concern:
 """
 
 from __future__ import annotations
+
+# The interface is the submodules above, each imported by name (most need torch).
+__all__: list[str] = []

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hadalib import _checks
-from hadalib.nn.variants import ALL_VARIANTS
+from hadalib.nn.variants import ALL_VARIANTS, AXES, MODELS, STEMS
 
 # The CLI's own exports are the modules' main functions; these names serve the runner,
 # the study and the report, and no chapter uses them yet.
@@ -67,19 +67,23 @@ _POSITIVE = (lambda n: n >= 1, "must be a positive integer")
 def _option(help: str, *, parse: Callable[[str], Any] | None = None,
             choices: Sequence[str] | None = None,
             check: tuple[Callable[[Any], bool], str] | None = None, result: bool = True,
-            report: str | None = None, flag: str | None = None) -> dict[str, Any]:
+            record: bool | str = False, report: str | None = None,
+            flag: str | None = None) -> dict[str, Any]:
     """A field's metadata.
 
     ``parse`` reads the option's text (argparse's ``type``); ``choices`` are the accepted
     strings; ``check`` is ``(accepts, "must be ...")`` for a value of the right type;
     ``result=False`` marks a field that does not change the run's result (where it is
-    written, how it reports, where the checksummed data is found); ``report`` marks a
-    field of the run's record: ``"table"`` (one table per setting), ``"row"`` (one row
-    per variant and axes) or ``"repeat"`` (what differs between a row's runs); ``flag``
-    is the option of a boolean that defaults to True (``--no-NAME``).
+    written, how it reports, where the checksummed data is found); ``record`` marks a
+    field the run's record holds at its top level, under its own name (True) or the key
+    given; ``report`` marks a record field every record has, by its place in the report:
+    ``"table"`` (one table per setting), ``"row"`` (one row per variant and axes) or
+    ``"repeat"`` (what differs between a row's runs); ``flag`` is the option of a boolean
+    that defaults to True (``--no-NAME``).
     """
     return {"help": help, "parse": parse, "choices": choices, "check": check,
-            "result": result, "report": report, "flag": flag}
+            "result": result, "record": bool(report) or record, "report": report,
+            "flag": flag}
 
 
 @dataclass(frozen=True)
@@ -119,16 +123,16 @@ class RunConfig:
     download: bool = field(default=False, metadata=_option(
         "download CIFAR-100 if missing", result=False))
     model: str = field(default="resnet50", metadata=_option(
-        "resnet18 or resnet50", choices=("resnet18", "resnet50"), report="table"))
+        " or ".join(MODELS), choices=MODELS, report="table"))
     width: int = field(default=64, metadata=_option(
         "base width (64 standard)", parse=_positive_int, check=_POSITIVE, report="table"))
     stem: str = field(default="imagenet", metadata=_option(
         "imagenet (7x7 stride 2, max pooling) or cifar (3x3 stride 1, for small images)",
-        choices=("imagenet", "cifar")))
+        choices=STEMS, record=True))
     axes: str = field(default="spatial", metadata=_option(
         "axes of the WHT, DCT and Walsh-filter layers: spatial (H and W, the paper's 2-D "
         "WHT) or channel (the ablation); FFT layers act on H, W",
-        choices=("channel", "spatial"), report="row"))
+        choices=AXES, report="row"))
     weights: str = field(default="none", metadata=_option(
         "none, torchvision (ImageNet, needs torchvision) or a state_dict path"))
     image_size: int | None = field(default=None, metadata=_option(
@@ -137,7 +141,8 @@ class RunConfig:
     epochs: int | None = field(default=None, metadata=_option(
         "default 20 (1 in --smoke)", parse=_positive_int, check=_POSITIVE))
     batch_size: int | None = field(default=None, metadata=_option(
-        "global batch size (default 128; 8 in --smoke)", parse=_positive_int, check=_POSITIVE))
+        "global batch size (default 128; 8 in --smoke)", parse=_positive_int, check=_POSITIVE,
+        record=True))
     steps_per_epoch: int | None = field(default=None, metadata=_option(
         "cap on training steps per epoch (default: one pass over the data)",
         parse=_positive_int, check=_POSITIVE))
@@ -156,10 +161,12 @@ class RunConfig:
         check=(lambda x: 0.0 <= x < 1.0, "must be in [0, 1)")))  # also refuses nan
     precision: str | None = field(default=None, metadata=_option(
         "bf16 (autocast, on CUDA or the CPU) or fp32 (default: bf16 on CUDA, fp32 on the CPU)",
-        choices=("bf16", "fp32")))
+        choices=("bf16", "fp32"), record=True))
     channels_last: bool | None = field(default=None, metadata=_option(
-        "channels-last memory format for the model and its inputs (default: on CUDA only)"))
-    compile: bool = field(default=False, metadata=_option("torch.compile the model"))
+        "channels-last memory format for the model and its inputs (default: on CUDA only)",
+        record=True))
+    compile: bool = field(default=False, metadata=_option(
+        "torch.compile the model", record="compiled"))
     device: str | None = field(default=None, metadata=_option(
         "cuda or cpu (default: cuda if available)",
         check=(lambda d: _DEVICE.fullmatch(d) is not None, "must be cpu, cuda or cuda:N")))
@@ -311,12 +318,17 @@ def _hints() -> tuple[dict[str, type], dict[str, bool]]:
 
 _FIELDS = {f.name: f for f in dataclasses.fields(RunConfig)}
 _TYPES, _OPTIONAL = _hints()
-#: The record's fields that come from the configuration, with their types.
+#: The record's top-level key of each field it holds (see ``record`` in the metadata).
+RECORD_KEYS = {name: name if f.metadata["record"] is True else f.metadata["record"]
+               for name, f in _FIELDS.items() if f.metadata["record"]}
+#: The record fields from the configuration that every record has, with their types.
 RECORD_TYPES = {name: _TYPES[name] for name, f in _FIELDS.items() if f.metadata["report"]}
 #: Record fields of one table of the report: runs that differ in these are never compared.
 TABLE_KEYS = tuple(name for name, f in _FIELDS.items() if f.metadata["report"] == "table")
 #: Record fields of one row of a table; its runs differ only in their seed.
 ROW_KEYS = tuple(name for name, f in _FIELDS.items() if f.metadata["report"] == "row")
+#: Record fields that differ between the runs of one row (repeats of one setting).
+REPEAT_KEYS = tuple(name for name, f in _FIELDS.items() if f.metadata["report"] == "repeat")
 _NOT_RESULT = frozenset(name for name, f in _FIELDS.items() if not f.metadata["result"])
 
 

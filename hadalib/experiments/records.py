@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import hadalib
 from hadalib._files import atomic_write, one_line
-from hadalib.experiments.config import RECORD_TYPES, RunConfig
-from hadalib.nn.variants import ALL_VARIANTS
+from hadalib.experiments.config import RECORD_KEYS, RECORD_TYPES, RunConfig
+from hadalib.nn.variants import ALL_VARIANTS, Weights
 
 if TYPE_CHECKING:
     import torch
@@ -145,29 +145,18 @@ def summarize_history(history: list[dict[str, Any]], params: int) -> dict[str, A
 
 
 def new_record(config: RunConfig, history: list[dict[str, Any]], *, params: int, steps: int,
-               precision: str, energy: dict[str, Any],
-               provenance: dict[str, Any]) -> dict[str, Any]:
-    """The record of a finished run of the resolved ``config`` (see :func:`provenance`)."""
+               energy: dict[str, Any], provenance: dict[str, Any]) -> dict[str, Any]:
+    """The record of a finished run of the resolved ``config`` (see :func:`provenance`):
+    the configuration's fields marked ``record`` in their metadata (``RECORD_KEYS``), the
+    variant's layers, the training steps each epoch took, the summary and history."""
     world = provenance["world_size"]
     return {
         "schema": SCHEMA,
         "kind": KIND,
         "name": config.name(world),
-        "variant": config.variant,
         "transforms": dict(ALL_VARIANTS[config.variant]),
-        "axes": config.axes,
-        "data": config.data,
-        "model": config.model,
-        "width": config.width,
-        "stem": config.stem,
-        "image_size": config.image_size,
-        "seed": config.seed,
-        "batch_size": config.batch_size,
+        **{key: getattr(config, name) for name, key in RECORD_KEYS.items()},
         "steps_per_epoch": steps,
-        "precision": precision,
-        "channels_last": config.channels_last,
-        "compiled": config.compile,
-        "smoke": config.smoke,
         "summary": summarize_history(history, params),
         "history": history,
         "energy": {**energy, "devices": world,
@@ -223,10 +212,13 @@ def _version(package: str) -> str | None:
         return None
 
 
-def _file_sha256(path: str) -> str | None:
-    if path in ("none", "torchvision") or not Path(path).is_file():
+def _file_sha256(weights: str) -> str | None:
+    """The SHA-256 of a weights file; None for no weights, named ones or a missing file."""
+    try:
+        path = Weights.verify(weights)
+    except ValueError:  # a file gone since the run began
         return None
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return hashlib.sha256(path.read_bytes()).hexdigest() if isinstance(path, Path) else None
 
 
 def _device_facts(device: torch.device) -> dict[str, Any]:

@@ -4,9 +4,11 @@ Usage::
 
     python -m hadalib.experiments.report book/results/ [--data digits]
 
-prints, per data set and setting, each variant's mean and 95% interval over seeds
-(Student's t) of the test accuracy and the training time, and the throughput, peak
-memory and energy (also above the GPU's idle power) where a GPU measured them. The
+prints, per setting (every field of :class:`~hadalib.experiments.config.RunConfig` that
+changes a result, so that unlike runs are never averaged), each variant's mean and 95%
+interval over seeds (Student's t) of the test accuracy and the training time, and the
+throughput, peak memory and energy (also above the GPU's idle power) where a GPU
+measured them. The
 figures of the chapters are drawn by :mod:`hadalib.plotting` from the same records.
 """
 
@@ -22,9 +24,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from hadalib.experiments.config import DATA, ROW_KEYS, TABLE_KEYS, result_settings
+from hadalib.experiments.config import (
+    DATA,
+    REPEAT_KEYS,
+    ROW_KEYS,
+    TABLE_KEYS,
+    result_settings,
+)
 from hadalib.experiments.records import FIELDS, KIND, read_json, record_problem, summary_problem
-from hadalib.nn.variants import ALL_VARIANTS, VARIANTS
+from hadalib.nn.variants import ALL_VARIANTS, SPATIAL_KINDS, VARIANTS
 
 __all__ = ["load_results", "interval", "summarize", "format_table", "main"]
 
@@ -350,9 +358,9 @@ def format_table(rows: Sequence[Mapping[str, Any]],
         line = []
         for _, key, scale, decimals in columns:
             value = row.get(key)
-            if key == "axes" and str(row.get("variant")).startswith(("baseline", "fft")):
-                # only WHT and DCT layers have a choice of axes
-                line.append("(H, W)" if row["variant"].startswith("fft") else "-")
+            variant = ALL_VARIANTS.get(row.get("variant"))
+            if key == "axes" and variant is not None and not variant.has_axes:
+                line.append("(H, W)" if variant.kind in SPATIAL_KINDS else "-")
                 continue
             if key == "params" and isinstance(value, dict):
                 value = int(value["mean"])
@@ -366,12 +374,36 @@ def format_table(rows: Sequence[Mapping[str, Any]],
     )
 
 
-def _tables(results: Sequence[Mapping[str, Any]]) -> dict[tuple[Any, ...], list[Any]]:
-    """The records grouped by the fields of one table of the report."""
-    out: dict[tuple[Any, ...], list[Any]] = {}
+def _setting(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings of a record's run that change its result (``result`` in the field
+    metadata of :class:`~hadalib.experiments.config.RunConfig`), but those of its row
+    (variant, axes) and of its repeat (seed): one table's runs share them all."""
+    settings = result_settings(record["provenance"]["args"])
+    for key in (*ROW_KEYS, *REPEAT_KEYS):
+        settings.pop(key, None)
+    return settings
+
+
+def _tables(results: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Any]]]:
+    """The records by every setting that changes a result but the row's and the seed, each
+    group with its title: the table fields, then the settings that tell it apart from the
+    other groups of equal table fields (e.g. ``lr 0.01``), so unlike runs are never
+    averaged."""
+    groups: dict[str, tuple[dict[str, Any], list[Any]]] = {}
     for r in results:
-        out.setdefault(tuple(r[k] for k in TABLE_KEYS), []).append(r)
-    return out
+        settings = {**_setting(r), **{k: r[k] for k in TABLE_KEYS}}
+        key = json.dumps(settings, sort_keys=True, default=str)
+        groups.setdefault(key, (settings, []))[1].append(r)
+    tables = []
+    for settings, group in groups.values():
+        peers = [s for s, _ in groups.values() if all(s[k] == settings[k] for k in TABLE_KEYS)]
+        differ = sorted({k for p in peers for k in p if p.get(k) != settings.get(k)})
+        size, smoke = settings["image_size"], " (smoke)" if settings["smoke"] else ""
+        title = (f"== {settings['data']}, {size}x{size}, {settings['model']} width "
+                 f"{settings['width']}{smoke}")
+        title += "".join(f", {k.replace('_', ' ')} {settings.get(k)}" for k in differ)
+        tables.append((f"{title}: {len(group)} runs", group))
+    return tables
 
 
 def main(argv: Sequence[str] | None = None) -> str:
@@ -409,10 +441,7 @@ def main(argv: Sequence[str] | None = None) -> str:
                "energy_above_idle_per_epoch_j", "energy_above_idle_per_image_j")
     cost = (COST_COLUMNS[0], ("axes", "axes", 1, 0), *COST_COLUMNS[1:])
     parts = []
-    for key, group in _tables(load_results(args.folder, **where)).items():
-        t = dict(zip(TABLE_KEYS, key, strict=True))
-        title = f"== {t['data']}, {t['image_size']}x{t['image_size']}, {t['model']} width "
-        title += f"{t['width']}{' (smoke)' if t['smoke'] else ''}: {len(group)} runs"
+    for title, group in _tables(load_results(args.folder, **where)):
         parts.append(title)
         rows = summarize(group, metrics)
         parts.append(format_table(rows, ACCURACY_COLUMNS))

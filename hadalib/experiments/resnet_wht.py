@@ -35,6 +35,8 @@ from hadalib.experiments.config import RunConfig
 from hadalib.experiments.runner import Refused, run
 from hadalib.experiments.training import EpochHook
 
+__all__ = ["main"]
+
 
 def main(argv: Sequence[str] | None = None,
          on_epoch: EpochHook | None = None) -> dict[str, Any] | None:

@@ -21,16 +21,14 @@ from typing import Any, NamedTuple
 import torch
 import torch.distributed as dist
 
+from hadalib import nn as networks
 from hadalib._files import atomic_write, one_line, remove_partials, unwritable
 from hadalib.experiments import records, training
 from hadalib.experiments.config import RunConfig, differences
-from hadalib.nn import resnet18, resnet50
-from hadalib.nn.variants import ALL_VARIANTS
+from hadalib.nn.variants import ALL_VARIANTS, Weights
 
 # Used by the command line and the study; no chapter uses these names.
 __all__: list[str] = []
-
-_MODELS = {"resnet18": resnet18, "resnet50": resnet50}
 
 
 class Refused(SystemExit):
@@ -126,9 +124,12 @@ def _check(config: RunConfig, world: int) -> None:
     if config.batch_size % world:
         raise Refused(f"--batch-size {config.batch_size} is not divisible by the {world} "
                       "processes")
-    if config.weights not in ("none", "torchvision") and not os.path.isfile(config.weights):
-        raise Refused(f"--weights {config.weights} is not a file; pass none, torchvision or "
-                      "the path of a saved state_dict")
+    try:
+        Weights.verify(config.weights)
+    except ValueError:
+        named = ", ".join(["none", *(w.value for w in Weights)])
+        raise Refused(f"--weights {config.weights} is not a file; pass {named} or the path "
+                      "of a saved state_dict") from None
 
 
 def _device(config: RunConfig, world: int,
@@ -239,14 +240,14 @@ def _data_and_model(config: RunConfig,
     except (OSError, ValueError) as exc:  # the loaders' messages name the file
         raise Refused(f"--data {config.data}: {exc}") from None
     try:
-        model = _MODELS[config.model](
+        model = getattr(networks, config.model)(  # a builder MODELS names
             data["classes"], ALL_VARIANTS[config.variant], axes=config.axes,
             width=config.width, stem=config.stem, in_channels=data["x_train"].shape[1],
             dropout=config.dropout, image_size=config.image_size,
-            weights=None if config.weights == "none" else config.weights,
+            weights=config.weights,
         )
     except (OSError, ValueError, RuntimeError, EOFError, pickle.UnpicklingError) as exc:
-        if config.weights == "none":
+        if Weights.verify(config.weights) is None:
             raise
         raise Refused(f"--weights {config.weights}: {one_line(exc)}") from None
     model = model.to(device)
@@ -335,7 +336,7 @@ def _train(config: RunConfig, device: torch.device, rank: int, world: int, files
         return None
     record = records.new_record(
         config, history, params=params, steps=training.steps_per_epoch(n_train, config),
-        precision=config.precision, energy=energy,
+        energy=energy,
         provenance=records.provenance(config, device, world, energy, started=started,
                                       resumed=files.saved is not None))
     records.write_record(files.record, record)

@@ -176,11 +176,11 @@ def study_configs(name: str, out: str | os.PathLike = "book/results") -> list[Ru
     folders = [(VARIANTS, os.fspath(out))]
     if study.filters is not None:
         folders.append((FILTER_VARIANTS, os.path.join(out, study.filters)))
-    return [RunConfig(variant, **study.settings, axes=axes, seed=seed, out=folder,
+    return [RunConfig(variant.name, **study.settings, axes=axes, seed=seed, out=folder,
                       resume=True, progress=False)
             for variants, folder in folders
-            for variant in variants for axes in study.readings for seed in study.seeds
-            if axes == study.readings[0] or variant.split("-")[0] in ("wht", "dct", "walsh")]
+            for variant in variants.values() for axes in study.readings for seed in study.seeds
+            if axes == study.readings[0] or variant.has_axes]
 
 
 def main(argv: Sequence[str] | None = None, on_epoch: EpochHook | None = None) -> int:

@@ -7,35 +7,21 @@
   transform layers at the study's ``PLACEMENTS``;
 - ``VARIANTS``: the ten variants of the study (baseline and {wht, dct, fft} x
   {input, early, early-late}); ``FILTER_VARIANTS``: a WalshFilter at the same placements.
+
+The names of ``layers`` and ``resnet`` (their ``__all__``) are imported on first use.
 """
 
 from __future__ import annotations
 
-from hadalib._lazy import lazy_attributes
+from hadalib._lazy import exported_names, lazy_attributes
 from hadalib.nn.variants import FILTER_VARIANTS, PLACEMENTS, VARIANTS
-
-__all__ = [
-    "FILTER_VARIANTS",
-    "PLACEMENTS",
-    "VARIANTS",
-    "ResNet",
-    "Transform",
-    "WalshFilter",
-    "fit_walsh_filter",
-    "resnet18",
-    "resnet50",
-]
 
 # The layers and networks need torch; the names of the study do not, so that the
 # report and the study's plan work where torch is not installed.
-_LAZY = {
-    "Transform": "layers",
-    "WalshFilter": "layers",
-    "fit_walsh_filter": "layers",
-    "ResNet": "resnet",
-    "resnet18": "resnet",
-    "resnet50": "resnet",
-}
+_LAZY = {name: module for module in ("layers", "resnet")
+         for name in exported_names(__name__, module)}
+
+__all__ = ["FILTER_VARIANTS", "PLACEMENTS", "VARIANTS", *_LAZY]
 
 
 __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)

@@ -9,8 +9,9 @@ as ``transforms.<placement>.weight``.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
+from os import PathLike
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -18,11 +19,9 @@ from torch import nn
 
 from hadalib._checks import as_int, as_real, check_choice
 from hadalib.nn.layers import Transform, WalshFilter
-from hadalib.nn.variants import FILTER_KINDS, KINDS, PLACEMENTS, VARIANTS
+from hadalib.nn.variants import FILTER_KINDS, KINDS, PLACEMENTS, STEMS, Weights
 
-__all__ = ["PLACEMENTS", "VARIANTS", "ResNet", "resnet18", "resnet50"]
-
-_STEMS = ("imagenet", "cifar")
+__all__ = ["ResNet", "resnet18", "resnet50"]
 
 
 def _conv(cin: int, cout: int, k: int, stride: int = 1) -> nn.Conv2d:
@@ -156,7 +155,7 @@ class ResNet(nn.Module):
     ) -> None:
         super().__init__()
         block_cls = _BLOCKS[check_choice("block", block, tuple(_BLOCKS))]
-        check_choice("stem", stem, _STEMS)
+        check_choice("stem", stem, STEMS)
         num_classes, width, in_channels = (
             _positive_int(value, name)
             for name, value in (("num_classes", num_classes), ("width", width),
@@ -299,28 +298,19 @@ def _torchvision_state_dict(arch: str) -> dict[str, torch.Tensor]:
     return weights.get_state_dict(progress=True)
 
 
-def _load_weights(model: ResNet, weights: Any, arch: str) -> None:
-    """Load ImageNet weights into ``model``; ``fc`` is kept fresh when its shape differs."""
-    if weights == "torchvision":
+def _load_weights(model: ResNet, weights: Weights | Path | Mapping[str, Any], arch: str) -> None:
+    """Load ImageNet weights (checked by :meth:`Weights.verify`) into ``model``; ``fc`` is
+    kept fresh when its shape differs."""
+    if weights is Weights.TORCHVISION:
         state, source = _torchvision_state_dict(arch), "torchvision"
     elif isinstance(weights, Mapping):
         state, source = dict(weights), "the given state_dict"
-    elif isinstance(weights, (str, os.PathLike)):
-        source = os.fspath(weights)
-        if not os.path.isfile(source):
-            raise ValueError(
-                f"weights={source!r} is not a file; pass None, 'torchvision', the path of a "
-                "saved state_dict (torch.save(model.state_dict(), path)) or a state_dict"
-            )
-        state = torch.load(source, map_location="cpu", weights_only=True)
+    else:
+        source = str(weights)
+        state = torch.load(weights, map_location="cpu", weights_only=True)
         if not isinstance(state, Mapping):
             raise ValueError(f"{source} holds a {type(state).__name__}, not a state_dict")
         state = dict(state)
-    else:
-        raise TypeError(
-            f"weights must be None, 'torchvision', a path or a state_dict, got "
-            f"{type(weights).__name__}"
-        )
     own = model.state_dict()
     for key in ("fc.weight", "fc.bias"):
         if key in state and key in own and state[key].shape != own[key].shape:
@@ -336,6 +326,7 @@ def _load_weights(model: ResNet, weights: Any, arch: str) -> None:
 def _build(arch: str, block: str, layers: tuple[int, int, int, int], num_classes: int,
            transforms: Mapping[str, str | nn.Module] | None, weights: Any,
            **options: Any) -> ResNet:
+    weights = Weights.verify(weights)  # a bad value fails here, before the network is built
     model = ResNet(block, layers, num_classes, transforms, **options)
     if weights is not None:
         _load_weights(model, weights, arch)
@@ -352,7 +343,7 @@ def resnet18(
     in_channels: int = 3,
     dropout: float = 0.0,
     image_size: int | None = None,
-    weights: Any = None,
+    weights: Weights | str | PathLike | Mapping[str, Any] | None = None,
 ) -> ResNet:
     """ResNet-18 (basic blocks, 2-2-2-2) with optional transform layers.
 
@@ -377,11 +368,12 @@ def resnet18(
         Dropout before ``fc``.
     image_size : int, optional
         Input height and width, for Walsh filters over (H, W) (see :class:`ResNet`).
-    weights : None, str, os.PathLike or dict
-        ImageNet weights to load: ``"torchvision"``, the path of a saved state_dict, or a
-        state_dict (``"torchvision"`` needs the torchvision package and
-        downloads its ``IMAGENET1K_V1`` weights); ``fc`` is freshly initialised when
-        ``num_classes`` differs from the checkpoint's.
+    weights : Weights, str, os.PathLike, dict or None
+        ImageNet weights to load: ``Weights.TORCHVISION`` (or ``"torchvision"``), the path
+        of a saved state_dict, or a state_dict; None (or ``"none"``) loads none. They are
+        checked by ``Weights.verify`` before the network is built. ``"torchvision"`` needs
+        the torchvision package and downloads its ``IMAGENET1K_V1`` weights; ``fc`` is
+        freshly initialised when ``num_classes`` differs from the checkpoint's.
 
     Returns
     -------
@@ -391,11 +383,15 @@ def resnet18(
     Raises
     ------
     ValueError
-        For an unknown placement or kind, or weights that do not fit.
+        For an unknown placement or kind, weights that are neither a member of ``Weights``
+        nor a file, or weights that do not fit.
+    TypeError
+        For weights of another type.
 
     Examples
     --------
     >>> import torch
+    >>> from hadalib.nn import VARIANTS
     >>> model = resnet18(10, VARIANTS["wht-early"], width=16, stem="cifar", in_channels=1)
     >>> model(torch.zeros(2, 1, 8, 8)).shape
     torch.Size([2, 10])
@@ -417,7 +413,7 @@ def resnet50(
     in_channels: int = 3,
     dropout: float = 0.0,
     image_size: int | None = None,
-    weights: Any = None,
+    weights: Weights | str | PathLike | Mapping[str, Any] | None = None,
 ) -> ResNet:
     """ResNet-50 v1.5 (bottleneck blocks, 3-4-6-3), torchvision's layout and names.
 
@@ -442,7 +438,7 @@ def resnet50(
         Dropout before ``fc`` (the study uses 0.5).
     image_size : int, optional
         Input height and width, for Walsh filters over (H, W) (see :class:`ResNet`).
-    weights : None, str, os.PathLike or dict
+    weights : Weights, str, os.PathLike, dict or None
         ImageNet weights, as in :func:`resnet18`.
 
     Returns
@@ -453,10 +449,14 @@ def resnet50(
     Raises
     ------
     ValueError
-        For an unknown placement or kind, or weights that do not fit.
+        For an unknown placement or kind, weights that are neither a member of ``Weights``
+        nor a file, or weights that do not fit.
+    TypeError
+        For weights of another type.
 
     Examples
     --------
+    >>> from hadalib.nn import VARIANTS
     >>> model = resnet50(100, VARIANTS["wht-early-late"])
     >>> sorted(model.transforms)
     ['conv2_block1', 'conv4_block6']

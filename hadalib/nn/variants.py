@@ -1,51 +1,174 @@
-"""The placements and the variants of the WHT study, as plain data (no torch).
+"""The vocabulary of the WHT study as plain data (no torch): placements, kinds, axes,
+networks, stems, pretrained weights and the variants.
 
-``VARIANTS`` are the paper's ten (the GPU study and chapter 10 run exactly these);
-``FILTER_VARIANTS`` put a learned Walsh filter (:class:`hadalib.nn.WalshFilter`) at the
-same placements, for chapter 9's study; ``ALL_VARIANTS`` is both. The runner's
-configuration, the study's run sets and the report's tables read these names without
-importing torch; :mod:`hadalib.nn.resnet` builds the networks from them.
+Each list is defined here once; the layers, the networks, the runner's configuration,
+the study's run sets, the report's tables and the figures ask it. ``VARIANTS`` are the
+paper's ten (the GPU study and chapter 10 run exactly these); ``FILTER_VARIANTS`` put a
+learned Walsh filter (:class:`hadalib.nn.WalshFilter`) at the same placements, for
+chapter 9's study; ``ALL_VARIANTS`` is both. A variant is a :class:`Variant` record (its
+kind and placements are fields, never parsed back out of its name) that is also the
+mapping ``{placement: kind}`` which :func:`hadalib.nn.resnet50` takes as ``transforms``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
-__all__ = ["ALL_VARIANTS", "FILTER_KINDS", "FILTER_VARIANTS", "KINDS", "PLACEMENTS", "VARIANTS"]
+__all__ = [
+    "ALL_VARIANTS",
+    "AXES",
+    "FILTER_KINDS",
+    "FILTER_VARIANTS",
+    "KINDS",
+    "MODELS",
+    "PLACEMENTS",
+    "PLACEMENT_GROUPS",
+    "SPATIAL_KINDS",
+    "STEMS",
+    "VARIANTS",
+]
 
 #: The three placements of the study, named as in the paper (Keras layer names).
 PLACEMENTS = ("input", "conv2_block1", "conv4_block6")
+#: The groups of placements a variant puts its layers at, by the name of the group.
+PLACEMENT_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "input": ("input",),
+    "early": ("conv2_block1",),
+    "early-late": ("conv2_block1", "conv4_block6"),
+})
 
 #: The parameter-free transform kinds a placement can take.
 KINDS = ("wht", "dct", "fft")
 #: The learned kinds a placement can take: "walsh" is a :class:`hadalib.nn.WalshFilter`.
 FILTER_KINDS = ("walsh",)
-_PLACEMENT_GROUPS = {
-    "input": ("input",),
-    "early": ("conv2_block1",),
-    "early-late": ("conv2_block1", "conv4_block6"),
-}
+#: The kinds that act on (H, W) whatever the axes asked (the magnitude of the 2-D FFT).
+SPATIAL_KINDS = ("fft",)
+#: The axes a WHT, DCT or Walsh-filter layer acts on: the channels, or height and width.
+AXES = ("channel", "spatial")
+
+#: The networks of :mod:`hadalib.nn.resnet`, by the name of their builder.
+MODELS = ("resnet18", "resnet50")
+#: The stems of those networks: ImageNet's (7x7 stride 2, max pooling) or a 3x3 one.
+STEMS = ("imagenet", "cifar")
 
 
-def _at_placements(kinds: tuple[str, ...]) -> dict[str, Mapping[str, str]]:
-    """Each kind at each group of placements: ``{"wht-early": {"conv2_block1": "wht"}, ...}``."""
+@dataclass(frozen=True, eq=False)
+class Variant(Mapping[str, str]):
+    """A variant of the study: a kind of layer at a group of placements (the baseline:
+    none), and as a mapping ``{placement: kind}``, what ``resnet50(transforms=...)`` takes.
+
+    Examples
+    --------
+    >>> wht = VARIANTS["wht-early-late"]
+    >>> wht.kind, wht.placements, wht.has_axes
+    ('wht', ('conv2_block1', 'conv4_block6'), True)
+    >>> dict(wht)
+    {'conv2_block1': 'wht', 'conv4_block6': 'wht'}
+    >>> VARIANTS["fft-input"].has_axes, VARIANTS["baseline"].kind
+    (False, None)
+
+    Introduced in: book/09_transform_layers.ipynb
+    """
+
+    name: str
+    kind: str | None
+    group: str | None  # a key of PLACEMENT_GROUPS; None for the baseline
+    placements: tuple[str, ...]
+
+    @property
+    def has_axes(self) -> bool:
+        """Whether its layers act on axes of one's choice (``axes=``): the WHT, DCT and
+        Walsh-filter variants; the FFT acts on (H, W) only and the baseline has no layer."""
+        return self.kind is not None and self.kind not in SPATIAL_KINDS
+
+    def __getitem__(self, placement: str) -> str:
+        if placement not in self.placements:
+            raise KeyError(placement)
+        return self.kind  # type: ignore[return-value]  # a placement implies a kind
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.placements)
+
+    def __len__(self) -> int:
+        return len(self.placements)
+
+
+def _variants(kinds: tuple[str, ...]) -> dict[str, Variant]:
+    """Each kind at each group of placements: ``{"wht-early": Variant(...), ...}``."""
     return {
-        f"{kind}-{group}": MappingProxyType({p: kind for p in placements})
+        f"{kind}-{group}": Variant(f"{kind}-{group}", kind, group, placements)
         for kind in kinds
-        for group, placements in _PLACEMENT_GROUPS.items()
+        for group, placements in PLACEMENT_GROUPS.items()
     }
 
 
-#: The ten variants of the study: name -> {placement: kind}.
-VARIANTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
-    {"baseline": MappingProxyType({})} | _at_placements(KINDS)
+#: The ten variants of the study: name -> :class:`Variant` (a mapping placement -> kind).
+VARIANTS: Mapping[str, Variant] = MappingProxyType(
+    {"baseline": Variant("baseline", None, None, ())} | _variants(KINDS)
 )
 
-#: The learned-filter variants of chapter 9's study: name -> {placement: kind}.
-FILTER_VARIANTS: Mapping[str, Mapping[str, str]] = MappingProxyType(_at_placements(FILTER_KINDS))
+#: The learned-filter variants of chapter 9's study: name -> :class:`Variant`.
+FILTER_VARIANTS: Mapping[str, Variant] = MappingProxyType(_variants(FILTER_KINDS))
 
 #: Every variant a run can take: the ten of the paper, then the learned filters.
-ALL_VARIANTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
-    dict(VARIANTS) | dict(FILTER_VARIANTS)
-)
+ALL_VARIANTS: Mapping[str, Variant] = MappingProxyType(dict(VARIANTS) | dict(FILTER_VARIANTS))
+
+
+class Weights(Enum):
+    """Pretrained weights a network of :mod:`hadalib.nn.resnet` can start from, by name,
+    in torchvision's manner: :meth:`verify` turns what a caller passed into the one it
+    means, or fails at the call with the accepted values.
+
+    ``Weights.TORCHVISION`` (or the string ``"torchvision"``) is torchvision's
+    ``IMAGENET1K_V1`` for the network; a path or a state_dict is accepted beside it.
+
+    Examples
+    --------
+    >>> Weights.verify("torchvision")
+    <Weights.TORCHVISION: 'torchvision'>
+    >>> Weights.verify("none") is None
+    True
+
+    Introduced in: book/10_resnet50_wht.ipynb
+    """
+
+    TORCHVISION = "torchvision"
+
+    @classmethod
+    def verify(cls, weights: Any) -> Weights | Path | Mapping[str, Any] | None:
+        """``weights`` as a member, the Path of an existing file, a state_dict or None.
+
+        Accepted: None or ``"none"`` (no weights, as on the command line), a member or its
+        value, the path (str or os.PathLike) of a file, or a mapping (a state_dict).
+
+        Raises
+        ------
+        ValueError
+            For a string or path that is neither a member's value nor a file.
+        TypeError
+            For any other type.
+        """
+        if weights is None or (isinstance(weights, str) and weights == "none"):
+            return None
+        if isinstance(weights, (cls, Mapping)):
+            return weights
+        if isinstance(weights, str) and weights in cls._value2member_map_:
+            return cls(weights)
+        if isinstance(weights, (str, os.PathLike)):
+            if not os.path.isfile(weights):
+                raise ValueError(
+                    f"weights={os.fspath(weights)!r} is not a file; pass None, "
+                    f"{', '.join(repr(w.value) for w in cls)}, the path of a saved state_dict "
+                    "(torch.save(model.state_dict(), path)) or a state_dict"
+                )
+            return Path(weights)
+        raise TypeError(
+            f"weights must be None, {', '.join(repr(w.value) for w in cls)}, a path or a "
+            f"state_dict, got {type(weights).__name__}"
+        )

@@ -34,23 +34,15 @@ figures of a folder of run records as PNG files.
 
 from __future__ import annotations
 
-from hadalib._lazy import lazy_attributes
+import pkgutil
 
-#: Topic module -> the drawing functions it defines.
-_TOPICS = {
-    "products": ("draw_products",),
-    "backprop": ("draw_training",),
-    "convolution": ("draw_window_walk", "draw_padding_modes", "draw_feature_maps"),
-    "matrices": ("draw_walsh_functions",),
-    "spectra": ("draw_walsh_spectrum", "draw_dyadic_convolution"),
-    "butterfly": ("draw_butterfly",),
-    "quantum": ("draw_bloch", "draw_circuit", "draw_qiskit_circuit"),
-    "signal": ("draw_reconstruction", "draw_multiplexing_gain", "draw_walsh_cdma"),
-    "networks": ("draw_transform_layer", "draw_walsh_filter_fit"),
-    "study": ("draw_variant_intervals", "draw_study_curves", "draw_energy_plausibility"),
-    "diagrams": ("draw_network", "draw_multichannel_convolution", "draw_resnet_placements"),
-}
-_WHERE = {name: topic for topic, names in _TOPICS.items() for name in names}
+from hadalib._lazy import exported_names, lazy_attributes
+
+# Each topic module's drawing functions, from its own __all__ (``study`` also lists its
+# command line's ``main``, which stays there).
+_WHERE = {name: topic.name for topic in pkgutil.iter_modules(__path__)
+          if not topic.name.startswith("_")
+          for name in exported_names(__name__, topic.name) if name.startswith("draw_")}
 
 __all__ = list(_WHERE)
 

@@ -23,25 +23,26 @@ from hadalib._files import unwritable
 from hadalib.energy import training_energy
 from hadalib.experiments.config import DATA
 from hadalib.experiments.report import load_results, summarize
-from hadalib.nn.variants import ALL_VARIANTS
+from hadalib.nn.variants import ALL_VARIANTS, PLACEMENT_GROUPS
 
 __all__ = ["draw_variant_intervals", "draw_study_curves", "draw_energy_plausibility", "main"]
 
-_COLOURS = {"baseline": "black", "wht": "tab:blue", "dct": "tab:green", "fft": "tab:red",
+#: The colour of each kind of layer (None: the baseline) and the line of each group of
+#: placements, in the figures.
+_COLOURS = {None: "black", "wht": "tab:blue", "dct": "tab:green", "fft": "tab:red",
             "walsh": "tab:purple"}
-_PLACEMENT_STYLES = {"input": ":", "early": "--", "early-late": "-"}
+_PLACEMENT_STYLES = dict(zip(PLACEMENT_GROUPS, (":", "--", "-"), strict=True))
 _METRIC_LABELS = {"test_acc": "test accuracy", "train_acc": "training accuracy",
                   "test_loss": "test loss", "train_loss": "training loss"}
 
 
 def _variant_label(row: Mapping[str, Any]) -> str:
-    axes = row.get("axes")
-    suffix = " (spatial)" if axes == "spatial" and row["variant"] != "baseline" else ""
-    return row["variant"] + suffix
+    spatial = row.get("axes") == "spatial" and ALL_VARIANTS[row["variant"]].kind is not None
+    return row["variant"] + (" (spatial)" if spatial else "")
 
 
 def _variant_colour(variant: str) -> str:
-    return _COLOURS[variant.split("-")[0]]
+    return _COLOURS[ALL_VARIANTS[variant].kind]
 
 
 def draw_variant_intervals(fig: Any, rows: Any = (), metric: str = "final_test_acc",
@@ -113,16 +114,15 @@ def draw_study_curves(fig: Any, results: Any = (), metric: str = "test_acc",
     Introduced in: book/09_transform_layers.ipynb
     """
     ax = fig.subplots()
-    for variant in ALL_VARIANTS:
-        runs = [r for r in results if r["variant"] == variant
-                and (variant == "baseline" or r["axes"] == axes)]
+    for variant in ALL_VARIANTS.values():
+        baseline = variant.kind is None
+        runs = [r for r in results if r["variant"] == variant.name
+                and (baseline or r["axes"] == axes)]
         if not runs:
             continue
         curve = np.mean([[h[metric] for h in r["history"]] for r in runs], axis=0)
-        placement = variant.split("-", 1)[1] if "-" in variant else None
-        ax.plot(np.arange(1, len(curve) + 1), curve, _PLACEMENT_STYLES.get(placement, "-"),
-                color=_variant_colour(variant), lw=2.5 if variant == "baseline" else 1.2,
-                label=variant)
+        ax.plot(np.arange(1, len(curve) + 1), curve, _PLACEMENT_STYLES.get(variant.group, "-"),
+                color=_COLOURS[variant.kind], lw=2.5 if baseline else 1.2, label=variant.name)
     ax.set_xlabel("epoch")
     ax.set_ylabel(_METRIC_LABELS.get(metric, metric))
     ax.grid(alpha=0.3)
