@@ -42,13 +42,13 @@ html: $(STAMP) $(ASSETS)
 # BLAS kernel, a single thread and NumPy without its AVX paths, so a stored
 # output that depends on the machine fails here rather than on a reader's.
 test: html pdf | need-chromium
-	$(BIN)/ruff check hadalib tests benchmarks book/_ext
+	$(BIN)/ruff check hadalib tests benchmarks book/_ext tools
 	$(BIN)/pytest --doctest-modules hadalib tests $(NBVAL) book/*.ipynb
 	$(PORTABLE_ENV) $(BIN)/pytest -p no:cacheprovider $(NBVAL) book/*.ipynb
 
 # The fast loop: lint, unit tests and doctests (no notebooks, browser or long runs).
 check: $(STAMP)
-	$(BIN)/ruff check hadalib tests benchmarks book/_ext
+	$(BIN)/ruff check hadalib tests benchmarks book/_ext tools
 	$(BIN)/pytest --doctest-modules hadalib tests -m "not slow and not browser" -q
 
 # The whole book as one PDF: the built pages, printed by Chromium and joined in order.
@@ -115,13 +115,14 @@ experiments: $(STAMP)
 
 # The one command for a lent GPU: the GPU study of chapter 10 and the transform's CUDA
 # benchmark, in pieces of under 9 minutes; run it again until it says nothing remains.
-# It uses that machine's own Python with hadalib from this checkout (no .venv), and keeps
-# the compiled kernels in .cache/ (ignored by git) for the next invocation:
+# It is a tool of the repository (tools/gpu_study.py), run with that machine's own Python
+# and hadalib from this checkout (no .venv); it keeps the compiled kernels in .cache/
+# (ignored by git) for the next invocation:
 #   make gpu-study [PYTHON=python3] [EXPORT=DIR]   (EXPORT: copy what it wrote into DIR)
 #   make gpu-study DRY_RUN=1, or make gpu-study-plan: the plan and time estimate, no GPU
 GPU_STUDY := PYTHONPATH=$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH} \
   TORCHINDUCTOR_CACHE_DIR=$(CURDIR)/.cache/torchinductor TRITON_CACHE_DIR=$(CURDIR)/.cache/triton \
-  $(PYTHON) -m hadalib.experiments.gpu_study
+  $(PYTHON) -m tools.gpu_study
 
 gpu-study:
 	$(GPU_STUDY) $(if $(DRY_RUN),--dry-run) $(if $(EXPORT),--export $(EXPORT))

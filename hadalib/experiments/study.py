@@ -13,8 +13,8 @@ damaged record in its place, other settings, a diverged loss) is reported with a
 and the study goes on; it ends with an error that lists them. Runs go variant by
 variant (all readings and seeds of one variant, then the next), so that a compiled
 variant compiles once. On a lent GPU, ``make gpu-study``
-(``hadalib.experiments.gpu_study``) runs the ``gpu`` study in steps that fit a time
-budget.
+(``tools/gpu_study.py`` in the repository) runs the ``gpu`` study in steps that fit a
+time budget.
 
 The readings of a study are the axes of its WHT and DCT layers; the first is its
 default, which every variant runs in, the others are ablations run by the WHT and DCT
