@@ -13,6 +13,8 @@ ASSETS := _assets/vendor/.copied
 BUILD  := _build/html
 # Strict: a warning, a broken reference or a cell error fails the build.
 JB_FLAGS := --all -W -n --keep-going
+# Every folder of Python the linter and the formatter check.
+PY_SOURCES := hadalib tests benchmarks book/_ext tools
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 PDF    := _build/pdf/hadamard-book.pdf
 # The second setting `make test` re-checks the notebooks under.
@@ -37,18 +39,20 @@ html: $(STAMP) $(ASSETS)
 	rm -rf $(BUILD)
 	$(BIN)/jupyter-book build $(JB_FLAGS) .
 
-# Everything: lint, unit/property/doctests, end-to-end runs, browser tests and
+# Everything: lint, format check, unit/property/doctests, end-to-end runs, browser tests and
 # nbval over every chapter. The notebooks are then re-checked under a second
 # BLAS kernel, a single thread and NumPy without its AVX paths, so a stored
 # output that depends on the machine fails here rather than on a reader's.
 test: html pdf | need-chromium
-	$(BIN)/ruff check hadalib tests benchmarks book/_ext tools
+	$(BIN)/ruff check $(PY_SOURCES)
+	$(BIN)/ruff format --check $(PY_SOURCES)
 	$(BIN)/pytest --doctest-modules hadalib tests $(NBVAL) book/*.ipynb
 	$(PORTABLE_ENV) $(BIN)/pytest -p no:cacheprovider $(NBVAL) book/*.ipynb
 
-# The fast loop: lint, unit tests and doctests (no notebooks, browser or long runs).
+# The fast loop: lint, format check, unit tests and doctests (no notebooks, browser or long runs).
 check: $(STAMP)
-	$(BIN)/ruff check hadalib tests benchmarks book/_ext tools
+	$(BIN)/ruff check $(PY_SOURCES)
+	$(BIN)/ruff format --check $(PY_SOURCES)
 	$(BIN)/pytest --doctest-modules hadalib tests -m "not slow and not browser" -q
 
 # The whole book as one PDF: the built pages, printed by Chromium and joined in order.
