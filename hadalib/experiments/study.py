@@ -90,7 +90,8 @@ STUDIES = {
     "digits": Study(
         "chapter 9: scikit-learn digits, small ResNet-18, ten variants and the spatial "
         "reading, and three learned Walsh filters in both readings (records in OUT/filters), "
-        "5 seeds (about 20 min on 2 CPU cores)",
+        "5 seeds (about 12 min on one CPU core: each run uses one thread, and the committed "
+        "records' measured times add up to 11 min)",
         {"data": "digits", "model": "resnet18", "width": 16, "stem": "cifar", "epochs": 10,
          "batch_size": 64},
         (0, 1, 2, 3, 4),
