@@ -19,6 +19,7 @@ import math
 import os
 import pickle
 import shutil
+import stat
 import tarfile
 import tempfile
 import urllib.request
@@ -368,12 +369,50 @@ def _safe_extract(archive: Path, dest: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# What a path may be besides a regular file or a folder, by its mode bits.
+_SPECIAL_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+                  (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _kind(path: Path) -> str:
+    """What ``path`` is, in words: "missing", "a regular file", "a folder", or what else
+    (a FIFO, a device, a socket, a link to one or to nothing). Reads only the file's
+    metadata, so a FIFO is never opened (opening one waits for a writer)."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        if path.is_symlink():
+            return f"a symbolic link to {os.readlink(path)}, which does not exist"
+        return "missing"
+    if stat.S_ISREG(mode):
+        kind = "a regular file"
+    elif stat.S_ISDIR(mode):
+        kind = "a folder"
+    else:
+        kind = next((what for test, what in _SPECIAL_KINDS if test(mode)), "a special file")
+    if path.is_symlink() and kind not in ("a regular file", "a folder"):
+        return f"a symbolic link to {os.readlink(path)}, {kind}"
+    return kind
+
+
+def _refuse_special(root: Path, path: Path, kind: str, wanted: str) -> None:
+    """Raise the ValueError for ``path`` (under ``root``) being ``kind``, not ``wanted``."""
+    raise ValueError(
+        f"root={str(root)!r}: {path} is {kind}, not {wanted}; load_cifar100 reads the official "
+        f"{_ARCHIVE} (a regular file) or the folder {_FOLDER} it extracts to (with the "
+        f"regular files train, test and meta): remove it and put one of those there"
+    )
+
+
 def _checked_file(folder: Path, name: str, verify: bool) -> Path:
-    """``folder/name``, once it exists, is no larger than the official file and, if asked,
-    has the published MD5."""
+    """``folder/name``, once it is a regular file no larger than the official file and, if
+    asked, has the published MD5."""
     path = folder / name
-    if not path.is_file():
+    kind = _kind(path)
+    if kind == "missing":
         raise ValueError(f"{path} is missing; {_REDO}")
+    if kind != "a regular file":
+        _refuse_special(folder.parent, path, kind, "a regular file")
     size = path.stat().st_size
     if size > _CAPS[name]:
         raise ValueError(f"{path} {_too_big(name, size)}; {_REDO}")
@@ -459,11 +498,14 @@ def _split(folder: Path, name: str, verify: bool) -> tuple[np.ndarray, np.ndarra
 def _extracted(root: Path, download: bool, verify: bool) -> Path:
     """The extracted folder under ``root``; the archive is downloaded (if asked), checked
     and extracted first where the folder is missing."""
-    folder = root / _FOLDER
-    if folder.is_dir():
+    folder, archive = root / _FOLDER, root / _ARCHIVE
+    kinds = {folder: _kind(folder), archive: _kind(archive)}
+    if kinds[folder] == "a folder":
         return folder
-    archive = root / _ARCHIVE
-    if not archive.is_file():
+    for path, wanted in ((folder, "a folder"), (archive, "a regular file")):
+        if kinds[path] not in ("missing", wanted):
+            _refuse_special(root, path, kinds[path], wanted)
+    if kinds[archive] == "missing":
         if not download:
             raise FileNotFoundError(
                 f"neither {folder} nor {archive} exists; put the official "
@@ -510,7 +552,9 @@ def load_cifar100(root: str | os.PathLike, download: bool = False,
     FileNotFoundError
         If neither the folder nor the archive is there and ``download`` is False.
     ValueError
-        If a checksum does not match, the archive is truncated or corrupted, a member
+        If the archive, its folder or a file in it is something else than a regular file
+        or a folder (a FIFO, a device, a socket, a link to one), which is never opened,
+        a checksum does not match, the archive is truncated or corrupted, a member
         would be written outside ``root``, is a link or a sparse file, or is larger than
         the official file, a pickle asks for anything beyond the format (or an array whose
         bytes are not in the file), or labels or pixels are not integers in their ranges;

@@ -8,6 +8,7 @@ import os
 import pickle
 import struct
 import tarfile
+import threading
 
 import numpy as np
 import pytest
@@ -162,6 +163,68 @@ def test_missing_data_says_how_to_get_it(tmp_path):
                                                 r"official .* or call load_cifar100\(.*"
                                                 r"download=True\)"):
         load_cifar100(tmp_path)
+
+
+def _load_within(seconds, *args, **kwargs):
+    """load_cifar100(*args, **kwargs) on a thread: the exception it raised, or a failure
+    if it is still running after ``seconds`` (blocked on a FIFO, say)."""
+    raised = []
+
+    def load():
+        try:
+            load_cifar100(*args, **kwargs)
+        except Exception as exc:
+            raised.append(exc)
+
+    thread = threading.Thread(target=load, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"load_cifar100 still running after {seconds} s"
+    return raised[0] if raised else None
+
+
+def _refusal(root, path, kind, wanted):
+    return (f"root={str(root)!r}: {path} is {kind}, not {wanted}; load_cifar100 reads the "
+            "official cifar-100-python.tar.gz (a regular file) or the folder cifar-100-python "
+            "it extracts to (with the regular files train, test and meta): remove it and put "
+            "one of those there")
+
+
+@pytest.mark.parametrize("download", [False, True])
+def test_a_fifo_in_place_of_the_archive_is_named_not_opened(tmp_path, download):
+    archive = tmp_path / "cifar-100-python.tar.gz"
+    os.mkfifo(archive)
+    exc = _load_within(10, tmp_path, download=download)
+    assert isinstance(exc, ValueError)
+    assert str(exc) == _refusal(tmp_path, archive, "a FIFO (named pipe)", "a regular file")
+
+
+def test_a_link_to_a_device_in_place_of_the_archive_is_named(tmp_path):
+    archive = tmp_path / "cifar-100-python.tar.gz"
+    archive.symlink_to("/dev/null")
+    with pytest.raises(ValueError) as info:
+        load_cifar100(tmp_path)
+    assert str(info.value) == _refusal(
+        tmp_path, archive, "a symbolic link to /dev/null, a character device", "a regular file")
+
+
+def test_a_fifo_in_place_of_the_folder_is_named(tmp_path):
+    folder = tmp_path / "cifar-100-python"
+    os.mkfifo(folder)
+    exc = _load_within(10, tmp_path)
+    assert isinstance(exc, ValueError)
+    assert str(exc) == _refusal(tmp_path, folder, "a FIFO (named pipe)", "a folder")
+
+
+def test_a_fifo_in_place_of_a_data_file_is_named_not_opened(tmp_path):
+    make_synthetic_cifar100(tmp_path, n_train=4, n_test=2)
+    load_cifar100(tmp_path, verify=False)  # extracts the folder
+    train = tmp_path / "cifar-100-python" / "train"
+    train.unlink()
+    os.mkfifo(train)
+    exc = _load_within(10, tmp_path, verify=False)
+    assert isinstance(exc, ValueError)
+    assert str(exc) == _refusal(tmp_path, train, "a FIFO (named pipe)", "a regular file")
 
 
 def test_download_fetches_the_archive_when_asked(tmp_path, monkeypatch):
