@@ -29,12 +29,14 @@ from typing import IO, Any
 
 import numpy as np
 
+from hadalib._checks import as_real, check_seed
 from hadalib._files import atomic_write
 from hadalib._synthetic import synthetic_arrays
 
 __all__ = ["load_cifar100", "make_synthetic_cifar100", "load_digits"]
 
 _URL = "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz"
+_MAX_SPLIT_SEED = 2**32 - 1  # scikit-learn's train_test_split seeds a 32-bit generator
 _ARCHIVE = "cifar-100-python.tar.gz"
 _FOLDER = "cifar-100-python"
 # Published checksums (as in torchvision.datasets.CIFAR100).
@@ -583,7 +585,7 @@ def load_cifar100(root: str | os.PathLike, download: bool = False,
 
 
 def make_synthetic_cifar100(path: str | os.PathLike, n_train: int = 500, n_test: int = 100,
-                            seed: int = 0) -> os.PathLike:
+                            seed: int | np.random.Generator | None = 0) -> os.PathLike:
     """Write a CIFAR-100-format archive of random images, for tests and offline demos.
 
     The archive has the official layout (``cifar-100-python/{train,test,meta}``, pickled
@@ -591,7 +593,7 @@ def make_synthetic_cifar100(path: str | os.PathLike, n_train: int = 500, n_test:
     ``coarse_labels``, ``filenames``, ``batch_label``; ``meta`` with the label names), so
     :func:`load_cifar100` reads it with ``verify=False``. Pixel values are uniform
     random: right for throughput, memory and energy, meaningless for accuracy. The same
-    arguments give the same bytes.
+    sizes and integer seed give the same bytes.
 
     Parameters
     ----------
@@ -599,8 +601,8 @@ def make_synthetic_cifar100(path: str | os.PathLike, n_train: int = 500, n_test:
         Folder to write ``cifar-100-python.tar.gz`` into (created if missing).
     n_train, n_test : int
         Number of training and test images.
-    seed : int
-        Seed of the random images and labels.
+    seed : None, int >= 0 or numpy.random.Generator
+        Seed of the random images and labels (None: fresh randomness).
 
     Returns
     -------
@@ -610,9 +612,9 @@ def make_synthetic_cifar100(path: str | os.PathLike, n_train: int = 500, n_test:
     Raises
     ------
     TypeError
-        If ``n_train`` or ``n_test`` is not an integer.
+        If ``n_train`` or ``n_test`` is not an integer, or ``seed`` is none of the above.
     ValueError
-        If ``n_train`` or ``n_test`` is below 1.
+        If ``n_train`` or ``n_test`` is below 1, or ``seed`` is negative.
 
     Examples
     --------
@@ -667,8 +669,8 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0) -> dict[str, Any]:
     ----------
     test_fraction : float
         Share of the images held out for testing, stratified by class.
-    seed : int
-        Seed of the train/test split.
+    seed : int or None
+        Seed of the train/test split, from 0 to 2**32 - 1 (None: fresh randomness).
 
     Returns
     -------
@@ -678,8 +680,10 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0) -> dict[str, Any]:
 
     Raises
     ------
+    TypeError
+        If ``test_fraction`` is not a real number, or ``seed`` not an integer or None.
     ValueError
-        If ``test_fraction`` is not strictly between 0 and 1.
+        If ``test_fraction`` is not strictly between 0 and 1, or ``seed`` is out of range.
 
     Examples
     --------
@@ -689,12 +693,17 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0) -> dict[str, Any]:
 
     Introduced in: book/09_transform_layers.ipynb
     """
+    test_fraction = as_real(test_fraction, "test_fraction")
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
+    seed = check_seed(seed, "seed")
+    if seed is not None and seed > _MAX_SPLIT_SEED:
+        raise ValueError(f"seed={seed} is too large; use an integer from 0 to 2**32 - 1 or None "
+                         "(the split's generator takes 32-bit seeds)")
     import torch
     from sklearn.datasets import load_digits as sklearn_digits
     from sklearn.model_selection import train_test_split
 
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
     bunch = sklearn_digits()
     x = (bunch.images / 16.0).astype(np.float32)[:, None]
     y = bunch.target.astype(np.int64)

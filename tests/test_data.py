@@ -240,6 +240,40 @@ def test_synthetic_sizes_are_checked(tmp_path):
         make_synthetic_cifar100(tmp_path, n_train=0)
 
 
+@pytest.mark.parametrize("seed, error, message", [
+    (-1, ValueError, "seed=-1 is negative; use an integer >= 0 or None"),
+    ("1", TypeError, "seed must be None, an integer >= 0 or a numpy.random.Generator, got '1' "
+                     "(str)"),
+    (1.5, TypeError, "seed must be None, an integer >= 0 or a numpy.random.Generator, got 1.5 "
+                     "(float)"),
+])
+def test_synthetic_seed_is_checked(tmp_path, seed, error, message):
+    with pytest.raises(error) as info:
+        make_synthetic_cifar100(tmp_path, n_train=2, n_test=1, seed=seed)
+    assert str(info.value) == message
+
+
+def test_synthetic_seed_may_be_a_generator(tmp_path):
+    a = make_synthetic_cifar100(tmp_path / "a", n_train=2, n_test=1,
+                                seed=np.random.default_rng(5)).read_bytes()
+    b = make_synthetic_cifar100(tmp_path / "b", n_train=2, n_test=1, seed=5).read_bytes()
+    assert a == b
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"test_fraction": "0.2"}, TypeError, "test_fraction must be a real number, got '0.2' (str)"),
+    ({"test_fraction": 1.0}, ValueError, "test_fraction must be in (0, 1), got 1.0"),
+    ({"seed": -1}, ValueError, "seed=-1 is negative; use an integer >= 0 or None"),
+    ({"seed": 1.5}, TypeError, "seed must be an integer or None, got 1.5 (float)"),
+    ({"seed": 2**32}, ValueError, "seed=4294967296 is too large; use an integer from 0 to "
+                                  "2**32 - 1 or None (the split's generator takes 32-bit seeds)"),
+])
+def test_load_digits_checks_its_arguments(kwargs, error, message):
+    with pytest.raises(error) as info:
+        load_digits(**kwargs)
+    assert str(info.value) == message
+
+
 def test_load_digits_split():
     d = load_digits()
     assert d["x_train"].dtype == torch.float32 and d["y_train"].dtype == torch.int64
