@@ -31,6 +31,7 @@ import numpy as np
 
 from hadalib._checks import as_real, check_seed
 from hadalib._files import atomic_write
+from hadalib._optional import requires
 from hadalib._synthetic import synthetic_arrays
 
 __all__ = ["load_cifar100", "make_synthetic_cifar100", "load_digits"]
@@ -274,7 +275,8 @@ def _check_md5(path: Path, expected: str) -> None:
 
 def _download(url: str, path: Path) -> None:
     """Download ``url`` to ``path`` with a progress bar (written atomically)."""
-    from tqdm.auto import tqdm
+    with requires("data"):
+        from tqdm.auto import tqdm
 
     def write(out: IO[bytes]) -> None:
         with urllib.request.urlopen(url) as response:
@@ -700,9 +702,10 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0) -> dict[str, Any]:
     if seed is not None and seed > _MAX_SPLIT_SEED:
         raise ValueError(f"seed={seed} is too large; use an integer from 0 to 2**32 - 1 or None "
                          "(the split's generator takes 32-bit seeds)")
-    import torch
-    from sklearn.datasets import load_digits as sklearn_digits
-    from sklearn.model_selection import train_test_split
+    with requires("data"):
+        import torch
+        from sklearn.datasets import load_digits as sklearn_digits
+        from sklearn.model_selection import train_test_split
 
     bunch = sklearn_digits()
     x = (bunch.images / 16.0).astype(np.float32)[:, None]

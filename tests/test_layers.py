@@ -25,7 +25,7 @@ PACKAGE = ROOT / "hadalib"
 #: submodules ("hadalib.nn" covers "hadalib.nn.layers").
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("private shared", ("hadalib._checks", "hadalib._files", "hadalib._lazy",
-                        "hadalib._synthetic")),
+                        "hadalib._optional", "hadalib._synthetic")),
     ("math", ("hadalib.products", "hadalib.matrices", "hadalib.conv", "hadalib.mlp")),
     ("transforms", ("hadalib.transforms", "hadalib._fwht_numba", "hadalib._fwht_cpu",
                     "hadalib._fwht_op", "hadalib._fwht_triton")),

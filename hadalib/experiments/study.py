@@ -64,6 +64,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hadalib._files import unwritable
+from hadalib._optional import requires
 from hadalib.experiments.config import RunConfig
 from hadalib.nn import FILTER_VARIANTS, VARIANTS
 
@@ -258,7 +259,8 @@ def _parser() -> argparse.ArgumentParser:
 def _run_all(configs: Sequence[RunConfig], threads: int | None,
              on_epoch: EpochHook | None) -> list[str]:
     """Run each run; a refused one is reported with a warning. Returns the refusals."""
-    import torch
+    with requires("experiments"):
+        import torch
 
     from hadalib.experiments.runner import Refused, run
 
