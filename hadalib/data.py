@@ -399,9 +399,9 @@ def _kind(path: Path) -> str:
     return kind
 
 
-def _refuse_special(root: Path, path: Path, kind: str, wanted: str) -> None:
-    """Raise the ValueError for ``path`` (under ``root``) being ``kind``, not ``wanted``."""
-    raise ValueError(
+def _not_readable(root: Path, path: Path, kind: str, wanted: str) -> ValueError:
+    """The error for ``path`` (under ``root``) being ``kind``, not ``wanted``."""
+    return ValueError(
         f"root={str(root)!r}: {path} is {kind}, not {wanted}; load_cifar100 reads the official "
         f"{_ARCHIVE} (a regular file) or the folder {_FOLDER} it extracts to (with the "
         f"regular files train, test and meta): remove it and put one of those there"
@@ -416,7 +416,7 @@ def _checked_file(folder: Path, name: str, verify: bool) -> Path:
     if kind == "missing":
         raise ValueError(f"{path} is missing; {_REDO}")
     if kind != "a regular file":
-        _refuse_special(folder.parent, path, kind, "a regular file")
+        raise _not_readable(folder.parent, path, kind, "a regular file")
     size = path.stat().st_size
     if size > _CAPS[name]:
         raise ValueError(f"{path} {_too_big(name, size)}; {_REDO}")
@@ -508,7 +508,7 @@ def _extracted(root: Path, download: bool, verify: bool) -> Path:
         return folder
     for path, wanted in ((folder, "a folder"), (archive, "a regular file")):
         if kinds[path] not in ("missing", wanted):
-            _refuse_special(root, path, kinds[path], wanted)
+            raise _not_readable(root, path, kinds[path], wanted)
     if kinds[archive] == "missing":
         if not download:
             raise FileNotFoundError(
@@ -556,7 +556,7 @@ def load_cifar100(root: str | os.PathLike, download: bool = False,
     FileNotFoundError
         If neither the folder nor the archive is there and ``download`` is False.
     ValueError
-        If the archive, its folder or a file in it is something else than a regular file
+        If the archive, its folder or a file in it is something other than a regular file
         or a folder (a FIFO, a device, a socket, a link to one), which is never opened,
         a checksum does not match, the archive is truncated or corrupted, a member
         would be written outside ``root``, is a link or a sparse file, or is larger than

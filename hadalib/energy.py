@@ -280,7 +280,7 @@ class EnergyMeter:
             if not stop.is_set():
                 self.missed_samples += 1
             return
-        if stop.is_set() or not self._plausible(watts):
+        if not self._plausible(watts):
             return
         with self._lock:
             if not stop.is_set():
