@@ -14,6 +14,8 @@ WIDGET_FONTS := _extra/book/@jupyter-widgets/html-manager/dist
 BUILD  := _build/html
 # Strict: a warning, a broken reference or a cell error fails the build.
 JB_FLAGS := --all -W -n --keep-going
+# Every folder of Python the linter and the formatter check.
+PY_SOURCES := hadalib tests benchmarks book/_ext tools
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 PDF    := _build/pdf/hadamard-book.pdf
 # The second setting `make test` re-checks the notebooks under.
@@ -38,18 +40,20 @@ html: $(STAMP) $(ASSETS)
 	rm -rf $(BUILD)
 	$(BIN)/jupyter-book build $(JB_FLAGS) .
 
-# Everything: lint, unit/property/doctests, end-to-end runs, browser tests and
+# Everything: lint, format check, unit/property/doctests, end-to-end runs, browser tests and
 # nbval over every chapter. The notebooks are then re-checked under a second
 # BLAS kernel, a single thread and NumPy without its AVX paths, so a stored
 # output that depends on the machine fails here rather than on a reader's.
 test: html pdf | need-chromium
-	$(BIN)/ruff check hadalib tests benchmarks book/_ext
+	$(BIN)/ruff check $(PY_SOURCES)
+	$(BIN)/ruff format --check $(PY_SOURCES)
 	$(BIN)/pytest --doctest-modules hadalib tests $(NBVAL) book/*.ipynb
 	$(PORTABLE_ENV) $(BIN)/pytest -p no:cacheprovider $(NBVAL) book/*.ipynb
 
-# The fast loop: lint, unit tests and doctests (no notebooks, browser or long runs).
+# The fast loop: lint, format check, unit tests and doctests (no notebooks, browser or long runs).
 check: $(STAMP)
-	$(BIN)/ruff check hadalib tests benchmarks book/_ext
+	$(BIN)/ruff check $(PY_SOURCES)
+	$(BIN)/ruff format --check $(PY_SOURCES)
 	$(BIN)/pytest --doctest-modules hadalib tests -m "not slow and not browser" -q
 
 # The whole book as one PDF: the built pages, printed by Chromium and joined in order.
@@ -122,13 +126,14 @@ experiments: $(STAMP)
 
 # The one command for a lent GPU: the GPU study of chapter 10 and the transform's CUDA
 # benchmark, in pieces of under 9 minutes; run it again until it says nothing remains.
-# It uses that machine's own Python with hadalib from this checkout (no .venv), and keeps
-# the compiled kernels in .cache/ (ignored by git) for the next invocation:
+# It is a tool of the repository (tools/gpu_study.py), run with that machine's own Python
+# and hadalib from this checkout (no .venv); it keeps the compiled kernels in .cache/
+# (ignored by git) for the next invocation:
 #   make gpu-study [PYTHON=python3] [EXPORT=DIR]   (EXPORT: copy what it wrote into DIR)
 #   make gpu-study DRY_RUN=1, or make gpu-study-plan: the plan and time estimate, no GPU
 GPU_STUDY := PYTHONPATH=$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH} \
   TORCHINDUCTOR_CACHE_DIR=$(CURDIR)/.cache/torchinductor TRITON_CACHE_DIR=$(CURDIR)/.cache/triton \
-  $(PYTHON) -m hadalib.experiments.gpu_study
+  $(PYTHON) -m tools.gpu_study
 
 gpu-study:
 	$(GPU_STUDY) $(if $(DRY_RUN),--dry-run) $(if $(EXPORT),--export $(EXPORT))

@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from hadalib._checks import as_int
+from hadalib._checks import as_int, as_rng
 
 
-def synthetic_arrays(n_train: int, n_test: int, seed: int) -> dict[str, np.ndarray]:
+def synthetic_arrays(n_train: int, n_test: int,
+                     seed: int | np.random.Generator | None) -> dict[str, np.ndarray]:
     """Random uint8 images (N, 32, 32, 3) with fine labels (0..99) and coarse ones (0..19).
 
     Keys ``x_train``, ``y_train``, ``coarse_train`` and the same for ``test``; the same
-    arguments give the same arrays. A size that is not an integer raises a TypeError, one
-    below 1 a ValueError.
+    sizes and integer seed give the same arrays. ``seed`` follows hadalib's one seed rule
+    (``hadalib._checks.as_rng``). A size that is not an integer raises a TypeError, one
+    below 1 a ValueError; so does a seed that is not accepted.
     """
     sizes = {"n_train": as_int(n_train, "n_train"), "n_test": as_int(n_test, "n_test")}
     for name, n in sizes.items():
         if n < 1:
             raise ValueError(f"{name} must be a positive int, got {n!r}")
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed, "seed")
     out = {}
     for split, n in (("train", sizes["n_train"]), ("test", sizes["n_test"])):
         out[f"x_{split}"] = rng.integers(0, 256, size=(n, 32, 32, 3), dtype=np.uint8)

@@ -19,6 +19,7 @@ import math
 import os
 import pickle
 import shutil
+import stat
 import tarfile
 import tempfile
 import urllib.request
@@ -28,12 +29,15 @@ from typing import IO, Any
 
 import numpy as np
 
+from hadalib._checks import as_real, check_seed
 from hadalib._files import atomic_write
+from hadalib._optional import requires
 from hadalib._synthetic import synthetic_arrays
 
 __all__ = ["load_cifar100", "make_synthetic_cifar100", "load_digits"]
 
 _URL = "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz"
+_MAX_SPLIT_SEED = 2**32 - 1  # scikit-learn's train_test_split seeds a 32-bit generator
 _ARCHIVE = "cifar-100-python.tar.gz"
 _FOLDER = "cifar-100-python"
 # Published checksums (as in torchvision.datasets.CIFAR100).
@@ -271,7 +275,8 @@ def _check_md5(path: Path, expected: str) -> None:
 
 def _download(url: str, path: Path) -> None:
     """Download ``url`` to ``path`` with a progress bar (written atomically)."""
-    from tqdm.auto import tqdm
+    with requires("data"):
+        from tqdm.auto import tqdm
 
     def write(out: IO[bytes]) -> None:
         with urllib.request.urlopen(url) as response:
@@ -368,12 +373,50 @@ def _safe_extract(archive: Path, dest: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# What a path may be besides a regular file or a folder, by its mode bits.
+_SPECIAL_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+                  (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _kind(path: Path) -> str:
+    """What ``path`` is, in words: "missing", "a regular file", "a folder", or what else
+    (a FIFO, a device, a socket, a link to one or to nothing). Reads only the file's
+    metadata, so a FIFO is never opened (opening one waits for a writer)."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        if path.is_symlink():
+            return f"a symbolic link to {os.readlink(path)}, which does not exist"
+        return "missing"
+    if stat.S_ISREG(mode):
+        kind = "a regular file"
+    elif stat.S_ISDIR(mode):
+        kind = "a folder"
+    else:
+        kind = next((what for test, what in _SPECIAL_KINDS if test(mode)), "a special file")
+    if path.is_symlink() and kind not in ("a regular file", "a folder"):
+        return f"a symbolic link to {os.readlink(path)}, {kind}"
+    return kind
+
+
+def _not_readable(root: Path, path: Path, kind: str, wanted: str) -> ValueError:
+    """The error for ``path`` (under ``root``) being ``kind``, not ``wanted``."""
+    return ValueError(
+        f"root={str(root)!r}: {path} is {kind}, not {wanted}; load_cifar100 reads the official "
+        f"{_ARCHIVE} (a regular file) or the folder {_FOLDER} it extracts to (with the "
+        f"regular files train, test and meta): remove it and put one of those there"
+    )
+
+
 def _checked_file(folder: Path, name: str, verify: bool) -> Path:
-    """``folder/name``, once it exists, is no larger than the official file and, if asked,
-    has the published MD5."""
+    """``folder/name``, once it is a regular file no larger than the official file and, if
+    asked, has the published MD5."""
     path = folder / name
-    if not path.is_file():
+    kind = _kind(path)
+    if kind == "missing":
         raise ValueError(f"{path} is missing; {_REDO}")
+    if kind != "a regular file":
+        raise _not_readable(folder.parent, path, kind, "a regular file")
     size = path.stat().st_size
     if size > _CAPS[name]:
         raise ValueError(f"{path} {_too_big(name, size)}; {_REDO}")
@@ -459,11 +502,14 @@ def _split(folder: Path, name: str, verify: bool) -> tuple[np.ndarray, np.ndarra
 def _extracted(root: Path, download: bool, verify: bool) -> Path:
     """The extracted folder under ``root``; the archive is downloaded (if asked), checked
     and extracted first where the folder is missing."""
-    folder = root / _FOLDER
-    if folder.is_dir():
+    folder, archive = root / _FOLDER, root / _ARCHIVE
+    kinds = {folder: _kind(folder), archive: _kind(archive)}
+    if kinds[folder] == "a folder":
         return folder
-    archive = root / _ARCHIVE
-    if not archive.is_file():
+    for path, wanted in ((folder, "a folder"), (archive, "a regular file")):
+        if kinds[path] not in ("missing", wanted):
+            raise _not_readable(root, path, kinds[path], wanted)
+    if kinds[archive] == "missing":
         if not download:
             raise FileNotFoundError(
                 f"neither {folder} nor {archive} exists; put the official "
@@ -510,7 +556,9 @@ def load_cifar100(root: str | os.PathLike, download: bool = False,
     FileNotFoundError
         If neither the folder nor the archive is there and ``download`` is False.
     ValueError
-        If a checksum does not match, the archive is truncated or corrupted, a member
+        If the archive, its folder or a file in it is something other than a regular file
+        or a folder (a FIFO, a device, a socket, a link to one), which is never opened,
+        a checksum does not match, the archive is truncated or corrupted, a member
         would be written outside ``root``, is a link or a sparse file, or is larger than
         the official file, a pickle asks for anything beyond the format (or an array whose
         bytes are not in the file), or labels or pixels are not integers in their ranges;
@@ -539,7 +587,7 @@ def load_cifar100(root: str | os.PathLike, download: bool = False,
 
 
 def make_synthetic_cifar100(path: str | os.PathLike, n_train: int = 500, n_test: int = 100,
-                            seed: int = 0) -> os.PathLike:
+                            seed: int | np.random.Generator | None = 0) -> os.PathLike:
     """Write a CIFAR-100-format archive of random images, for tests and offline demos.
 
     The archive has the official layout (``cifar-100-python/{train,test,meta}``, pickled
@@ -547,7 +595,7 @@ def make_synthetic_cifar100(path: str | os.PathLike, n_train: int = 500, n_test:
     ``coarse_labels``, ``filenames``, ``batch_label``; ``meta`` with the label names), so
     :func:`load_cifar100` reads it with ``verify=False``. Pixel values are uniform
     random: right for throughput, memory and energy, meaningless for accuracy. The same
-    arguments give the same bytes.
+    sizes and integer seed give the same bytes.
 
     Parameters
     ----------
@@ -555,8 +603,8 @@ def make_synthetic_cifar100(path: str | os.PathLike, n_train: int = 500, n_test:
         Folder to write ``cifar-100-python.tar.gz`` into (created if missing).
     n_train, n_test : int
         Number of training and test images.
-    seed : int
-        Seed of the random images and labels.
+    seed : None, int >= 0 or numpy.random.Generator
+        Seed of the random images and labels (None: fresh randomness).
 
     Returns
     -------
@@ -566,9 +614,9 @@ def make_synthetic_cifar100(path: str | os.PathLike, n_train: int = 500, n_test:
     Raises
     ------
     TypeError
-        If ``n_train`` or ``n_test`` is not an integer.
+        If ``n_train`` or ``n_test`` is not an integer, or ``seed`` is none of the above.
     ValueError
-        If ``n_train`` or ``n_test`` is below 1.
+        If ``n_train`` or ``n_test`` is below 1, or ``seed`` is negative.
 
     Examples
     --------
@@ -623,8 +671,8 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0) -> dict[str, Any]:
     ----------
     test_fraction : float
         Share of the images held out for testing, stratified by class.
-    seed : int
-        Seed of the train/test split.
+    seed : int or None
+        Seed of the train/test split, from 0 to 2**32 - 1 (None: fresh randomness).
 
     Returns
     -------
@@ -634,8 +682,10 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0) -> dict[str, Any]:
 
     Raises
     ------
+    TypeError
+        If ``test_fraction`` is not a real number, or ``seed`` not an integer or None.
     ValueError
-        If ``test_fraction`` is not strictly between 0 and 1.
+        If ``test_fraction`` is not strictly between 0 and 1, or ``seed`` is out of range.
 
     Examples
     --------
@@ -645,12 +695,18 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0) -> dict[str, Any]:
 
     Introduced in: book/09_transform_layers.ipynb
     """
-    import torch
-    from sklearn.datasets import load_digits as sklearn_digits
-    from sklearn.model_selection import train_test_split
-
+    test_fraction = as_real(test_fraction, "test_fraction")
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
+    seed = check_seed(seed, "seed")
+    if seed is not None and seed > _MAX_SPLIT_SEED:
+        raise ValueError(f"seed={seed} is too large; use an integer from 0 to 2**32 - 1 or None "
+                         "(the split's generator takes 32-bit seeds)")
+    with requires("data"):
+        import torch
+        from sklearn.datasets import load_digits as sklearn_digits
+        from sklearn.model_selection import train_test_split
+
     bunch = sklearn_digits()
     x = (bunch.images / 16.0).astype(np.float32)[:, None]
     y = bunch.target.astype(np.int64)

@@ -22,8 +22,10 @@ import numpy as np
 __all__ = ["EnergyMeter", "training_energy"]
 
 _COUNTER_MODULUS = 2**64  # nvmlDeviceGetTotalEnergyConsumption is an unsigned 64-bit mJ count
-# No GPU draws this much: a counter step implying more is a reset or a glitch, not energy.
+# No GPU draws this much: a counter step implying more, or a power reading above it, is a
+# reset or a glitch, not energy.
 _MAX_PLAUSIBLE_WATTS = 10_000.0
+_SHOWN_DROPPED = 3  # distinct implausible power readings quoted in ``reason``
 _INTERVAL_RANGE = (0.001, 60.0)  # seconds between power samples
 _MIN_JOIN_SECONDS = 0.5  # how long stop() waits at least for an in-flight power reading
 _clock = time.monotonic
@@ -145,7 +147,10 @@ class EnergyMeter:
     What cannot be measured honestly is None, with a ``reason``: a counter that goes down
     (a driver or GPU reset) is not taken for a 64-bit wrap, so that lap and the total
     are None; a power reading stalled in NVML makes :meth:`stop` wait at most
-    ``max(3 * interval, 0.5)`` seconds, then integrate the samples taken until then.
+    ``max(3 * interval, 0.5)`` seconds, then integrate the samples taken until then. A
+    power reading no GPU can give (negative, not finite, or above 10,000 W, the bound
+    also put on the counter's steps) is dropped, from the idle power and from the
+    samples alike, and ``reason`` says how many and which.
 
     Parameters
     ----------
@@ -220,6 +225,7 @@ class EnergyMeter:
         self.laps: list[float | None] = []
         self.lap_seconds: list[float] = []
         self.missed_samples = 0
+        self._dropped: list[float] = []  # implausible power readings, named in reason
         self._nvml: Any = None
         self._handle: Any = None
         self._samples: list[tuple[float, float]] = []
@@ -245,6 +251,24 @@ class EnergyMeter:
     def _power_watts(self) -> float:
         return self._nvml.nvmlDeviceGetPowerUsage(self._handle) / 1000.0
 
+    def _plausible(self, watts: float) -> bool:
+        """Whether a GPU can draw ``watts``; a reading it cannot is kept aside for ``reason``."""
+        if 0.0 <= watts <= _MAX_PLAUSIBLE_WATTS:  # False for NaN too
+            return True
+        with self._lock:
+            self._dropped.append(watts)
+        return False
+
+    def _note_dropped(self) -> None:
+        """Say in ``reason`` which power readings were dropped as implausible."""
+        if not self._dropped:
+            return
+        shown = list(dict.fromkeys(f"{w:g} W" for w in self._dropped))
+        more = ", ..." if len(shown) > _SHOWN_DROPPED else ""
+        self._note(f"dropped {len(self._dropped)} power reading(s) no GPU can give "
+                   f"({', '.join(shown[:_SHOWN_DROPPED])}{more}; accepted: finite, from 0 to "
+                   f"{_MAX_PLAUSIBLE_WATTS:g} W)")
+
     def _counter_mj(self) -> int:
         return int(self._nvml.nvmlDeviceGetTotalEnergyConsumption(self._handle))
 
@@ -255,6 +279,8 @@ class EnergyMeter:
         except Exception:  # a failed reading is skipped and counted, the run goes on
             if not stop.is_set():
                 self.missed_samples += 1
+            return
+        if not self._plausible(watts):
             return
         with self._lock:
             if not stop.is_set():
@@ -304,9 +330,12 @@ class EnergyMeter:
         end = _clock() + self.idle_seconds
         while True:
             try:
-                watts.append(self._power_watts())
+                reading = self._power_watts()
             except Exception:
                 self.missed_samples += 1
+            else:
+                if self._plausible(reading):
+                    watts.append(reading)
             if _clock() >= end:
                 break
             time.sleep(min(self.interval, self.idle_seconds))
@@ -491,6 +520,7 @@ class EnergyMeter:
         self._require_running("stop()")
         end = self._mark()
         stalled = self._stop_sampling()
+        self._note_dropped()
         self._state = "stopped"
         self.seconds = end[0] - self._marks[0][0]
         self.joules = self._total_joules()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from hadalib._checks import as_int
+from hadalib._optional import requires
 
 __all__ = [
     "small_integer_matrices",
@@ -149,7 +150,8 @@ def camera_feature_map(size: int = 32) -> np.ndarray:
 
     Introduced in: book/09_transform_layers.ipynb
     """
-    from skimage.data import camera
+    with requires("plot"):
+        from skimage.data import camera
 
     size = as_int(size, "size")
     if size < 1 or 512 % size:

@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from hadalib._optional import requires
+
 __all__ = ["live", "player", "figure", "check"]
 
 Draw = Callable[..., None]
@@ -43,8 +45,9 @@ def _new_figure(figsize: tuple[float, float]) -> Any:
     # displays it. In a kernel pyplot loads its (inline) backend lazily, and
     # with it the formatter that displays a Figure as a picture; draw_if_interactive
     # loads it without creating or closing any figure.
-    import matplotlib.pyplot as plt
-    from matplotlib.figure import Figure
+    with requires("plot"):
+        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
 
     plt.draw_if_interactive()
     return Figure(figsize=figsize, layout="constrained")
@@ -82,7 +85,8 @@ def figure(draw: Draw, *, figsize: tuple[float, float] = _DEFAULT_FIGSIZE, **val
 
 
 def _control(name: str, spec: Any) -> Any:
-    import ipywidgets as w
+    with requires("plot"):
+        import ipywidgets as w
 
     if isinstance(spec, w.ValueWidget):
         return spec
@@ -139,8 +143,9 @@ def live(draw: Draw, *, figsize: tuple[float, float] = _DEFAULT_FIGSIZE, **contr
 
     Introduced in: book/01_hadamard_product.ipynb
     """
-    import ipywidgets as w
-    from IPython.core.interactiveshell import InteractiveShell
+    with requires("plot"):
+        import ipywidgets as w
+        from IPython.core.interactiveshell import InteractiveShell
 
     if not controls:
         raise TypeError("live needs at least one control, e.g. live(draw, n=[2, 3, 4])")
@@ -235,7 +240,8 @@ def player(
 
     Introduced in: book/01_hadamard_product.ipynb
     """
-    from IPython.display import HTML
+    with requires("plot"):
+        from IPython.display import HTML
 
     if not controls:
         raise TypeError("player needs at least one control, e.g. player(draw, n=[2, 3, 4])")

@@ -8,6 +8,7 @@ import os
 import pickle
 import struct
 import tarfile
+import threading
 
 import numpy as np
 import pytest
@@ -164,6 +165,68 @@ def test_missing_data_says_how_to_get_it(tmp_path):
         load_cifar100(tmp_path)
 
 
+def _load_within(seconds, *args, **kwargs):
+    """load_cifar100(*args, **kwargs) on a thread: the exception it raised, or a failure
+    if it is still running after ``seconds`` (blocked on a FIFO, say)."""
+    raised = []
+
+    def load():
+        try:
+            load_cifar100(*args, **kwargs)
+        except Exception as exc:
+            raised.append(exc)
+
+    thread = threading.Thread(target=load, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"load_cifar100 still running after {seconds} s"
+    return raised[0] if raised else None
+
+
+def _refusal(root, path, kind, wanted):
+    return (f"root={str(root)!r}: {path} is {kind}, not {wanted}; load_cifar100 reads the "
+            "official cifar-100-python.tar.gz (a regular file) or the folder cifar-100-python "
+            "it extracts to (with the regular files train, test and meta): remove it and put "
+            "one of those there")
+
+
+@pytest.mark.parametrize("download", [False, True])
+def test_a_fifo_in_place_of_the_archive_is_named_not_opened(tmp_path, download):
+    archive = tmp_path / "cifar-100-python.tar.gz"
+    os.mkfifo(archive)
+    exc = _load_within(10, tmp_path, download=download)
+    assert isinstance(exc, ValueError)
+    assert str(exc) == _refusal(tmp_path, archive, "a FIFO (named pipe)", "a regular file")
+
+
+def test_a_link_to_a_device_in_place_of_the_archive_is_named(tmp_path):
+    archive = tmp_path / "cifar-100-python.tar.gz"
+    archive.symlink_to("/dev/null")
+    with pytest.raises(ValueError) as info:
+        load_cifar100(tmp_path)
+    assert str(info.value) == _refusal(
+        tmp_path, archive, "a symbolic link to /dev/null, a character device", "a regular file")
+
+
+def test_a_fifo_in_place_of_the_folder_is_named(tmp_path):
+    folder = tmp_path / "cifar-100-python"
+    os.mkfifo(folder)
+    exc = _load_within(10, tmp_path)
+    assert isinstance(exc, ValueError)
+    assert str(exc) == _refusal(tmp_path, folder, "a FIFO (named pipe)", "a folder")
+
+
+def test_a_fifo_in_place_of_a_data_file_is_named_not_opened(tmp_path):
+    make_synthetic_cifar100(tmp_path, n_train=4, n_test=2)
+    load_cifar100(tmp_path, verify=False)  # extracts the folder
+    train = tmp_path / "cifar-100-python" / "train"
+    train.unlink()
+    os.mkfifo(train)
+    exc = _load_within(10, tmp_path, verify=False)
+    assert isinstance(exc, ValueError)
+    assert str(exc) == _refusal(tmp_path, train, "a FIFO (named pipe)", "a regular file")
+
+
 def test_download_fetches_the_archive_when_asked(tmp_path, monkeypatch):
     source = make_synthetic_cifar100(tmp_path / "mirror", n_train=4, n_test=2)
     monkeypatch.setattr(hd, "_URL", source.as_uri())
@@ -175,6 +238,40 @@ def test_download_fetches_the_archive_when_asked(tmp_path, monkeypatch):
 def test_synthetic_sizes_are_checked(tmp_path):
     with pytest.raises(ValueError, match=r"n_train must be a positive int, got 0"):
         make_synthetic_cifar100(tmp_path, n_train=0)
+
+
+@pytest.mark.parametrize("seed, error, message", [
+    (-1, ValueError, "seed=-1 is negative; use an integer >= 0 or None"),
+    ("1", TypeError, "seed must be None, an integer >= 0 or a numpy.random.Generator, got '1' "
+                     "(str)"),
+    (1.5, TypeError, "seed must be None, an integer >= 0 or a numpy.random.Generator, got 1.5 "
+                     "(float)"),
+])
+def test_synthetic_seed_is_checked(tmp_path, seed, error, message):
+    with pytest.raises(error) as info:
+        make_synthetic_cifar100(tmp_path, n_train=2, n_test=1, seed=seed)
+    assert str(info.value) == message
+
+
+def test_synthetic_seed_may_be_a_generator(tmp_path):
+    a = make_synthetic_cifar100(tmp_path / "a", n_train=2, n_test=1,
+                                seed=np.random.default_rng(5)).read_bytes()
+    b = make_synthetic_cifar100(tmp_path / "b", n_train=2, n_test=1, seed=5).read_bytes()
+    assert a == b
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"test_fraction": "0.2"}, TypeError, "test_fraction must be a real number, got '0.2' (str)"),
+    ({"test_fraction": 1.0}, ValueError, "test_fraction must be in (0, 1), got 1.0"),
+    ({"seed": -1}, ValueError, "seed=-1 is negative; use an integer >= 0 or None"),
+    ({"seed": 1.5}, TypeError, "seed must be an integer or None, got 1.5 (float)"),
+    ({"seed": 2**32}, ValueError, "seed=4294967296 is too large; use an integer from 0 to "
+                                  "2**32 - 1 or None (the split's generator takes 32-bit seeds)"),
+])
+def test_load_digits_checks_its_arguments(kwargs, error, message):
+    with pytest.raises(error) as info:
+        load_digits(**kwargs)
+    assert str(info.value) == message
 
 
 def test_load_digits_split():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import sys
 import threading
 import time
@@ -146,6 +147,40 @@ def test_sampling_skips_failed_readings(fake):
     assert meter.method == "sampling"
     assert meter.missed_samples > 0
     assert meter.joules == pytest.approx(200.0 * meter.seconds, rel=1e-9)
+
+
+_ACCEPTED = "accepted: finite, from 0 to 10000 W"
+
+
+def test_implausible_power_readings_are_dropped_and_named(fake):
+    readings = itertools.cycle([150_000, -50_000, float("nan"), 10**12])  # mW, as NVML
+    fake(FakeNVML(counter=None, power_mw=lambda: next(readings)))
+    with EnergyMeter(idle_seconds=0, interval=0.002) as meter:
+        time.sleep(0.03)
+    assert meter.method == "sampling"
+    assert meter.joules == pytest.approx(150.0 * meter.seconds, rel=1e-9)  # only 150 W kept
+    assert re.fullmatch(
+        r"no energy counter \(FakeNVMLError: Not Supported\); power sampled and integrated; "
+        r"dropped \d+ power reading\(s\) no GPU can give \(-50 W, nan W, 1e\+09 W; "
+        + re.escape(_ACCEPTED) + r"\)", meter.reason), meter.reason
+
+
+def test_only_implausible_power_gives_no_energy(fake):
+    fake(FakeNVML(counter=None, power_mw=-50_000))
+    with EnergyMeter(idle_seconds=0, interval=0.002) as meter:
+        time.sleep(0.02)
+    assert meter.joules is None and meter.mean_watts is None  # not -50 W times the time
+    assert meter.reason.endswith(f"power reading(s) no GPU can give (-50 W; {_ACCEPTED})")
+
+
+def test_implausible_idle_power_is_dropped(fake):
+    fake(FakeNVML(counter=[0, 60_000], power_mw=float("inf")))
+    with EnergyMeter(idle_seconds=0.02, interval=0.005) as meter:
+        pass
+    assert meter.idle_watts is None
+    assert meter.joules == pytest.approx(60.0)  # the counter is not a power reading
+    assert re.fullmatch(r"dropped \d+ power reading\(s\) no GPU can give \(inf W; "
+                        + re.escape(_ACCEPTED) + r"\)", meter.reason), meter.reason
 
 
 def test_idle_power_is_measured_before_the_run(fake):

@@ -1,4 +1,6 @@
-"""The layers of hadalib (DESIGN.md, section 2), held as data and checked on the source.
+"""The layers of hadalib, held here as data (``LAYERS``) and checked on the source.
+
+This table is the one statement of the layers; README.md and DESIGN.md point here.
 
 A module imports only from its own layer or below, and never another public module's
 private names (``from hadalib.signal import _as_array``); private modules such as
@@ -9,6 +11,7 @@ function. A module that is not in ``LAYERS`` fails until it is added there.
 from __future__ import annotations
 
 import ast
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -22,7 +25,7 @@ PACKAGE = ROOT / "hadalib"
 #: submodules ("hadalib.nn" covers "hadalib.nn.layers").
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("private shared", ("hadalib._checks", "hadalib._files", "hadalib._lazy",
-                        "hadalib._synthetic")),
+                        "hadalib._optional", "hadalib._synthetic")),
     ("math", ("hadalib.products", "hadalib.matrices", "hadalib.conv", "hadalib.mlp")),
     ("transforms", ("hadalib.transforms", "hadalib._fwht_numba", "hadalib._fwht_cpu",
                     "hadalib._fwht_op", "hadalib._fwht_triton")),
@@ -67,8 +70,17 @@ def _is_private(name: str) -> bool:
     return name.startswith("_") and not name.startswith("__")
 
 
-# hadalib's façade shortcuts (name -> submodule), as the façade resolves them.
-SHORTCUTS = {name: module for name, module in hadalib._WHERE.items() if module is not None}
+def _facade_shortcuts() -> dict[str, str]:
+    """The functions the façade lends (``hadalib.fwht``): name -> the module defining it,
+    from the public ``hadalib.__all__`` (its submodules and ``__version__`` left out)."""
+    return {
+        name: getattr(hadalib, name).__module__
+        for name in hadalib.__all__
+        if not name.startswith("__") and importlib.util.find_spec(f"{FACADE}.{name}") is None
+    }
+
+
+SHORTCUTS = _facade_shortcuts()
 
 
 def _absolute(module: str, node: ast.ImportFrom, is_package: bool) -> str:
@@ -97,7 +109,7 @@ def imports(source: str, module: str, is_package: bool = False) -> list[tuple[st
                 if _is_module(f"{base}.{alias.name}"):
                     found.append((f"{base}.{alias.name}", None))
                 elif base == FACADE and alias.name in SHORTCUTS:
-                    found.append((f"{FACADE}.{SHORTCUTS[alias.name]}", alias.name))
+                    found.append((SHORTCUTS[alias.name], alias.name))
                 else:
                     found.append((base, alias.name))
         elif (

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+from hadalib._optional import DISTRIBUTIONS, requires
+
 REQUIREMENTS = (ROOT / "requirements.txt").read_text()
 LOCK = (ROOT / "requirements.lock").read_text()
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -48,13 +50,10 @@ def test_python_version_is_stated_the_same_everywhere():
         assert not re.search(r"3\.(?:[0-9]|10)\+", text), path
 
 
-# The third-party packages each part of hadalib imports, by distribution name.
-IMPORT_TO_DIST = {
-    "numpy": "numpy", "numba": "numba", "torch": "torch", "matplotlib": "matplotlib",
-    "ipywidgets": "ipywidgets", "IPython": "ipywidgets", "skimage": "scikit-image",
-    "sklearn": "scikit-learn", "tqdm": "tqdm", "pynvml": "nvidia-ml-py", "scipy": "scipy",
-    "triton": "triton", "qiskit": "qiskit",
-}
+# The third-party packages each part of hadalib imports, by distribution name (the same
+# as the import name unless hadalib._optional.DISTRIBUTIONS says otherwise). IPython is
+# declared through ipywidgets, which depends on it.
+IMPORT_TO_DIST = {**DISTRIBUTIONS, "IPython": "ipywidgets"}
 # Where each part's imports must be declared: the core dependencies plus these extras.
 PART_EXTRAS = {
     "transforms": ["fast", "torch"], "_fwht_numba": ["fast"], "_fwht_triton": ["gpu", "torch"],
@@ -98,6 +97,94 @@ def test_every_import_is_declared_in_pyproject(path):
     allowed = core | set().union(*(_extra(e) for e in PART_EXTRAS.get(part, [])))
     undeclared = {IMPORT_TO_DIST.get(n, n) for n in _third_party_imports(path)} - allowed
     assert undeclared == set(), f"{part} imports {undeclared}; declare them in pyproject.toml"
+
+
+def _required_extras(path: Path) -> list[tuple[str, set[str]]]:
+    """(extra, third-party packages imported inside) for each ``with requires(extra):``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.With) and any(
+            isinstance(item.context_expr, ast.Call)
+            and getattr(item.context_expr.func, "id", None) == "requires"
+            for item in node.items
+        ):
+            extra = node.items[0].context_expr.args[0].value
+            names = set()
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Import):
+                    names |= {alias.name.split(".")[0] for alias in inner.names}
+                elif isinstance(inner, ast.ImportFrom) and inner.module:
+                    names.add(inner.module.split(".")[0])
+            found.append((extra, {IMPORT_TO_DIST.get(n, n) for n in names}))
+    return found
+
+
+def test_each_required_extra_installs_what_its_block_imports():
+    blocks = [(path, extra, dists) for path in sorted((ROOT / "hadalib").rglob("*.py"))
+              for extra, dists in _required_extras(path)]
+    assert len(blocks) >= 10
+    for path, extra, dists in blocks:
+        where = path.relative_to(ROOT)
+        assert extra in PYPROJECT["project"]["optional-dependencies"], (where, extra)
+        assert dists <= _extra(extra), f"{where}: hadalib[{extra}] does not install " \
+                                       f"{sorted(dists - _extra(extra))}"
+
+
+#: Blocks every import but the standard library's, NumPy's and hadalib's: a machine with
+#: only ``pip install hadalib`` (NumPy). Then runs ``sys.argv[1:]`` as ``python`` would.
+NUMPY_ONLY = """
+import importlib.abc, runpy, sys
+ALLOWED = set(sys.stdlib_module_names) | {"numpy", "hadalib"}
+class NumpyOnly(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] not in ALLOWED:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, NumpyOnly())
+option, what, *sys.argv[1:] = sys.argv[1:]
+if option == "-m":
+    sys.argv[0] = what
+    runpy.run_module(what, run_name="__main__", alter_sys=True)
+else:
+    exec(what)
+"""
+
+
+@pytest.mark.parametrize(("argv", "package", "extra"), [
+    (["-m", "hadalib.experiments.resnet_wht", "--help"], "torch", "experiments"),
+    (["-m", "hadalib.experiments.study", "digits", "--out", "{tmp}"], "torch", "experiments"),
+    (["-m", "hadalib.experiments.report", "book/results"], "scipy", "experiments"),
+    (["-m", "hadalib.plotting.study", "book/results", "--figures", "{tmp}"], "scipy",
+     "experiments"),
+    (["-c", "import hadalib; hadalib.nn.Transform()"], "torch", "torch"),
+    (["-c", "import hadalib; hadalib.data.load_digits()"], "torch", "data"),
+    (["-c", "import hadalib; hadalib.data.load_cifar100('{tmp}', download=True)"], "tqdm",
+     "data"),
+    (["-c", "from hadalib.plotting import draw_transform_layer"], "torch", "torch"),
+    (["-c", "from hadalib.widgets import figure; figure(lambda fig: None)"], "matplotlib",
+     "plot"),
+    (["-c", "import hadalib; hadalib.examples.camera_feature_map()"], "scikit-image", "plot"),
+], ids=lambda v: " ".join(v) if isinstance(v, list) else v)
+def test_a_numpy_only_install_names_the_extra_to_install(tmp_path, argv, package, extra):
+    argv = [a.replace("{tmp}", str(tmp_path / "out")) for a in argv]
+    done = subprocess.run([sys.executable, "-c", NUMPY_ONLY, *argv], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"ModuleNotFoundError: {package} is not installed here, and this part of hadalib "
+        f"needs it: pip install 'hadalib[{extra}]'")
+
+
+def test_requires_rewords_only_a_package_missing_here():
+    with pytest.raises(ModuleNotFoundError) as info, requires("plot"):
+        import skimage_not_here  # noqa: F401
+    assert str(info.value) == ("skimage_not_here is not installed here, and this part of "
+                               "hadalib needs it: pip install 'hadalib[plot]'")
+    assert info.value.name == "skimage_not_here"
+    with pytest.raises(ModuleNotFoundError, match=r"^No module named 'hadalib.missing'$"), \
+            requires("plot"):
+        import hadalib.missing  # noqa: F401
+    with pytest.raises(ImportError, match=r"^a broken build$"), requires("plot"):
+        raise ImportError("a broken build")
 
 
 def test_report_and_study_plan_need_no_torch():

@@ -8,8 +8,9 @@ Command lines (``python -m ... --help``):
   runs (``python -m hadalib.experiments.study digits|gpu|cifar100``);
 - :mod:`hadalib.experiments.report`: means and 95% intervals over seeds, the tables of
   chapters 9 and 10 (``python -m hadalib.experiments.report book/results/``).
-- :mod:`hadalib.experiments.gpu_study`: ``make gpu-study``, the GPU work of chapters 6
-  and 10 in pieces that fit a lent GPU's time, resuming where the last one stopped.
+
+``make gpu-study`` runs the GPU work of chapters 6 and 10 in pieces that fit a lent GPU's
+time; it is a tool of the repository (``tools/gpu_study.py``), not of the library.
 
 Behind them, one module per concern:
 
@@ -21,7 +22,7 @@ Behind them, one module per concern:
 - :mod:`hadalib.experiments.runner`: one run, from its configuration to its record
   (devices, DDP, checkpoints, refusals).
 
-``report``, ``study --dry-run`` and ``gpu_study --dry-run`` need no torch.
+``report`` and ``study --dry-run`` need no torch.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from hadalib._optional import requires
 from hadalib.experiments.config import (
     DATA,
     REPEAT_KEYS,
@@ -193,7 +194,8 @@ def interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, 
 
     Introduced in: book/09_transform_layers.ipynb
     """
-    from scipy import stats
+    with requires("experiments"):
+        from scipy import stats
 
     if not isinstance(confidence, numbers.Real):
         raise TypeError(f"confidence must be a number in (0, 1), got {confidence!r}")

@@ -18,8 +18,11 @@ import pickle
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import torch
-import torch.distributed as dist
+from hadalib._optional import requires
+
+with requires("experiments"):
+    import torch
+    import torch.distributed as dist
 
 from hadalib import nn as networks
 from hadalib._files import atomic_write, one_line, remove_partials, unwritable

@@ -13,9 +13,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import torch
-import torch.distributed as dist
-import torch.nn.functional as F
+from hadalib._optional import requires
+
+with requires("experiments"):
+    import torch
+    import torch.distributed as dist
+    import torch.nn.functional as F
 
 from hadalib._synthetic import synthetic_arrays
 from hadalib.data import load_cifar100, load_digits

@@ -7,8 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import torch
-from torch import nn
+
+from hadalib._optional import requires
+
+with requires("torch"):
+    import torch
+    from torch import nn
 
 from hadalib._checks import NORMS, as_int, as_real, check_choice
 from hadalib.nn.variants import KINDS

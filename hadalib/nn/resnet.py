@@ -14,8 +14,11 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-import torch
-from torch import nn
+from hadalib._optional import requires
+
+with requires("torch"):
+    import torch
+    from torch import nn
 
 from hadalib._checks import as_int, as_real, check_choice
 from hadalib.nn.layers import Transform, WalshFilter

@@ -10,7 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import torch
+
+from hadalib._optional import requires
+
+with requires("torch"):
+    import torch
 
 from hadalib._checks import as_int, check_choice
 from hadalib.examples import camera_feature_map

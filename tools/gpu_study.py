@@ -1,9 +1,10 @@
 """``make gpu-study``: the book's GPU work, in pieces that fit a lent GPU's time.
 
-Run from the repository root on a machine with one NVIDIA GPU, with that machine's own
-Python and no virtual environment::
+A tool of the repository, not part of the library: it knows the checkout's layout, a
+lent GPU's time budget and guesses for one H100. Run from the repository root on a
+machine with one NVIDIA GPU, with that machine's own Python and no virtual environment::
 
-    make gpu-study                # = PYTHONPATH=. python3 -m hadalib.experiments.gpu_study
+    make gpu-study                # = PYTHONPATH=. python3 -m tools.gpu_study
     make gpu-study DRY_RUN=1      # the plan and its time estimate; needs no GPU (nor torch)
 
 It does, in this order of value:
@@ -59,10 +60,7 @@ from hadalib.experiments.config import RunConfig, differences
 from hadalib.experiments.study import study_configs
 from hadalib.nn import VARIANTS
 
-# The command line is the module's interface (make gpu-study); no chapter uses these names.
-__all__: list[str] = []
-
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 #: Where the caches and timings go (.cache/ of the checkout, ignored by git); a test points
 #: it elsewhere.
 CACHE_VARIABLE = "HADALIB_GPU_STUDY_CACHE"
@@ -374,8 +372,7 @@ def _launch(job: Job, idle_watts: float | None, soft: float, hard: float,
             "key": f"{job.step}:{job.label}", "label": job.label, "idle_watts": idle_watts,
             "deadline": soft, "launched": time.time(),
             "configs": [dataclasses.asdict(c) for c in job.configs]}))
-        command = [sys.executable, "-m", "hadalib.experiments.gpu_study", "--worker",
-                   str(job_file)]
+        command = [sys.executable, "-m", "tools.gpu_study", "--worker", str(job_file)]
     started = time.time()
     # its own process group, so that a stop also ends its compile workers
     process = subprocess.Popen(command, env=_environment(), start_new_session=True)
@@ -490,7 +487,7 @@ def _export(dest: Path, options: argparse.Namespace) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m hadalib.experiments.gpu_study",
+    p = argparse.ArgumentParser(prog="python -m tools.gpu_study",
                                 description="The book's GPU work in pieces of under 9 "
                                             "minutes (make gpu-study).")
     p.add_argument("--dry-run", action="store_true",
