@@ -31,6 +31,7 @@ from hadalib._checks import (
     refuse_tensor,
     truth_table_array,
 )
+from hadalib._optional import requires
 from hadalib.transforms import fwht
 
 __all__ = [
@@ -865,8 +866,8 @@ def to_qiskit(gates: Sequence[_Gate], n: int, measure: Iterable[int] | None = No
 
     Raises
     ------
-    ImportError
-        If Qiskit is not installed (``pip install 'hadalib[quantum]'``).
+    ModuleNotFoundError
+        If Qiskit is not installed (the message says ``pip install 'hadalib[quantum]'``).
     TypeError, ValueError
         As :func:`run_circuit` for a bad gate list; TypeError if ``measure`` is not a list of
         integers, ValueError if a measured qubit is out of range or repeated.
@@ -894,13 +895,9 @@ def to_qiskit(gates: Sequence[_Gate], n: int, measure: Iterable[int] | None = No
     measured = [] if measure is None else [_qubit(q, "measure", n) for q in measure]
     if len(set(measured)) != len(measured):
         raise ValueError(f"measure={measured} names a qubit twice; measure each qubit once")
-    try:
+    with requires("quantum"):
         from qiskit import QuantumCircuit
         from qiskit.circuit.library import DiagonalGate
-    except ImportError:
-        raise ImportError(
-            "to_qiskit needs Qiskit: pip install 'hadalib[quantum]' (or pip install qiskit)"
-        ) from None
     circuit = QuantumCircuit(n, len(measured))
     for step in steps:
         if step[0] == "barrier":
