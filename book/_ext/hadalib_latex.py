@@ -144,7 +144,10 @@ class NotebookOutputsForPaper(SphinxPostTransform):
         for bundle in list(self.document.findall(_is_mime_bundle)):
             by_type = {child["mime_type"]: child for child in bundle.children}
             if _WIDGET_VIEW in by_type:
-                bundle.parent.remove(bundle)
+                output = bundle.parent
+                output.remove(bundle)
+                if not output.children and isinstance(output.parent, nodes.Element):
+                    output.parent.remove(output)  # no empty output box under the code
             elif "text/html" in by_type and "hadalib-player" in by_type["text/html"].astext():
                 bundle.replace_self(self._first_frame(by_type["text/html"].astext()))
 
@@ -256,12 +259,23 @@ class EmptiedSections(SphinxPostTransform):
             return
         for section in list(self.document.findall(nodes.section)):
             rest = section.children[1:]
-            if all(type(node).__name__ == "HiddenCellNode" for node in rest):
+            if all(_shows_nothing(node) for node in rest):
                 section.parent.remove(section)
         for bibliography in self.document.findall(thebibliography):
             start_at_root = nodes.raw("", "\\bookmarksetup{startatroot}\n", format="latex")
             bibliography.parent.insert(bibliography.parent.index(bibliography), start_at_root)
             break
+
+
+def _shows_nothing(node) -> bool:
+    """A node hidden by sphinx-jupyterbook-latex, or an emptied container."""
+    if type(node).__name__ == "HiddenCellNode":
+        return True
+    return (
+        isinstance(node, nodes.container)
+        and not node.astext().strip()
+        and not any(node.findall(nodes.image))
+    )
 
 
 def setup(app):
