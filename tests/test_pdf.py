@@ -116,6 +116,23 @@ def test_first_and_last_chapters_are_typeset_with_their_text(pdf, texts):
     assert sum(len(page.images) for page in pdf.pages[outline[_title(_chapters()[-1])] :]) >= 1
 
 
+def test_exercises_keep_the_sites_numbers(texts):
+    """sphinx-exercise numbers the exercises through the whole book, in reading order."""
+    count = sum(
+        "".join(cell["source"]).count(":::{exercise}")
+        for name in _chapters()
+        for cell in json.loads((ROOT / "book" / f"{name}.ipynb").read_text())["cells"]
+    )
+    numbers = [int(n) for n in re.findall(r"(?<!to)Exercise(\d+)", "".join(texts))]
+    assert count > 0 and numbers == list(range(1, count + 1))
+
+
+def test_pdf_names_its_title_author_and_language(pdf):
+    assert pdf.metadata.title == "The Hadamard book"
+    assert pdf.metadata.author
+    assert pdf.trailer["/Root"]["/Lang"] == "en"
+
+
 def test_no_widget_state_or_raw_html_reaches_the_page(texts):
     book = "".join(texts)
     # iVBORw0KGgo: a PNG in base64, as the players carry their pictures.

@@ -79,6 +79,7 @@ PREAMBLE = r"""
 
 TITLE_PAGE = r"""
 \makeatletter
+\hypersetup{pdftitle={\@title}, pdfauthor={\@author}}
 \pagenumbering{roman}
 \begin{titlepage}
   \centering
