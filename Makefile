@@ -56,9 +56,28 @@ check: $(STAMP)
 	$(BIN)/ruff format --check $(PY_SOURCES)
 	$(BIN)/pytest --doctest-modules hadalib tests -m "not slow and not browser" -q
 
-# The whole book as one PDF: the built pages, printed by Chromium and joined in order.
-pdf: html | need-chromium
-	$(BIN)/python book/_ext/print_pdf.py $(BUILD) $(PDF)
+# The whole book as one PDF, typeset offline by XeLaTeX (Jupyter Book's LaTeX route, as
+# strict as the HTML build; book/_ext/hadalib_latex.py adds the book's apparatus). The
+# date on its title page is the last commit's. TeX Live comes from these Debian packages:
+PDF_DEBS  := texlive-xetex texlive-latex-recommended texlive-fonts-recommended latexmk \
+             fonts-freefont-otf fonts-dejavu-core
+PDF_LATEX := _build/latex
+.PHONY: pdf-debs need-latex
+
+pdf: need-latex $(STAMP)
+	rm -rf $(PDF_LATEX)
+	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || date +%s) \
+	  $(BIN)/jupyter-book build $(JB_FLAGS) --builder pdflatex .
+	mkdir -p $(dir $(PDF))
+	cp $(PDF_LATEX)/hadamard-book.pdf $(PDF)
+	@echo "The PDF is at $(abspath $(PDF))"
+
+pdf-debs:
+	@echo $(PDF_DEBS)
+
+need-latex:
+	@command -v xelatex >/dev/null 2>&1 && command -v latexmk >/dev/null 2>&1 || { \
+	  echo "make: the PDF needs XeLaTeX and latexmk: apt-get install --no-install-recommends $(PDF_DEBS) (Debian/Ubuntu)"; exit 1; }
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab book/
