@@ -603,7 +603,7 @@ def make_synthetic_cifar100(path: str | os.PathLike, n_train: int = 500, n_test:
         Folder to write ``cifar-100-python.tar.gz`` into (created if missing).
     n_train, n_test : int
         Number of training and test images.
-    seed : None, int >= 0 or numpy.random.Generator
+    seed : None, int or numpy.random.Generator
         Seed of the random images and labels (None: fresh randomness).
 
     Returns

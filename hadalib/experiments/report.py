@@ -4,7 +4,7 @@ Usage::
 
     python -m hadalib.experiments.report book/results/ [--data digits]
 
-prints, per setting (every field of :class:`~hadalib.experiments.config.RunConfig` that
+prints, per setting (every field of ``RunConfig`` (hadalib.experiments.config) that
 changes a result, so that unlike runs are never averaged), each variant's mean and 95%
 interval over seeds (Student's t) of the test accuracy and the training time, and the
 throughput, peak memory and energy (also above the GPU's idle power) where a GPU

@@ -32,6 +32,7 @@ __all__ = [
     "SPATIAL_KINDS",
     "STEMS",
     "VARIANTS",
+    "Weights",
 ]
 
 #: The three placements of the study, named as in the paper (Keras layer names).
@@ -121,7 +122,7 @@ ALL_VARIANTS: Mapping[str, Variant] = MappingProxyType(dict(VARIANTS) | dict(FIL
 
 
 class Weights(Enum):
-    """Pretrained weights a network of :mod:`hadalib.nn.resnet` can start from, by name,
+    """Pretrained weights :func:`resnet18` and :func:`resnet50` can start from, by name,
     in torchvision's manner: :meth:`verify` turns what a caller passed into the one it
     means, or fails at the call with the accepted values.
 
