@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import hadalib
-from hadalib._files import atomic_write, one_line
+from hadalib._files import atomic_write, one_line, read_regular
 from hadalib.experiments.config import RECORD_KEYS, RECORD_TYPES, RunConfig
 from hadalib.nn.variants import ALL_VARIANTS, Weights
 
@@ -42,6 +42,20 @@ KIND = "resnet_wht"
 PARTIAL = ".resnet_wht-partial"
 #: Fields every record has, and their types.
 FIELDS = {**RECORD_TYPES, "provenance": dict}
+#: The most bytes :func:`read_json` reads (a record is a few KB).
+MAX_BYTES = 16 * 2**20
+#: The deepest nesting of lists and objects :func:`read_json` accepts (a record has 3).
+MAX_DEPTH = 32
+#: The most epochs a finished record may hold.
+MAX_EPOCHS = 100_000
+#: The largest magnitude of a summary's number: above any count, time, rate or energy, and
+#: far enough below a float's range that sums and means of them stay finite.
+MAX_NUMBER = 1e18
+#: The summary's accuracies, each in [0, 1].
+_ACCURACIES = ("final_test_acc", "best_test_acc", "final_train_acc")
+#: The summary's numbers that may be negative: energies above the idle power, which an
+#: epoch near idle can undercut.
+_SIGNED = ("energy_above_idle_per_epoch_j", "energy_above_idle_per_image_j")
 
 
 def _is_int(value: Any) -> bool:
@@ -49,17 +63,43 @@ def _is_int(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
+    """Whether ``value`` is a real number within ``MAX_NUMBER`` (so never NaN nor infinite,
+    and a float without overflow)."""
     return (isinstance(value, numbers.Real) and not isinstance(value, bool)
-            and math.isfinite(value))
+            and -MAX_NUMBER <= value <= MAX_NUMBER)
+
+
+def _deeper_than(value: Any, depth: int) -> bool:
+    """Whether the JSON value nests lists and objects more than ``depth`` levels deep."""
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (dict, list)):
+            if level > depth:
+                return True
+            stack.extend((v, level + 1) for v in (item.values() if isinstance(item, dict)
+                                                   else item))
+    return False
 
 
 def read_json(path: Path) -> Any:
-    """The JSON value in ``path``; a ValueError ``PATH is not a JSON record (...)`` if the
-    file cannot be read, is not UTF-8 or not JSON."""
+    """The JSON value in the regular file ``path``: a ValueError names the file and what is
+    wrong if it is no regular file, holds more than ``MAX_BYTES``, or is not UTF-8 JSON
+    nested at most ``MAX_DEPTH`` deep (``PATH is not a JSON record (...)``)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        data = read_regular(path, MAX_BYTES)
+    except OSError as exc:
         raise ValueError(f"{path} is not a JSON record ({one_line(exc)})") from None
+    try:
+        value = json.loads(data.decode("utf-8"))
+        deep = _deeper_than(value, MAX_DEPTH)
+    except RecursionError:  # deeper than Python's stack
+        deep = True
+    except ValueError as exc:
+        raise ValueError(f"{path} is not a JSON record ({one_line(exc)})") from None
+    if deep:
+        raise ValueError(f"{path} is not a JSON record (nested more than {MAX_DEPTH} deep)")
+    return value
 
 
 def record_problem(record: Any) -> str | None:
@@ -80,22 +120,33 @@ def record_problem(record: Any) -> str | None:
 
 
 def summary_problem(record: Mapping[str, Any]) -> str | None:
-    """What keeps a record of the runner from counting as finished; None if it is."""
+    """What keeps a record of the runner from counting as finished; None if it is.
+
+    Its summary must say how many epochs it ran (1 to ``MAX_EPOCHS``, as many as its
+    history holds), its accuracies must be in [0, 1], and its other numbers within
+    ``MAX_NUMBER``, not negative (but the energies above idle) and never NaN or infinite.
+    """
     summary = record.get("summary")
     if not isinstance(summary, dict):
         return "has no summary (an unfinished run)"
     epochs = summary.get("epochs")
-    if not _is_int(epochs) or epochs < 1:
-        return "has no valid summary: 'epochs' is not a positive integer"
-    history = record.get("history", [None] * epochs)
-    if not isinstance(history, list) or len(history) != epochs:
+    if not (_is_int(epochs) and 1 <= epochs <= MAX_EPOCHS):
+        return f"has no valid summary: 'epochs' is not an integer in [1, {MAX_EPOCHS}]"
+    history = record.get("history")
+    if "history" in record and not (isinstance(history, list) and len(history) == epochs
+                                    and all(isinstance(h, dict) for h in history)):
         return f"has no valid summary: the history does not hold its {epochs} epochs"
-    acc = summary.get("final_test_acc")
-    if not (_is_number(acc) and 0 <= acc <= 1):
-        return "has no valid summary: 'final_test_acc' is not a number in [0, 1]"
-    wrong = [k for k, v in summary.items() if v is not None and not _is_number(v)]
-    if wrong:
-        return f"has no valid summary: {', '.join(map(repr, wrong))} not a finite number"
+    if summary.get("final_test_acc") is None:
+        return "has no valid summary: 'final_test_acc' is missing"
+    for key, value in summary.items():
+        if value is None:
+            continue
+        if not _is_number(value):
+            return f"has no valid summary: {key!r} is not a finite number within {MAX_NUMBER:g}"
+        if key in _ACCURACIES and not 0 <= value <= 1:
+            return f"has no valid summary: {key!r} is not in [0, 1]"
+        if value < 0 and key not in _SIGNED:
+            return f"has no valid summary: {key!r} is negative"
     return None
 
 

@@ -180,8 +180,9 @@ def _prepare(config: RunConfig, world: int, rank: int) -> _Files:
 
 
 def _finished_record(path: Path, config: RunConfig) -> dict[str, Any] | None:
-    """The finished record of this very run at ``path`` (None if there is none, or it is
-    unfinished); any other file there is refused, so it is neither kept nor overwritten."""
+    """The finished record of this very run at ``path`` (None if there is none, or it has
+    no summary: an unfinished run); any other file there, a damaged summary included, is
+    refused, so it is neither kept nor overwritten."""
     if not path.exists():
         return None
     try:
@@ -195,7 +196,10 @@ def _finished_record(path: Path, config: RunConfig) -> dict[str, Any] | None:
     if differ:
         raise Refused(f"{path} holds a run made with other settings ({differ}); remove it "
                       "to run with these, or choose another --out")
-    return record if records.summary_problem(record) is None else None
+    problem = records.summary_problem(record)
+    if problem and record.get("summary") is not None:
+        raise Refused(f"{path} {problem}; move it away or choose another --out")
+    return None if problem else record
 
 
 def _checkpoint_problem(checkpoint: Any, world: int) -> str | None:
