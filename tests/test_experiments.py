@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -12,8 +13,8 @@ import pytest
 import scipy.stats
 import torch
 
-from hadalib.experiments import report, resnet_wht, study
-from hadalib.experiments.config import RunConfig
+from hadalib.experiments import records, report, resnet_wht, study
+from hadalib.experiments.config import RECORD_KEYS, RunConfig
 from hadalib.nn import FILTER_VARIANTS, VARIANTS, resnet18
 
 # The small network of chapter 9 on the digits: quick enough for several epochs in a test.
@@ -64,11 +65,19 @@ def test_record_is_complete_json_with_provenance(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoints", path.name]
     assert list((tmp_path / "checkpoints").iterdir()) == []  # removed after a finished run
     prov = record["provenance"]
-    for key in ("git_commit", "git_dirty", "hadalib_version", "torch", "cuda", "driver",
-                "gpu_name", "seed", "args", "energy_method", "world_size", "started_utc"):
+    for key in ("git_commit", "git_dirty", "hadalib_tree", "git_error", "hadalib_version",
+                "torch", "cuda", "driver", "gpu_name", "args", "energy_method", "world_size",
+                "started_utc"):
         assert key in prov, key
     assert prov["torch"] == torch.__version__ and prov["world_size"] == 1
-    assert prov["args"]["variant"] == "wht-early-late" and prov["seed"] == 0
+    assert prov["hadalib_tree"] == records.source()["hadalib_tree"]
+    # each setting once: those of the top level are in neither the provenance nor its args
+    config = RunConfig.from_argv([*SMALL, "--out", str(tmp_path), "--variant", "wht-early-late",
+                                  "--smoke", "--epochs", "2", "--device", "cpu"]).resolved()
+    assert records.settings(record) == dataclasses.asdict(config)
+    on_top = set(RECORD_KEYS) | set(RECORD_KEYS.values())
+    assert not on_top & set(prov["args"]) and not on_top & set(prov)
+    assert (record["variant"], record["seed"], prov["args"]["epochs"]) == ("wht-early-late", 0, 2)
     assert record["energy"]["method"] == prov["energy_method"]
     summary = record["summary"]
     assert summary["epochs"] == 2 and len(record["history"]) == 2

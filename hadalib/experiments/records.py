@@ -1,12 +1,34 @@
 """The JSON records of the ResNet WHT runs: their layout, checks, provenance and writing.
 
 One record per run, written whole or not at all by :func:`write_record` (through a
-temporary file ``TARGET.PID@HOST.*.resnet_wht-partial`` beside it). It holds the
-run's configuration fields, its ``summary`` and per-epoch ``history``, the energy
-meter's block and a ``provenance`` block (git commit, versions, device, the resolved
-arguments). :func:`record_problem` says what makes a JSON value no record of the runner,
-:func:`summary_problem` what keeps a record from counting as a finished run. Importing
-this module does not import torch.
+temporary file ``TARGET.PID@HOST.*.resnet_wht-partial`` beside it). A record of schema 2
+stores each setting of the run once: the fields of
+:class:`~hadalib.experiments.config.RunConfig` marked ``record`` in their metadata
+(variant, axes, data, model, width, stem, image size, batch size, precision, memory
+format, ``compiled``, seed, smoke) at its top level, the others (learning rate, epochs,
+device, ...) in ``provenance["args"]``; :func:`settings` gives them all back as the
+configuration's fields. Beside them: the variant's layers, the training steps each epoch
+took, the ``summary`` and per-epoch ``history``, the energy meter's block and the
+``provenance`` block: the code (:func:`source`), the versions, the machine (``device`` is
+the torch device rank 0 ran on) and when. Records of schema 1 held every setting in
+``provenance["args"]``, some again at the top level and in the provenance;
+:func:`settings` reads them from ``args``, as the runner and the report always did.
+
+How to check a record: its ``provenance`` names the commit it was made from
+(``git_commit``), whether the tracked files differed from it (``git_dirty``), and
+``hadalib_tree``, git's own hash of the tree of the ``hadalib/`` folder as the run
+started, taken with a temporary index, so it counts untracked files and never touches
+git's own index. For a record with ``git_dirty`` false, in a clone of the repository,
+``git rev-parse GIT_COMMIT:hadalib`` prints the same hash, and ``git checkout
+GIT_COMMIT`` gives the library that made it; the tests check this for every committed
+record in ``book/results``. Where the library is not a git checkout (an installed
+package) the three are null and ``git_error`` says why.
+
+:func:`read_json` reads a record safely: a regular file of at most ``MAX_BYTES``,
+nested at most ``MAX_DEPTH`` deep. :func:`record_problem` says what makes a JSON value no
+record of the runner, :func:`summary_problem` what keeps a record from counting as a
+finished run (epochs, accuracies and every number of its summary checked against
+bounds). Importing this module does not import torch.
 """
 
 from __future__ import annotations
@@ -18,9 +40,11 @@ import importlib.metadata
 import json
 import math
 import numbers
+import os
 import platform
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,7 +60,8 @@ if TYPE_CHECKING:
 # Used by the runner, the study and the report; no chapter uses these names.
 __all__: list[str] = []
 
-SCHEMA = 1
+#: The layout of the records written now (see the module's docstring).
+SCHEMA = 2
 KIND = "resnet_wht"
 #: Suffix of the temporary files of the runner's atomic writes (records and checkpoints).
 PARTIAL = ".resnet_wht-partial"
@@ -108,6 +133,9 @@ def record_problem(record: Any) -> str | None:
         return f"is not a record of {KIND} (it holds a JSON {type(record).__name__})"
     if record.get("kind") != KIND:
         return f"is not a record of {KIND} (its kind is {record.get('kind')!r})"
+    schema = record.get("schema", 1)  # the tests' and chapters' hand-made records have none
+    if not (_is_int(schema) and 1 <= schema <= SCHEMA):
+        return f"is a record of schema {schema!r}; this hadalib reads schemas 1 to {SCHEMA}"
     for key, kind in FIELDS.items():
         value = record.get(key)
         if not isinstance(value, kind) or (kind is int and not _is_int(value)):
@@ -117,6 +145,21 @@ def record_problem(record: Any) -> str | None:
             and isinstance(provenance.get("device"), str)):
         return "is not a valid record: its provenance has no 'args' or 'device'"
     return None
+
+
+def settings(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The resolved configuration of a record's run (one of :func:`record_problem`'s
+    records), by the names of :class:`~hadalib.experiments.config.RunConfig`'s fields, as
+    ``dataclasses.asdict(config.resolved())`` gives them.
+
+    A record of schema 2 stores each setting once: those ``RECORD_KEYS`` names at its top
+    level, the others in ``provenance["args"]``. One of schema 1 has them all in
+    ``provenance["args"]``, which is what counts (some of its top-level copies disagree).
+    """
+    args = dict(record["provenance"]["args"])
+    if record.get("schema", 1) > 1:
+        args.update({name: record[key] for name, key in RECORD_KEYS.items() if key in record})
+    return args
 
 
 def summary_problem(record: Mapping[str, Any]) -> str | None:
@@ -217,27 +260,44 @@ def new_record(config: RunConfig, history: list[dict[str, Any]], *, params: int,
     }
 
 
-def _git(*cmd: str) -> str | None:
+def _git(*cmd: str, env: Mapping[str, str] | None = None) -> str:
+    """What ``git CMD`` prints in the folder above hadalib's, stripped; a RuntimeError
+    saying why if git is missing or fails."""
     root = Path(hadalib.__file__).resolve().parent.parent
     try:
         out = subprocess.run(["git", *cmd], cwd=root, capture_output=True, text=True,
-                             timeout=10, check=True)
-    except (OSError, subprocess.SubprocessError):
-        return None
+                             timeout=60, check=True, env=env)
+    except subprocess.CalledProcessError as exc:
+        lines = exc.stderr.strip().splitlines() or [f"exit status {exc.returncode}"]
+        raise RuntimeError(f"git {cmd[0]} fails: {lines[0][:200]}") from None
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise RuntimeError(f"git {cmd[0]} cannot run: {one_line(exc)}") from None
     return out.stdout.strip()
 
 
-def _source_sha256() -> str:
-    """Fingerprint of the library's source, useful where the tree is not a clean commit."""
-    h = hashlib.sha256()
-    root = Path(hadalib.__file__).resolve().parent
-    for path in sorted(root.rglob("*.py")):
-        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
-
-
-# Taken when the code is loaded, so that it describes the code that runs.
-_SOURCE_SHA256 = _source_sha256()
+def source() -> dict[str, Any]:
+    """Which code runs: ``git_commit`` (HEAD), ``git_dirty`` (whether tracked files differ
+    from it) and ``hadalib_tree``, git's tree hash of the ``hadalib/`` folder as it is on
+    disk (tracked and untracked files, less those git ignores); from a clean checkout it
+    is ``git rev-parse HEAD:hadalib``. Where hadalib is no git checkout's folder (an
+    installed package) the three are None and ``git_error`` says why (else it is None)."""
+    root = Path(hadalib.__file__).resolve().parent.parent
+    try:
+        top = _git("rev-parse", "--show-toplevel")
+        if Path(top).resolve() != root:
+            raise RuntimeError(f"{root / 'hadalib'} is not the hadalib folder of a git "
+                               f"checkout (git's work tree here is {top})")
+        commit = _git("rev-parse", "HEAD")
+        dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
+        with tempfile.TemporaryDirectory() as tmp:  # an index of its own: git's is untouched
+            env = {**os.environ, "GIT_INDEX_FILE": os.path.join(tmp, "index")}
+            _git("read-tree", "HEAD", env=env)
+            _git("add", "--all", "--", "hadalib", env=env)
+            tree = _git("write-tree", "--prefix=hadalib/", env=env)
+    except RuntimeError as exc:
+        return {"git_commit": None, "git_dirty": None, "hadalib_tree": None,
+                "git_error": str(exc)}
+    return {"git_commit": commit, "git_dirty": dirty, "hadalib_tree": tree, "git_error": None}
 
 
 def now() -> str:
@@ -288,20 +348,17 @@ def _device_facts(device: torch.device) -> dict[str, Any]:
 
 
 def provenance(config: RunConfig, device: torch.device, world: int, energy: dict[str, Any],
-               *, started: str, resumed: bool) -> dict[str, Any]:
-    """Where a run comes from: the code (git commit, a hash of hadalib's source), the
+               *, code: dict[str, Any], started: str, resumed: bool) -> dict[str, Any]:
+    """Where a run comes from: the code (``code``, what :func:`source` gave at the start), the
     versions (Python, torch, CUDA, cuDNN, the driver, triton, numba, NumPy), the device
     (its name; on CUDA its compute capability and memory), how the run computed
     (precision, memory format, compiled or not), the resolved arguments, the weights
     file's SHA-256 and the energy meter's method."""
     import torch
 
-    status = _git("status", "--porcelain", "--untracked-files=no")
     return {
-        "git_commit": _git("rev-parse", "HEAD") or None,
-        "git_dirty": None if status is None else bool(status),
+        **code,
         "hadalib_version": hadalib.__version__,
-        "hadalib_source_sha256": _SOURCE_SHA256,
         "python": platform.python_version(),
         "platform": platform.platform(),
         "torch": torch.__version__,
@@ -310,14 +367,11 @@ def provenance(config: RunConfig, device: torch.device, world: int, energy: dict
         **{name: _version(name) for name in ("triton", "numba", "numpy")},
         "device": str(device),
         **_device_facts(device),
-        "precision": config.precision,
-        "channels_last": config.channels_last,
-        "compiled": config.compile,
         "weights_sha256": _file_sha256(config.weights),
         "cpu_threads": torch.get_num_threads(),
         "world_size": world,
-        "seed": config.seed,
-        "args": dict(sorted(dataclasses.asdict(config).items())),
+        "args": {name: value for name, value in sorted(dataclasses.asdict(config).items())
+                 if name not in RECORD_KEYS},
         "argv": list(sys.argv),
         "energy_method": energy.get("method"),
         "started_utc": started,
