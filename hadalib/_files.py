@@ -4,8 +4,9 @@
 ``TARGET.PID@HOST.RANDOM`` plus a suffix that says which writer made it, and renames it
 over the target once the bytes are on disk: a reader sees the old file or the new one,
 never half of one. A process killed midway leaves its temporary file behind;
-:func:`remove_partials` tells those from a live process's by the name. This module
-imports nothing from hadalib.
+:func:`remove_partials` tells those from a live process's by the name.
+:func:`read_regular` reads a small file that anyone may have put in place: only a regular
+file, never more than a given number of bytes. This module imports nothing from hadalib.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import glob
 import os
 import re
 import socket
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -94,6 +96,45 @@ def unwritable(folder: Path) -> str | None:
     except OSError as exc:
         return f"cannot write there ({exc.strerror or exc})"
     return None
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file ``path`` (a link to one is followed), at most ``limit``.
+
+    What is there is checked before it is opened, so that a FIFO, which would block, or a
+    device such as ``/dev/zero``, which never ends, is not read; the file is opened
+    non-blocking and checked again, in case it was replaced between the two.
+
+    Raises
+    ------
+    OSError
+        If ``path`` cannot be found or read.
+    ValueError
+        If it is not a regular file (``PATH is a FIFO, not a regular file``) or holds more
+        than ``limit`` bytes (``PATH holds more than LIMIT bytes``).
+    """
+    info = os.stat(path)
+    _check_regular(path, info.st_mode, limit, info.st_size)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(fd)
+        _check_regular(path, info.st_mode, limit, info.st_size)
+        data = f.read(limit + 1)
+    _check_regular(path, info.st_mode, limit, len(data))
+    return data
+
+
+_FILE_TYPES = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"),
+               (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+               (stat.S_ISSOCK, "a socket"))
+
+
+def _check_regular(path: Path, mode: int, limit: int, size: int) -> None:
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _FILE_TYPES if test(mode)), "something else")
+        raise ValueError(f"{path} is {kind}, not a regular file")
+    if size > limit:
+        raise ValueError(f"{path} holds more than {limit} bytes")
 
 
 def one_line(exc: BaseException) -> str:

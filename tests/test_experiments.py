@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -12,8 +13,8 @@ import pytest
 import scipy.stats
 import torch
 
-from hadalib.experiments import report, resnet_wht, study
-from hadalib.experiments.config import RunConfig
+from hadalib.experiments import records, report, resnet_wht, study
+from hadalib.experiments.config import RECORD_KEYS, RunConfig
 from hadalib.nn import FILTER_VARIANTS, VARIANTS, resnet18
 
 # The small network of chapter 9 on the digits: quick enough for several epochs in a test.
@@ -64,11 +65,19 @@ def test_record_is_complete_json_with_provenance(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoints", path.name]
     assert list((tmp_path / "checkpoints").iterdir()) == []  # removed after a finished run
     prov = record["provenance"]
-    for key in ("git_commit", "git_dirty", "hadalib_version", "torch", "cuda", "driver",
-                "gpu_name", "seed", "args", "energy_method", "world_size", "started_utc"):
+    for key in ("git_commit", "git_dirty", "hadalib_tree", "git_error", "hadalib_version",
+                "torch", "cuda", "driver", "gpu_name", "args", "energy_method", "world_size",
+                "started_utc"):
         assert key in prov, key
     assert prov["torch"] == torch.__version__ and prov["world_size"] == 1
-    assert prov["args"]["variant"] == "wht-early-late" and prov["seed"] == 0
+    assert prov["hadalib_tree"] == records.source()["hadalib_tree"]
+    # each setting once: those of the top level are in neither the provenance nor its args
+    config = RunConfig.from_argv([*SMALL, "--out", str(tmp_path), "--variant", "wht-early-late",
+                                  "--smoke", "--epochs", "2", "--device", "cpu"]).resolved()
+    assert records.settings(record) == dataclasses.asdict(config)
+    on_top = set(RECORD_KEYS) | set(RECORD_KEYS.values())
+    assert not on_top & set(prov["args"]) and not on_top & set(prov)
+    assert (record["variant"], record["seed"], prov["args"]["epochs"]) == ("wht-early-late", 0, 2)
     assert record["energy"]["method"] == prov["energy_method"]
     summary = record["summary"]
     assert summary["epochs"] == 2 and len(record["history"]) == 2
@@ -295,17 +304,27 @@ def test_studies_list_their_runs(capsys):
         assert RunConfig.from_argv(run).argv(["variant", "out"])[-1] == run[-1]
 
 
+def _stored(record, settings, schema):
+    """``record`` with its settings where a record of ``schema`` keeps them."""
+    if schema == 1:  # all in the provenance's args
+        return {**record, "provenance": {**record["provenance"], "args": settings}}
+    top = {RECORD_KEYS[k]: v for k, v in settings.items() if k in RECORD_KEYS}
+    args = {k: v for k, v in settings.items() if k not in RECORD_KEYS}
+    return {**record, **top, "schema": 2, "provenance": {**record["provenance"], "args": args}}
+
+
+@pytest.mark.parametrize("schema", [1, 2])
 @pytest.mark.parametrize(("setting", "values"), [
     ("lr", (0.001, 0.01)), ("precision", ("bf16", "fp32")), ("epochs", (10, 20)),
     ("device", ("cpu", "cuda"))])
 def test_report_never_averages_runs_that_differ_in_a_setting_of_the_result(
-        tmp_path, setting, values):
+        tmp_path, setting, values, schema):
     args = {"lr": 0.001, "precision": "fp32", "epochs": 10, "device": "cpu",
-            "channels_last": False, "progress": False}
+            "channels_last": False, "compile": False, "progress": False}
     for i, value in enumerate(values):
         for seed in (2 * i, 2 * i + 1):
-            record = _record("baseline", seed, 0.9 - 0.1 * i)
-            record["provenance"]["args"] = {**args, setting: value, "seed": seed}
+            record = _stored(_record("baseline", seed, 0.9 - 0.1 * i),
+                             {**args, setting: value, "seed": seed}, schema)
             (tmp_path / f"r{i}{seed}.json").write_text(json.dumps(record))
     lines = report.main([str(tmp_path)]).splitlines()
     titles = [line for line in lines if line.startswith("==")]
@@ -314,8 +333,8 @@ def test_report_never_averages_runs_that_differ_in_a_setting_of_the_result(
     assert [line.split()[4] for line in lines if line.startswith("baseline")] == ["90.0", "80.0"]
     for record_file in tmp_path.glob("r*.json"):  # runs that differ in no such setting
         record = json.loads(record_file.read_text())
-        record["provenance"]["args"] = {**args, setting: values[0], "seed": record["seed"],
-                                        "progress": record["seed"] > 1}  # not one of them
+        record = _stored(record, {**args, setting: values[0], "seed": record["seed"],
+                                  "progress": record["seed"] > 1}, schema)  # not one of them
         record_file.write_text(json.dumps(record))
     assert report.main([str(tmp_path)]).splitlines()[0] == (
         "== digits, 8x8, resnet18 width 16: 4 runs")

@@ -150,6 +150,82 @@ def test_report_skips_damaged_files_with_a_warning(tmp_path, capsys):
     assert warned == sorted(str(tmp_path / name) for name in bad)
 
 
+def _nested(depth):
+    """A list in a list ... ``depth`` deep."""
+    value = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+def _summary(**change):
+    return _record(summary={**_record()["summary"], **change})
+
+
+#: Records made to break the report, and the reason the warning that skips each gives.
+HOSTILE = {
+    "epochs.json": (_summary(epochs=10**11),
+                    "has no valid summary: 'epochs' is not an integer in [1, 100000]"),
+    "rate.json": (_summary(images_per_s=10**400), "has no valid summary: 'images_per_s' is "
+                                                  "not a finite number within 1e+18"),
+    "infinite.json": (_summary(energy_j=1e400), "has no valid summary: 'energy_j' is not a "
+                                                "finite number within 1e+18"),
+    "negative.json": (_summary(seconds_per_epoch=-1.0),
+                      "has no valid summary: 'seconds_per_epoch' is negative"),
+    "accuracy.json": (_summary(best_test_acc=1.5),
+                      "has no valid summary: 'best_test_acc' is not in [0, 1]"),
+    "history.json": ({**_record(), "history": [1]},
+                     "has no valid summary: the history does not hold its 1 epochs"),
+    "deep.json": ("[" * 100_000 + "]" * 100_000,
+                  "is not a JSON record (nested more than 32 deep)"),
+    "nested.json": ({**_record(), "provenance": {"device": "cpu", "args": {"a": _nested(30)}}},
+                    "is not a JSON record (nested more than 32 deep)"),
+}
+
+
+def test_no_record_breaks_the_report(tmp_path):
+    (tmp_path / "good.json").write_text(json.dumps(_record()))
+    with (tmp_path / "large.json").open("w") as f:  # a record with 16 MiB of spaces
+        f.write(json.dumps(_record()) + " " * records.MAX_BYTES)
+    reasons = {name: reason for name, (_, reason) in HOSTILE.items()}
+    for name, (content, _) in HOSTILE.items():
+        (tmp_path / name).write_text(content if isinstance(content, str) else
+                                     json.dumps(content))
+    os.mkfifo(tmp_path / "fifo.json")  # opening it would wait for a writer
+    (tmp_path / "zero.json").symlink_to("/dev/zero")  # reading it never ends
+    (tmp_path / "folder.json").mkdir()
+    reasons |= {"fifo.json": "is a FIFO, not a regular file",
+                "zero.json": "is a character device, not a regular file",
+                "folder.json": "is a folder, not a regular file",
+                "large.json": "holds more than 16777216 bytes"}
+    with pytest.warns(UserWarning) as caught:
+        text = report.main([str(tmp_path)])
+    assert text.splitlines()[0] == "== digits, 8x8, resnet18 width 16: 1 runs"
+    assert sorted(str(w.message) for w in caught) == sorted(
+        f"{tmp_path / name} {reason}; skipped" for name, reason in reasons.items())
+
+
+@pytest.mark.parametrize("damage, reason", [
+    ({"epochs": 10**11}, "has no valid summary: 'epochs' is not an integer in [1, 100000]"),
+    ({"images_per_s": 10**400},
+     "has no valid summary: 'images_per_s' is not a finite number within 1e+18"),
+    ({"seconds_per_epoch": -0.5}, "has no valid summary: 'seconds_per_epoch' is negative"),
+    (None, "is not a JSON record (nested more than 32 deep)"),
+])
+def test_resume_refuses_a_damaged_record_in_one_line(finished, tmp_path, capsys, no_training,
+                                                      damage, reason):
+    record = json.loads((finished / f"{NAME}.json").read_text())
+    path = tmp_path / f"{NAME}.json"
+    if damage is None:
+        path.write_text("[" * 100_000 + "]" * 100_000)
+    else:
+        path.write_text(json.dumps({**record, "summary": {**record["summary"], **damage}}))
+    before = path.read_text()
+    err = _refused(capsys, lambda: _main(tmp_path, "--resume", on_epoch=no_training))
+    assert err == f"error: {path} {reason}; move it away or choose another --out"
+    assert path.read_text() == before
+
+
 def test_a_duplicated_seed_counts_once(tmp_path):
     (tmp_path / "a.json").write_text(json.dumps(_record(name="a")))
     (tmp_path / "a-copy.json").write_text(json.dumps(_record(name="a")))

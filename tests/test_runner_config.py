@@ -151,10 +151,10 @@ def test_records_and_report_use_the_configuration_fields():
     assert set(config.TABLE_KEYS) == {"data", "image_size", "model", "width", "smoke"}
     record = json.loads(next((ROOT / "book" / "results").glob("*.json")).read_text())
     assert records.record_problem(record) is None
-    # the book's records were made before --channels-last and --no-checkpoints
-    newer = {"channels_last", "checkpoints"}
-    assert set(record["provenance"]["args"]) == {f.name for f in FIELDS} - newer
-    assert RunConfig(**record["provenance"]["args"]).name() == record["name"]
+    # records of schema 1 were made before --channels-last and --no-checkpoints
+    newer = {"channels_last", "checkpoints"} if record["schema"] == 1 else set()
+    assert set(records.settings(record)) == {f.name for f in FIELDS} - newer
+    assert RunConfig(**records.settings(record)).name() == record["name"]
     for name, kind in config.RECORD_TYPES.items():
         assert type(record[name]) is kind, name
     assert set(VARIANTS) | set(FILTER_VARIANTS) == set(FIELDS[0].metadata["choices"])
@@ -174,3 +174,21 @@ def test_a_record_holds_every_field_its_metadata_marks():
     assert (record["compiled"], record["precision"], record["steps_per_epoch"]) == (
         True, "fp32", 3)
     assert record["transforms"] == {"conv2_block1": "dct"}
+
+
+def test_a_record_gives_back_its_settings_from_where_its_schema_stores_them():
+    c = RunConfig("dct-early", data="digits", device="cpu", compile=True).resolved()
+    args = {k: v for k, v in dataclasses.asdict(c).items() if k not in config.RECORD_KEYS}
+    record = records.new_record(c, [{"test_acc": 0.5, "train_acc": 0.4, "test_loss": 1.0,
+                                     "train_seconds": 2.0, "images_per_s": 9.0}],
+                                params=7, steps=3, energy={},
+                                provenance={"world_size": 1, "device": "cpu", "args": args})
+    assert record["schema"] == 2 and records.record_problem(record) is None
+    assert records.settings(record) == dataclasses.asdict(c)
+    # schema 1 held them all in the provenance's args, which is what counted
+    old = json.loads((ROOT / "book" / "results" / "digits8-resnet18w16-baseline-seed0.json")
+                     .read_text())
+    assert (old["schema"], old["precision"], records.settings(old)["precision"]) == (
+        1, "fp32", "bf16")
+    assert records.record_problem({**record, "schema": 3}) == (
+        "is a record of schema 3; this hadalib reads schemas 1 to 2")

@@ -117,8 +117,7 @@ def _finished(config: RunConfig) -> bool:
         return False
     if records.record_problem(record) or records.summary_problem(record):
         return False
-    return not differences(record["provenance"]["args"],
-                           dataclasses.asdict(config.resolved()))
+    return not differences(records.settings(record), dataclasses.asdict(config.resolved()))
 
 
 def _group(step: str, configs: Sequence[RunConfig]) -> tuple[Job, ...]:

@@ -334,7 +334,8 @@ _NOT_RESULT = frozenset(name for name, f in _FIELDS.items() if not f.metadata["r
 
 def result_settings(args: Mapping[str, Any]) -> dict[str, Any]:
     """The settings that decide a run's result, from a resolved configuration's fields as a
-    record or checkpoint holds them (``provenance["args"]``).
+    record (``hadalib.experiments.records.settings``) or a checkpoint (its ``args``) holds
+    them.
 
     Every key is kept but those of fields that do not change the result, so a key unknown
     here (of another version) still tells two configurations apart. The device counts by

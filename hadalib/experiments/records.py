@@ -1,12 +1,34 @@
 """The JSON records of the ResNet WHT runs: their layout, checks, provenance and writing.
 
 One record per run, written whole or not at all by :func:`write_record` (through a
-temporary file ``TARGET.PID@HOST.*.resnet_wht-partial`` beside it). It holds the
-run's configuration fields, its ``summary`` and per-epoch ``history``, the energy
-meter's block and a ``provenance`` block (git commit, versions, device, the resolved
-arguments). :func:`record_problem` says what makes a JSON value no record of the runner,
-:func:`summary_problem` what keeps a record from counting as a finished run. Importing
-this module does not import torch.
+temporary file ``TARGET.PID@HOST.*.resnet_wht-partial`` beside it). A record of schema 2
+stores each setting of the run once: the fields of
+:class:`~hadalib.experiments.config.RunConfig` marked ``record`` in their metadata
+(variant, axes, data, model, width, stem, image size, batch size, precision, memory
+format, ``compiled``, seed, smoke) at its top level, the others (learning rate, epochs,
+device, ...) in ``provenance["args"]``; :func:`settings` gives them all back as the
+configuration's fields. Beside them: the variant's layers, the training steps each epoch
+took, the ``summary`` and per-epoch ``history``, the energy meter's block and the
+``provenance`` block: the code (:func:`source`), the versions, the machine (``device`` is
+the torch device rank 0 ran on) and when. Records of schema 1 held every setting in
+``provenance["args"]``, some again at the top level and in the provenance;
+:func:`settings` reads them from ``args``, as the runner and the report always did.
+
+How to check a record: its ``provenance`` names the commit it was made from
+(``git_commit``), whether the tracked files differed from it (``git_dirty``), and
+``hadalib_tree``, git's own hash of the tree of the ``hadalib/`` folder as the run
+started, taken with a temporary index, so it counts untracked files and never touches
+git's own index. For a record with ``git_dirty`` false, in a clone of the repository,
+``git rev-parse GIT_COMMIT:hadalib`` prints the same hash, and ``git checkout
+GIT_COMMIT`` gives the library that made it; the tests check this for every committed
+record in ``book/results``. Where the library is not a git checkout (an installed
+package) the three are null and ``git_error`` says why.
+
+:func:`read_json` reads a record safely: a regular file of at most ``MAX_BYTES``,
+nested at most ``MAX_DEPTH`` deep. :func:`record_problem` says what makes a JSON value no
+record of the runner, :func:`summary_problem` what keeps a record from counting as a
+finished run (epochs, accuracies and every number of its summary checked against
+bounds). Importing this module does not import torch.
 """
 
 from __future__ import annotations
@@ -18,15 +40,17 @@ import importlib.metadata
 import json
 import math
 import numbers
+import os
 import platform
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import hadalib
-from hadalib._files import atomic_write, one_line
+from hadalib._files import atomic_write, one_line, read_regular
 from hadalib.experiments.config import RECORD_KEYS, RECORD_TYPES, RunConfig
 from hadalib.nn.variants import ALL_VARIANTS, Weights
 
@@ -36,12 +60,27 @@ if TYPE_CHECKING:
 # Used by the runner, the study and the report; no chapter uses these names.
 __all__: list[str] = []
 
-SCHEMA = 1
+#: The layout of the records written now (see the module's docstring).
+SCHEMA = 2
 KIND = "resnet_wht"
 #: Suffix of the temporary files of the runner's atomic writes (records and checkpoints).
 PARTIAL = ".resnet_wht-partial"
 #: Fields every record has, and their types.
 FIELDS = {**RECORD_TYPES, "provenance": dict}
+#: The most bytes :func:`read_json` reads (a record is a few KB).
+MAX_BYTES = 16 * 2**20
+#: The deepest nesting of lists and objects :func:`read_json` accepts (a record has 3).
+MAX_DEPTH = 32
+#: The most epochs a finished record may hold.
+MAX_EPOCHS = 100_000
+#: The largest magnitude of a summary's number: above any count, time, rate or energy, and
+#: far enough below a float's range that sums and means of them stay finite.
+MAX_NUMBER = 1e18
+#: The summary's accuracies, each in [0, 1].
+_ACCURACIES = ("final_test_acc", "best_test_acc", "final_train_acc")
+#: The summary's numbers that may be negative: energies above the idle power, which an
+#: epoch near idle can undercut.
+_SIGNED = ("energy_above_idle_per_epoch_j", "energy_above_idle_per_image_j")
 
 
 def _is_int(value: Any) -> bool:
@@ -49,17 +88,43 @@ def _is_int(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
+    """Whether ``value`` is a real number within ``MAX_NUMBER`` (so never NaN nor infinite,
+    and a float without overflow)."""
     return (isinstance(value, numbers.Real) and not isinstance(value, bool)
-            and math.isfinite(value))
+            and -MAX_NUMBER <= value <= MAX_NUMBER)
+
+
+def _deeper_than(value: Any, depth: int) -> bool:
+    """Whether the JSON value nests lists and objects more than ``depth`` levels deep."""
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (dict, list)):
+            if level > depth:
+                return True
+            stack.extend((v, level + 1) for v in (item.values() if isinstance(item, dict)
+                                                   else item))
+    return False
 
 
 def read_json(path: Path) -> Any:
-    """The JSON value in ``path``; a ValueError ``PATH is not a JSON record (...)`` if the
-    file cannot be read, is not UTF-8 or not JSON."""
+    """The JSON value in the regular file ``path``: a ValueError names the file and what is
+    wrong if it is no regular file, holds more than ``MAX_BYTES``, or is not UTF-8 JSON
+    nested at most ``MAX_DEPTH`` deep (``PATH is not a JSON record (...)``)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        data = read_regular(path, MAX_BYTES)
+    except OSError as exc:
         raise ValueError(f"{path} is not a JSON record ({one_line(exc)})") from None
+    try:
+        value = json.loads(data.decode("utf-8"))
+        deep = _deeper_than(value, MAX_DEPTH)
+    except RecursionError:  # deeper than Python's stack
+        deep = True
+    except ValueError as exc:
+        raise ValueError(f"{path} is not a JSON record ({one_line(exc)})") from None
+    if deep:
+        raise ValueError(f"{path} is not a JSON record (nested more than {MAX_DEPTH} deep)")
+    return value
 
 
 def record_problem(record: Any) -> str | None:
@@ -68,6 +133,9 @@ def record_problem(record: Any) -> str | None:
         return f"is not a record of {KIND} (it holds a JSON {type(record).__name__})"
     if record.get("kind") != KIND:
         return f"is not a record of {KIND} (its kind is {record.get('kind')!r})"
+    schema = record.get("schema", 1)  # the tests' and chapters' hand-made records have none
+    if not (_is_int(schema) and 1 <= schema <= SCHEMA):
+        return f"is a record of schema {schema!r}; this hadalib reads schemas 1 to {SCHEMA}"
     for key, kind in FIELDS.items():
         value = record.get(key)
         if not isinstance(value, kind) or (kind is int and not _is_int(value)):
@@ -79,23 +147,49 @@ def record_problem(record: Any) -> str | None:
     return None
 
 
+def settings(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The resolved configuration of a record's run (one of :func:`record_problem`'s
+    records), by the names of :class:`~hadalib.experiments.config.RunConfig`'s fields, as
+    ``dataclasses.asdict(config.resolved())`` gives them.
+
+    A record of schema 2 stores each setting once: those ``RECORD_KEYS`` names at its top
+    level, the others in ``provenance["args"]``. One of schema 1 has them all in
+    ``provenance["args"]``, which is what counts (some of its top-level copies disagree).
+    """
+    args = dict(record["provenance"]["args"])
+    if record.get("schema", 1) > 1:
+        args.update({name: record[key] for name, key in RECORD_KEYS.items() if key in record})
+    return args
+
+
 def summary_problem(record: Mapping[str, Any]) -> str | None:
-    """What keeps a record of the runner from counting as finished; None if it is."""
+    """What keeps a record of the runner from counting as finished; None if it is.
+
+    Its summary must say how many epochs it ran (1 to ``MAX_EPOCHS``, as many as its
+    history holds), its accuracies must be in [0, 1], and its other numbers within
+    ``MAX_NUMBER``, not negative (but the energies above idle) and never NaN or infinite.
+    """
     summary = record.get("summary")
     if not isinstance(summary, dict):
         return "has no summary (an unfinished run)"
     epochs = summary.get("epochs")
-    if not _is_int(epochs) or epochs < 1:
-        return "has no valid summary: 'epochs' is not a positive integer"
-    history = record.get("history", [None] * epochs)
-    if not isinstance(history, list) or len(history) != epochs:
+    if not (_is_int(epochs) and 1 <= epochs <= MAX_EPOCHS):
+        return f"has no valid summary: 'epochs' is not an integer in [1, {MAX_EPOCHS}]"
+    history = record.get("history")
+    if "history" in record and not (isinstance(history, list) and len(history) == epochs
+                                    and all(isinstance(h, dict) for h in history)):
         return f"has no valid summary: the history does not hold its {epochs} epochs"
-    acc = summary.get("final_test_acc")
-    if not (_is_number(acc) and 0 <= acc <= 1):
-        return "has no valid summary: 'final_test_acc' is not a number in [0, 1]"
-    wrong = [k for k, v in summary.items() if v is not None and not _is_number(v)]
-    if wrong:
-        return f"has no valid summary: {', '.join(map(repr, wrong))} not a finite number"
+    if summary.get("final_test_acc") is None:
+        return "has no valid summary: 'final_test_acc' is missing"
+    for key, value in summary.items():
+        if value is None:
+            continue
+        if not _is_number(value):
+            return f"has no valid summary: {key!r} is not a finite number within {MAX_NUMBER:g}"
+        if key in _ACCURACIES and not 0 <= value <= 1:
+            return f"has no valid summary: {key!r} is not in [0, 1]"
+        if value < 0 and key not in _SIGNED:
+            return f"has no valid summary: {key!r} is negative"
     return None
 
 
@@ -166,27 +260,44 @@ def new_record(config: RunConfig, history: list[dict[str, Any]], *, params: int,
     }
 
 
-def _git(*cmd: str) -> str | None:
+def _git(*cmd: str, env: Mapping[str, str] | None = None) -> str:
+    """What ``git CMD`` prints in the folder above hadalib's, stripped; a RuntimeError
+    saying why if git is missing or fails."""
     root = Path(hadalib.__file__).resolve().parent.parent
     try:
         out = subprocess.run(["git", *cmd], cwd=root, capture_output=True, text=True,
-                             timeout=10, check=True)
-    except (OSError, subprocess.SubprocessError):
-        return None
+                             timeout=60, check=True, env=env)
+    except subprocess.CalledProcessError as exc:
+        lines = exc.stderr.strip().splitlines() or [f"exit status {exc.returncode}"]
+        raise RuntimeError(f"git {cmd[0]} fails: {lines[0][:200]}") from None
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise RuntimeError(f"git {cmd[0]} cannot run: {one_line(exc)}") from None
     return out.stdout.strip()
 
 
-def _source_sha256() -> str:
-    """Fingerprint of the library's source, useful where the tree is not a clean commit."""
-    h = hashlib.sha256()
-    root = Path(hadalib.__file__).resolve().parent
-    for path in sorted(root.rglob("*.py")):
-        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
-
-
-# Taken when the code is loaded, so that it describes the code that runs.
-_SOURCE_SHA256 = _source_sha256()
+def source() -> dict[str, Any]:
+    """Which code runs: ``git_commit`` (HEAD), ``git_dirty`` (whether tracked files differ
+    from it) and ``hadalib_tree``, git's tree hash of the ``hadalib/`` folder as it is on
+    disk (tracked and untracked files, less those git ignores); from a clean checkout it
+    is ``git rev-parse HEAD:hadalib``. Where hadalib is no git checkout's folder (an
+    installed package) the three are None and ``git_error`` says why (else it is None)."""
+    root = Path(hadalib.__file__).resolve().parent.parent
+    try:
+        top = _git("rev-parse", "--show-toplevel")
+        if Path(top).resolve() != root:
+            raise RuntimeError(f"{root / 'hadalib'} is not the hadalib folder of a git "
+                               f"checkout (git's work tree here is {top})")
+        commit = _git("rev-parse", "HEAD")
+        dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
+        with tempfile.TemporaryDirectory() as tmp:  # an index of its own: git's is untouched
+            env = {**os.environ, "GIT_INDEX_FILE": os.path.join(tmp, "index")}
+            _git("read-tree", "HEAD", env=env)
+            _git("add", "--all", "--", "hadalib", env=env)
+            tree = _git("write-tree", "--prefix=hadalib/", env=env)
+    except RuntimeError as exc:
+        return {"git_commit": None, "git_dirty": None, "hadalib_tree": None,
+                "git_error": str(exc)}
+    return {"git_commit": commit, "git_dirty": dirty, "hadalib_tree": tree, "git_error": None}
 
 
 def now() -> str:
@@ -237,20 +348,17 @@ def _device_facts(device: torch.device) -> dict[str, Any]:
 
 
 def provenance(config: RunConfig, device: torch.device, world: int, energy: dict[str, Any],
-               *, started: str, resumed: bool) -> dict[str, Any]:
-    """Where a run comes from: the code (git commit, a hash of hadalib's source), the
+               *, code: dict[str, Any], started: str, resumed: bool) -> dict[str, Any]:
+    """Where a run comes from: the code (``code``, what :func:`source` gave at the start), the
     versions (Python, torch, CUDA, cuDNN, the driver, triton, numba, NumPy), the device
     (its name; on CUDA its compute capability and memory), how the run computed
     (precision, memory format, compiled or not), the resolved arguments, the weights
     file's SHA-256 and the energy meter's method."""
     import torch
 
-    status = _git("status", "--porcelain", "--untracked-files=no")
     return {
-        "git_commit": _git("rev-parse", "HEAD") or None,
-        "git_dirty": None if status is None else bool(status),
+        **code,
         "hadalib_version": hadalib.__version__,
-        "hadalib_source_sha256": _SOURCE_SHA256,
         "python": platform.python_version(),
         "platform": platform.platform(),
         "torch": torch.__version__,
@@ -259,14 +367,11 @@ def provenance(config: RunConfig, device: torch.device, world: int, energy: dict
         **{name: _version(name) for name in ("triton", "numba", "numpy")},
         "device": str(device),
         **_device_facts(device),
-        "precision": config.precision,
-        "channels_last": config.channels_last,
-        "compiled": config.compile,
         "weights_sha256": _file_sha256(config.weights),
         "cpu_threads": torch.get_num_threads(),
         "world_size": world,
-        "seed": config.seed,
-        "args": dict(sorted(dataclasses.asdict(config).items())),
+        "args": {name: value for name, value in sorted(dataclasses.asdict(config).items())
+                 if name not in RECORD_KEYS},
         "argv": list(sys.argv),
         "energy_method": energy.get("method"),
         "started_utc": started,

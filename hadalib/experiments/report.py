@@ -32,7 +32,14 @@ from hadalib.experiments.config import (
     TABLE_KEYS,
     result_settings,
 )
-from hadalib.experiments.records import FIELDS, KIND, read_json, record_problem, summary_problem
+from hadalib.experiments.records import (
+    FIELDS,
+    KIND,
+    read_json,
+    record_problem,
+    summary_problem,
+)
+from hadalib.experiments.records import settings as run_settings
 from hadalib.nn.variants import ALL_VARIANTS, SPATIAL_KINDS, VARIANTS
 
 __all__ = ["load_results", "interval", "summarize", "format_table", "main"]
@@ -72,7 +79,7 @@ def _identity(record: Mapping[str, Any]) -> str:
     """A record's configuration but its seed, as text (records with equal text and seed
     are the same run)."""
     fields = {k: record[k] for k in FIELDS if k not in ("seed", "provenance")}
-    config = result_settings(record["provenance"]["args"])
+    config = result_settings(run_settings(record))
     config.pop("seed", None)
     world = record["provenance"].get("world_size", 1)
     return json.dumps([fields, config, world], sort_keys=True, default=str)
@@ -380,10 +387,10 @@ def _setting(record: Mapping[str, Any]) -> dict[str, Any]:
     """The settings of a record's run that change its result (``result`` in the field
     metadata of :class:`~hadalib.experiments.config.RunConfig`), but those of its row
     (variant, axes) and of its repeat (seed): one table's runs share them all."""
-    settings = result_settings(record["provenance"]["args"])
+    config = result_settings(run_settings(record))
     for key in (*ROW_KEYS, *REPEAT_KEYS):
-        settings.pop(key, None)
-    return settings
+        config.pop(key, None)
+    return config
 
 
 def _tables(results: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Any]]]:

@@ -180,8 +180,9 @@ def _prepare(config: RunConfig, world: int, rank: int) -> _Files:
 
 
 def _finished_record(path: Path, config: RunConfig) -> dict[str, Any] | None:
-    """The finished record of this very run at ``path`` (None if there is none, or it is
-    unfinished); any other file there is refused, so it is neither kept nor overwritten."""
+    """The finished record of this very run at ``path`` (None if there is none, or it has
+    no summary: an unfinished run); any other file there, a damaged summary included, is
+    refused, so it is neither kept nor overwritten."""
     if not path.exists():
         return None
     try:
@@ -191,11 +192,14 @@ def _finished_record(path: Path, config: RunConfig) -> dict[str, Any] | None:
     problem = records.record_problem(record)
     if problem:
         raise Refused(f"{path} {problem}; move it away or choose another --out")
-    differ = differences(record["provenance"]["args"], dataclasses.asdict(config))
+    differ = differences(records.settings(record), dataclasses.asdict(config))
     if differ:
         raise Refused(f"{path} holds a run made with other settings ({differ}); remove it "
                       "to run with these, or choose another --out")
-    return record if records.summary_problem(record) is None else None
+    problem = records.summary_problem(record)
+    if problem and record.get("summary") is not None:
+        raise Refused(f"{path} {problem}; move it away or choose another --out")
+    return None if problem else record
 
 
 def _checkpoint_problem(checkpoint: Any, world: int) -> str | None:
@@ -316,7 +320,7 @@ def _train(config: RunConfig, device: torch.device, rank: int, world: int, files
     else:
         # Processes differ in their dropout masks, not in their initial weights.
         torch.manual_seed((config.seed * 1000 + rank) % 2**64)
-    started = records.now()
+    started, code = records.now(), records.source()  # the code as it starts
 
     def after_epoch(h: dict[str, Any]) -> None:
         _check_finite(h)
@@ -340,8 +344,8 @@ def _train(config: RunConfig, device: torch.device, rank: int, world: int, files
     record = records.new_record(
         config, history, params=params, steps=training.steps_per_epoch(n_train, config),
         energy=energy,
-        provenance=records.provenance(config, device, world, energy, started=started,
-                                      resumed=files.saved is not None))
+        provenance=records.provenance(config, device, world, energy, code=code,
+                                      started=started, resumed=files.saved is not None))
     records.write_record(files.record, record)
     if not config.keep_checkpoint and files.checkpoint.is_file():
         files.checkpoint.unlink()
