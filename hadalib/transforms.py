@@ -19,7 +19,11 @@ from hadalib._checks import (
     as_array,
     as_axes,
     check_choice,
+    check_norm,
+    check_pow2,
+    is_pow2,
     is_tensor,
+    next_pow2,
     normalize_axis,
     refuse_tensor,
 )
@@ -50,17 +54,6 @@ __all__ = [
 # ---------------------------------------------------------------------------
 
 
-def _next_pow2(n: int) -> int:
-    return 1 << max(n - 1, 0).bit_length()
-
-
-def _check_norm_order(norm: Any, order: Any) -> str:
-    """The norm (None means "backward", as in numpy.fft) after checking norm and order."""
-    norm = "backward" if norm is None else check_choice("norm", norm, NORMS)
-    check_choice("order", order, ORDERS)
-    return norm
-
-
 def _as_float(x: Any, func: str, name: str = "x") -> tuple[Any, bool]:
     """x as a floating (or complex) array or tensor, and whether it is a tensor.
 
@@ -75,8 +68,8 @@ def _as_float(x: Any, func: str, name: str = "x") -> tuple[Any, bool]:
         import torch
 
         return x.to(torch.get_default_dtype()), True
-    if type(x) is np.ndarray and x.dtype.char in "fd" and x.dtype.isnative:
-        return x, False
+    if type(x) is np.ndarray and (dtype := x.dtype).char in "fd" and dtype.isnative:
+        return x, False  # the commonest input first: a native float32/float64 array
     x = as_array(x, name, kinds=None)
     if x.dtype.kind in "fc":
         return (x if x.dtype.isnative else x.astype(x.dtype.newbyteorder("="))), False
@@ -93,17 +86,17 @@ def _check_ndim(ndim: int, func: str) -> None:
         raise ValueError(f"{func} needs at least one dimension, got a 0-d input")
 
 
-def _check_length(n: int, axis: int) -> None:
+def _check_nonempty(n: int, axis: Any, why: str = "") -> None:
+    """Refuse an empty axis (``why`` adds what length would be accepted)."""
     if n == 0:
-        raise ValueError(
-            f"length 0 along axis {axis}: cannot transform an empty axis; "
-            "the length must be a power of two (1, 2, 4, ...)"
-        )
-    if n & (n - 1):
-        raise ValueError(
-            f"length {n} along axis {axis} is not a power of two; "
-            f"pad with hadalib.pad_pow2 to {_next_pow2(n)}"
-        )
+        raise ValueError(f"length 0 along axis {axis}: cannot transform an empty axis{why}")
+
+
+def _check_length(n: int, axis: Any) -> None:
+    """Refuse a length along ``axis`` that is not a power of two (the WHT's)."""
+    if not is_pow2(n):
+        _check_nonempty(n, axis, "; the length must be a power of two (1, 2, 4, ...)")
+        check_pow2(n, f"length {n} along axis {axis}")
 
 
 # ---------------------------------------------------------------------------
@@ -200,19 +193,6 @@ def _fwht_reference(x: Any) -> np.ndarray:
     return fwht_stages(x)[-1]
 
 
-def _fwht_array(x: np.ndarray, ax: int) -> np.ndarray:
-    """Unnormalized natural-order WHT of a floating NumPy array along axis ax (a new array)."""
-    shape = x.shape
-    n = shape[ax]
-    stride = 1 if ax == x.ndim - 1 else math.prod(shape[ax + 1 :])
-    src = np.ascontiguousarray(x)
-    y = compiled_copy(src, n, stride)
-    if y is not None:
-        return y
-    rows = math.prod(shape[:ax])
-    return stagewise(src.reshape(rows, n, stride), rows, n, stride).reshape(shape)
-
-
 # The torch operator hadalib::fwht (hadalib._fwht_op), imported with the first tensor, so
 # that importing this module does not import torch.
 _TENSOR_OP: Any = None
@@ -253,7 +233,13 @@ def _along_array(x: np.ndarray, ax: int, n: int, order: str, inverse: bool) -> n
     """Unnormalized WHT of a floating array along ax, coefficients in order (a new array)."""
     if inverse and order != "natural":
         x = np.take(x, _inverse_permutation(order, n), axis=ax)
-    y = _fwht_array(x, ax)
+    shape = x.shape
+    stride = 1 if ax == len(shape) - 1 else math.prod(shape[ax + 1 :])
+    src = np.ascontiguousarray(x)
+    y = compiled_copy(src, n, stride)
+    if y is None:
+        rows = math.prod(shape[:ax])
+        y = stagewise(src.reshape(rows, n, stride), rows, n, stride).reshape(shape)
     if not inverse and order != "natural":
         y = np.take(y, _order_permutation(order, n), axis=ax)
     return y
@@ -261,7 +247,11 @@ def _along_array(x: np.ndarray, ax: int, n: int, order: str, inverse: bool) -> n
 
 def _wht(x: Any, axes: Any, norm: Any, order: Any, inverse: bool, func: str, several: bool) -> Any:
     """The WHT (or its inverse) along one axis (fwht, ifwht) or several (fwht2, ifwht2)."""
-    norm = _check_norm_order(norm, order)
+    # exact-type membership first: the commonest arguments cost 0.05 µs instead of 0.25
+    if norm.__class__ is not str or norm not in NORMS:
+        norm = check_norm(norm)
+    if order.__class__ is not str or order not in ORDERS:
+        check_choice("order", order, ORDERS)
     x, tensor = _as_float(x, func)
     _check_ndim(x.ndim, func)
     for axis in _check_axes(axes, x.ndim) if several else (axes,):
@@ -562,7 +552,7 @@ def pad_pow2(x: Any, axis: int | tuple[int, ...] = -1) -> Any:
     widths = [0] * ndim
     for a in _check_axes(axis, ndim, "axis"):
         a = normalize_axis(a, ndim)
-        widths[a] = _next_pow2(x.shape[a]) - x.shape[a]
+        widths[a] = next_pow2(x.shape[a]) - x.shape[a]
     if not tensor:
         return np.pad(x, [(0, w) for w in widths])
     import torch.nn.functional as F
@@ -604,12 +594,12 @@ def _convolution_axis(a: Any, b: Any, axis: Any) -> int:
             f"a has length {n} and b has length {m} along axis {axis}; dyadic_convolve needs "
             "the same length in both (it does not broadcast along axis)"
         )
-    if n == 0 or n & (n - 1):
-        raise ValueError(
-            f"a and b have length {n} along axis {axis}, which is not a power of two; "
-            "dyadic convolution needs a length n = 2**m (1, 2, 4, ...), on which the XOR of "
-            "two indices is again an index"
-        )
+    check_pow2(
+        n,
+        f"a and b have length {n} along axis {axis}, which",
+        "dyadic convolution needs a length n = 2**m (1, 2, 4, ...), on which the XOR of two "
+        "indices is again an index",
+    )
     try:
         np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
     except ValueError:
@@ -762,14 +752,13 @@ def _dct_last_array(x: np.ndarray, norm: str, inverse: bool) -> np.ndarray:
 
 
 def _dct(x: Any, axis: Any, norm: Any, inverse: bool, func: str) -> Any:
-    norm = "backward" if norm is None else check_choice("norm", norm, NORMS)
+    norm = check_norm(norm)
     x, tensor = _as_float(x, func)
     if x.is_complex() if tensor else np.iscomplexobj(x):
         raise TypeError(f"x has dtype {x.dtype}; {func} accepts real input only")
     _check_ndim(x.ndim, func)
     ax = normalize_axis(axis, x.ndim)
-    if x.shape[ax] == 0:
-        raise ValueError(f"length 0 along axis {axis}: cannot transform an empty axis")
+    _check_nonempty(x.shape[ax], axis)
     if tensor:
         return _dct_last_tensor(x.movedim(ax, -1), norm, inverse).movedim(-1, ax)
     return np.moveaxis(_dct_last_array(np.moveaxis(x, ax, -1), norm, inverse), -1, ax)

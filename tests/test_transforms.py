@@ -494,10 +494,10 @@ def test_hadalib_pure_that_is_not_a_boolean_is_refused(monkeypatch):
 def test_a_failing_kernel_falls_back_to_the_pure_path_with_one_warning(monkeypatch):
     import hadalib._fwht_numba as kernels
 
-    def broken(src, dst, n, stride, parallel):
+    def broken(*args):
         raise ValueError("cannot load the cached kernel")
 
-    monkeypatch.setattr(K, "_KERNEL", broken)
+    monkeypatch.setattr(K, "_KERNEL", (broken, broken))  # threaded and single-thread entries
     monkeypatch.setattr(kernels, "without_cache", lambda: None)  # the retry fails as well
     x = np.random.default_rng(8).standard_normal((3, 16))
     with pytest.warns(RuntimeWarning, match=r"the compiled kernel failed \(ValueError: cannot"):
@@ -534,6 +534,25 @@ def test_a_damaged_numba_cache_is_compiled_again(tmp_path):
     assert "it was compiled again without the cache" in second.stderr
 
 
+@pytest.mark.parametrize(
+    ("shape", "dtype", "axis", "norm"),
+    [((1024,), np.float32, -1, None), ((3, 64), np.float64, 1, "backward"),
+     ((2,), np.float64, 0, "ortho"), ((1 << 19,), np.float32, -1, "forward")],
+)
+def test_small_and_large_calls_give_the_dense_transform(path, shape, dtype, axis, norm):
+    """Every size takes one path (the kernel's single-thread entry below PARALLEL_MIN
+    elements, its threads from there on) and gives H x, scaled as asked."""
+    x = np.random.default_rng(9).standard_normal(shape).astype(dtype)
+    n = shape[axis]
+    y = fwht(x, axis=axis, norm=norm)
+    assert y.dtype == dtype and y.shape == x.shape
+    scale = {None: 1.0, "backward": 1.0, "ortho": n**-0.5, "forward": 1.0 / n}[norm]
+    if n <= 1024:
+        np.testing.assert_allclose(y, scale * dense(x, axis), rtol=1e-5, atol=1e-4)
+    else:  # too long for the dense matrix: H H x = n x
+        np.testing.assert_allclose(fwht(y) / (n * scale), x, rtol=1e-4, atol=1e-4)
+
+
 def test_the_small_array_shortcut_gives_the_general_path_and_steps_aside_on_failure(monkeypatch):
     """fwht's shortcut for small float arrays along the last axis agrees with the general
     path, and a failing single-thread kernel hands over to it (which recovers)."""
@@ -550,7 +569,11 @@ def test_the_small_array_shortcut_gives_the_general_path_and_steps_aside_on_fail
         calls.append(args)
         raise ValueError("broken single-thread entry")
 
-    monkeypatch.setattr(K, "_ONE_THREAD", (K._kernel(), broken))
+    import hadalib._fwht_numba as kernels
+
+    monkeypatch.setattr(K, "_KERNEL", (K._kernel()[0], broken))
+    monkeypatch.setattr(kernels, "without_cache", lambda: None)  # the retry fails as well
     x = rng.standard_normal(16)
-    np.testing.assert_allclose(fwht(x), dense(x), atol=1e-12)
-    assert len(calls) == 1
+    with pytest.warns(RuntimeWarning, match=r"the compiled kernel failed \(ValueError: broken"):
+        np.testing.assert_allclose(fwht(x), dense(x), atol=1e-12)
+    assert len(calls) == 3  # the shortcut's call, then the general path's and its retry
