@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from hadalib._checks import NORMS, as_int, as_real, check_choice
+from hadalib._checks import as_int, as_real, check_choice, check_norm, is_pow2, next_pow2
 from hadalib.nn.variants import KINDS
 from hadalib.transforms import dct, fwht, pad_pow2
 
@@ -70,7 +70,7 @@ class Transform(nn.Module):
         if axes is None:
             axes = "spatial" if kind == "fft" else "channel"
         check_choice("axes", axes, AXES)
-        norm = "backward" if norm is None else check_choice("norm", norm, NORMS)
+        norm = check_norm(norm)
         if kind == "fft" and axes == "channel":
             raise ValueError(
                 "kind='fft' acts on the spatial axes (H, W) only, got axes='channel'; "
@@ -117,7 +117,7 @@ def _padded(
 ) -> torch.Tensor:
     """``inside`` applied to x zero-padded to powers of two along dims, cropped back."""
     sizes = [x.shape[d] for d in dims]
-    if not any(n & (n - 1) for n in sizes):  # pad_pow2 copies even where nothing is padded
+    if all(is_pow2(n) for n in sizes):  # pad_pow2 copies even where nothing is padded
         return inside(x)
     z = inside(pad_pow2(x, axis=dims))
     for d, n in zip(dims, sizes, strict=True):
@@ -188,7 +188,7 @@ class WalshFilter(nn.Module):
         check_choice("axes", axes, AXES)
         self.axes = axes
         self.size = _filter_size(size, axes)
-        shape = tuple(1 << (n - 1).bit_length() for n in self.size)
+        shape = tuple(next_pow2(n) for n in self.size)
         self.weight = nn.Parameter(torch.ones(shape))
         if threshold is None:
             self.register_parameter("threshold", None)
