@@ -58,9 +58,10 @@ def _as_float(x: Any, func: str, name: str = "x") -> tuple[Any, bool]:
     """x as a floating (or complex) array or tensor, and whether it is a tensor.
 
     The one place a transform asks "is this a tensor?" (a NumPy array never needs to ask).
-    Integers and booleans are cast (float64, or torch's default dtype); arrays in a
-    non-native byte order (e.g. ``dtype=">f8"`` read from a file) are converted to the
-    native order, which is what the compiled kernel reads.
+    Integers and booleans are cast (float64, or torch's default dtype); masked arrays are
+    refused (their mask would be dropped); arrays in a non-native byte order (e.g.
+    ``dtype=">f8"`` read from a file) are converted to the native order, which is what the
+    compiled kernel reads.
     """
     if not isinstance(x, np.ndarray) and is_tensor(x):
         if x.dtype.is_floating_point or x.dtype.is_complex:
@@ -70,6 +71,7 @@ def _as_float(x: Any, func: str, name: str = "x") -> tuple[Any, bool]:
         return x.to(torch.get_default_dtype()), True
     if type(x) is np.ndarray and (dtype := x.dtype).char in "fd" and dtype.isnative:
         return x, False  # the commonest input first: a native float32/float64 array
+    _refuse_masked(x, name, func)
     x = as_array(x, name, kinds=None)
     if x.dtype.kind in "fc":
         return (x if x.dtype.isnative else x.astype(x.dtype.newbyteorder("="))), False
@@ -79,6 +81,15 @@ def _as_float(x: Any, func: str, name: str = "x") -> tuple[Any, bool]:
         f"{name} has dtype {x.dtype}; {func} accepts real or complex floating-point input "
         "(integers and booleans are cast to float64)"
     )
+
+
+def _refuse_masked(x: Any, name: str, func: str) -> None:
+    """Refuse a NumPy masked array: np.asarray would drop its mask without a word."""
+    if isinstance(x, np.ma.MaskedArray):
+        raise TypeError(
+            f"{name} is a numpy masked array; {func} mixes every entry into every output, "
+            f"so no mask carries over: pass {name}.filled(value) (e.g. 0) or {name}.data"
+        )
 
 
 def _check_ndim(ndim: int, func: str) -> None:
@@ -144,8 +155,9 @@ def fwht_stages(x: Any) -> list[np.ndarray]:
     Parameters
     ----------
     x : array_like
-        A 1-D sequence whose length is a power of two. Integers and booleans become
-        int64 (the butterfly is exact on them); floating-point, complex and object
+        A 1-D sequence whose length is a power of two. Integers and booleans are summed
+        exactly: as int64, or as Python ints (an object array) where the sums could
+        leave int64's range (``n * max|x| >= 2**63``); floating-point, complex and object
         arrays keep their dtype (object arrays of custom numbers can count operations).
 
     Returns
@@ -158,7 +170,7 @@ def fwht_stages(x: Any) -> list[np.ndarray]:
     ValueError
         If ``x`` is not 1-D or its length is not a power of two.
     TypeError
-        If ``x`` is not numeric, or is a torch tensor.
+        If ``x`` is not numeric, or is a torch tensor or a masked array.
 
     Examples
     --------
@@ -168,15 +180,16 @@ def fwht_stages(x: Any) -> list[np.ndarray]:
     Introduced in: book/06_fast_transform.ipynb
     """
     refuse_tensor(x, "x", "fwht_stages (the NumPy reference)", "use hadalib.fwht for tensors")
+    _refuse_masked(x, "x", "fwht_stages")
     y = np.array(as_array(x, "x", kinds=None))  # a copy: the stages overwrite it
     if y.ndim != 1:
         raise ValueError(f"fwht_stages needs a 1-D sequence, got shape {y.shape}")
-    if y.dtype.kind in "bu":
-        y = y.astype(np.int64)
-    elif y.dtype.kind not in "ifcO":
+    if y.dtype.kind not in "biufcO":
         raise TypeError(f"x has dtype {y.dtype}; fwht_stages accepts numbers")
     n = len(y)
     _check_length(n, 0)
+    if y.dtype.kind in "biu":
+        y = _exact_integers(y)
     stages = [y.copy()]
     h = 1
     while h < n:
@@ -186,6 +199,15 @@ def fwht_stages(x: Any) -> list[np.ndarray]:
         stages.append(y.copy())
         h *= 2
     return stages
+
+
+def _exact_integers(y: np.ndarray) -> np.ndarray:
+    """Integers (or booleans) y in a dtype whose sums over y stay exact: int64 when every
+    sum of len(y) of them fits (``len(y) * max|y| < 2**63``), else Python ints."""
+    bound = len(y) * max(int(y.max()), -int(y.min())) if y.size else 0
+    if bound < 2**63:
+        return y.astype(np.int64)
+    return np.array([int(v) for v in y], dtype=object)
 
 
 def _fwht_reference(x: Any) -> np.ndarray:
@@ -343,7 +365,8 @@ def fwht(x: Any, axis: int = -1, norm: str = "backward", order: str = "natural")
         length, the axis and :func:`pad_pow2`), if it is 0, if ``axis`` is out of
         range, or if ``norm`` or ``order`` is unknown.
     TypeError
-        If ``x`` is not numeric.
+        If ``x`` is not numeric, or is a NumPy masked array (every output mixes every
+        entry, so no mask carries over: fill it first).
 
     Notes
     -----
@@ -631,8 +654,9 @@ def dyadic_convolve(a: Any, b: Any, axis: int = -1) -> Any:
         array with a tensor is refused. Both must have the same length ``n = 2**m`` along
         ``axis`` (1, 2, 4, ...); the other axes broadcast as in NumPy, so a batch of
         signals of shape ``(batch, n)`` can be convolved with one kernel of shape ``(n,)``.
-        Real or complex floating point; integers and booleans are cast to float64
-        (NumPy) or torch's default dtype (tensors), as :func:`fwht` does.
+        Real or complex floating point; integers and booleans are cast to float64, for
+        arrays and tensors alike (not to torch's default dtype, as :func:`fwht` does for
+        tensors: float32 would round sums of integers above 2**24).
     axis : int, optional
         The axis to convolve along, an index into the broadcast shape of ``a`` and
         ``b`` (default: the last).
@@ -644,8 +668,8 @@ def dyadic_convolve(a: Any, b: Any, axis: int = -1) -> Any:
         (or torch's) promotion gives the two inputs after the integer cast (float32 with
         float32 stays float32, float32 with float64 or with integers is float64).
         Tensors in give a tensor on their device, differentiable with respect to both
-        inputs. For integer inputs the result is exact (whole numbers) as long as
-        ``n**3 * max|a| * max|b| < 2**53``.
+        inputs. For integer inputs (arrays or tensors) the result is exact (whole
+        numbers) as long as ``n**3 * max|a| * max|b| < 2**53``.
 
     Raises
     ------
@@ -654,7 +678,8 @@ def dyadic_convolve(a: Any, b: Any, axis: int = -1) -> Any:
         0-d or lacks the axis, if the other axes do not broadcast, if ``axis`` is out of
         range, or if two tensors live on different devices.
     TypeError
-        If one input is a tensor and the other is not, or an input is not numeric.
+        If one input is a tensor and the other is not, or an input is not numeric or is a
+        NumPy masked array.
 
     Examples
     --------
@@ -674,6 +699,8 @@ def dyadic_convolve(a: Any, b: Any, axis: int = -1) -> Any:
             f"dyadic_convolve takes two NumPy arrays or two tensors (pass "
             f"torch.as_tensor({other}, device={tensor}.device) for {other})"
         )
+    if is_tensor(a):  # integer tensors as NumPy's integers: float64, not torch's float32
+        a, b = (v if v.is_floating_point() or v.is_complex() else v.double() for v in (a, b))
     a, tensor = _as_float(a, "dyadic_convolve", "a")
     b, _ = _as_float(b, "dyadic_convolve", "b")
     if tensor and a.device != b.device:
@@ -790,7 +817,7 @@ def dct(x: Any, axis: int = -1, norm: str = "ortho") -> Any:
     ValueError
         If the axis is out of range or empty, or ``norm`` is unknown.
     TypeError
-        If ``x`` is complex or not numeric.
+        If ``x`` is complex, not numeric, or a NumPy masked array.
 
     Examples
     --------

@@ -145,6 +145,18 @@ def test_the_operator_refuses_what_it_cannot_transform(shape, dim, message):
             fwht_op(torch.zeros(shape, device=device), dim)
 
 
+@pytest.mark.parametrize("dtype", [torch.int8, torch.uint8, torch.int64, torch.bool])
+def test_the_operator_refuses_integers_which_would_wrap_around(dtype):
+    """int8 [100] * 4 would give [-112, 0, 0, 0]; hadalib.fwht casts integers first."""
+    for device in ("cpu", "meta"):
+        with pytest.raises(TypeError, match=rf"^hadalib::fwht: x has dtype {dtype}; the operator "
+                           r"transforms floating-point and complex tensors, whose sums do not "
+                           r"wrap around \(hadalib.fwht casts integers to torch's default dtype; "
+                           r"or pass x.double\(\)\)$"):
+            fwht_op(torch.ones(4, dtype=dtype, device=device), 0)
+    assert fwht(torch.full((4,), 100, dtype=torch.int8)).tolist() == [400.0, 0.0, 0.0, 0.0]
+
+
 # The torch.library API of torch 2.4, the oldest torch this operator is written for (the
 # GPU machines run 2.11, this one 2.13): Library and these functions were all there (the
 # autograd kernel is registered with Library.impl, see hadalib._fwht_op).

@@ -60,6 +60,33 @@ def test_reference_butterfly_equals_dense_matrix(n):
     np.testing.assert_allclose(T._fwht_reference(x), scipy.linalg.hadamard(n) @ x, atol=1e-12)
 
 
+@pytest.mark.parametrize(
+    ("x", "dtype", "last"),
+    [
+        (np.array([100] * 4, dtype=np.int8), np.int64, [400, 0, 0, 0]),
+        (np.array([255, 0], dtype=np.uint8), np.int64, [255, 255]),
+        (np.array([2**62, 2**62], dtype=np.int64), object, [2**63, 0]),
+        (np.array([-(2**63), 1], dtype=np.int64), object, [1 - 2**63, -(2**63) - 1]),
+        (np.array([2**64 - 1, 1], dtype=np.uint64), object, [2**64, 2**64 - 2]),
+    ],
+)
+def test_stages_are_exact_on_narrow_and_huge_integers(x, dtype, last):
+    """int8 sums do not wrap, and sums beyond int64 are Python ints (an object array)."""
+    stages = fwht_stages(x)
+    assert stages[-1].dtype == dtype
+    assert stages[-1].tolist() == last
+
+
+def test_masked_arrays_are_refused():
+    x = np.ma.array([1.0, 2.0, 3.0, 4.0], mask=[0, 1, 0, 0])
+    for call, func in [(fwht, "fwht"), (ifwht, "ifwht"), (fwht2, "fwht2"), (dct, "dct"),
+                       (fwht_stages, "fwht_stages")]:
+        with pytest.raises(TypeError, match=rf"^x is a numpy masked array; {func} mixes every "
+                           r"entry into every output, so no mask carries over: pass "
+                           r"x\.filled\(value\) \(e\.g\. 0\) or x\.data$"):
+            call(x.reshape(2, 2) if func == "fwht2" else x)
+
+
 def test_stages_are_exact_on_integers_and_count_log2_n():
     stages = fwht_stages([1, 0, 1, 0, 0, 1, 1, 0])
     assert len(stages) == 4

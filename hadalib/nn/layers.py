@@ -48,6 +48,8 @@ class Transform(nn.Module):
         If ``kind``, ``axes`` or ``norm`` is not one of the accepted values, if
         ``kind="fft"`` is asked for ``axes="channel"``, or (when called) if the input is
         not a 4-D tensor.
+    TypeError
+        (When called) if the input is not floating point: the output has its dtype.
 
     Examples
     --------
@@ -85,6 +87,7 @@ class Transform(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Transform the feature map ``x`` of shape (N, C, H, W); same shape and dtype out."""
+        _check_floating(x, "Transform")
         if x.dim() != 4:
             raise ValueError(
                 f"x must be a 4-D feature map (N, C, H, W), got shape {tuple(x.shape)}"
@@ -162,7 +165,8 @@ class WalshFilter(nn.Module):
         of them for ``axes="spatial"``), ``threshold`` is negative or not finite, or
         (when called) the input is not a 4-D tensor of the layer's size.
     TypeError
-        If ``size`` or ``threshold`` is not a number.
+        If ``size`` or ``threshold`` is not a number, or (when called) the input is not
+        floating point (the output has its dtype, and a filtered map is not an integer).
 
     Examples
     --------
@@ -207,6 +211,7 @@ class WalshFilter(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Filter the feature map ``x`` of shape (N, C, H, W); same shape and dtype out."""
+        _check_floating(x, "WalshFilter")
         dims = (1,) if self.axes == "channel" else (2, 3)
         if x.dim() != 4 or tuple(x.shape[d] for d in dims) != self.size:
             what = "C" if self.axes == "channel" else "(H, W)"
@@ -317,6 +322,16 @@ def _filter_size(size: object, axes: str) -> tuple[int, ...]:
     if any(n < 1 for n in sizes):
         raise ValueError(f"size must be positive, got {size!r}")
     return sizes * 2 if axes == "spatial" and not many else sizes
+
+
+def _check_floating(x: torch.Tensor, layer: str) -> None:
+    """Refuse a feature map that is not floating point: the output keeps x's dtype, and a
+    transform (or a learned filter) of integers is not an integer."""
+    if not x.dtype.is_floating_point:
+        raise TypeError(
+            f"x has dtype {x.dtype}; {layer} takes floating-point feature maps, and its "
+            "output has their dtype (pass x.float())"
+        )
 
 
 def _same_layout(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
