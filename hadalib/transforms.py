@@ -372,7 +372,10 @@ def fwht(x: Any, axis: int = -1, norm: str = "backward", order: str = "natural")
     -----
     float32 and float64 input on the CPU (arrays and tensors) runs a compiled kernel when
     numba is installed: fused radix-2/4/8 butterflies in cache-sized chunks, split over
-    ``NUMBA_NUM_THREADS`` threads (default: all cores) from 2**19 elements on. CUDA
+    ``NUMBA_NUM_THREADS`` threads (default: all cores) from 2**19 elements on; its outputs
+    of 256 KiB and more reuse the memory of freed outputs of their size (up to 128 MiB is
+    kept), which spares them the page faults of fresh memory (a forward and its backward
+    hold two outputs at once). CUDA
     tensors in float32, bfloat16 or float16 run a Triton kernel when Triton is installed.
     Other dtypes and devices, and every CPU input when numba is missing or the environment
     variable ``HADALIB_PURE`` is true (``1``, ``true``, ``yes`` or ``on``; ``0``,
