@@ -32,19 +32,12 @@ The backward is the same operator applied to the gradient (``H`` is symmetric), 
 differentiable again: gradgradcheck passes, as for any torch operation.
 
 Registered with torch.library's low-level API: ``Library.define`` and ``Library.impl`` per
-dispatch key (the autograd kernel too), and ``torch.library.register_fake``, all present
-since torch 2.4. ``torch.library.custom_op`` would do the same with one more Python layer
-per call (a device lookup and an alias check, about 3 µs measured); the transform of a
-short vector costs a few µs, so the layer would dominate. For the same reason the autograd
-kernel is this module's own (:func:`_autograd`, an ``autograd.Function`` redispatching
-below autograd) rather than ``torch.library.register_autograd``'s generic one, which per
-call builds a metadata record, looks at the schema and fills in its defaults: about 10 µs
-of a forward and 25 µs of a forward+backward at n = 64 (benchmarks/fwht.py, fb/f). It is
-the structure register_autograd generates, with the dispatcher's calls it uses
-(``torch._C._AutoDispatchBelowAutograd``, ``torch._C._after_autograd_keyset``, both in
-torch since before 2.4). The kernels are wrapped in ``torch.compiler.disable`` (as
-custom_op does): called eagerly from a frame that torch.compile is tracing, they run as
-they are.
+dispatch key, then ``torch.library.register_fake`` and ``torch.library.register_autograd``,
+all present since torch 2.4. ``torch.library.custom_op`` would do the same with one more
+Python layer per call (a device lookup and an alias check, about 3 µs measured); the
+transform of a short vector costs a few µs, so the layer would dominate. The kernels are
+wrapped in ``torch.compiler.disable`` (as custom_op does): called eagerly from a frame that
+torch.compile is tracing, they run as they are.
 
 Examples
 --------
@@ -157,30 +150,12 @@ _LIBRARY.impl("fwht", torch.compiler.disable(_rows_kernel), "CompositeExplicitAu
 fwht = torch.ops.hadalib.fwht.default
 
 
-class HadalibFwht(torch.autograd.Function):
-    """The operator's autograd node: the backward is the same transform (H is symmetric)."""
-
-    @staticmethod
-    def forward(ctx: Any, x: torch.Tensor, dim: int, keyset: Any) -> torch.Tensor:
-        ctx.dim = dim
-        return _below_autograd(keyset, x, dim)
-
-    @staticmethod
-    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None, None]:
-        return fwht(grad, ctx.dim), None, None
+def _setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
+    ctx.dim = inputs[1]
 
 
-def _below_autograd(keyset: Any, x: torch.Tensor, dim: int) -> torch.Tensor:
-    """The operator's kernel for x's device (or the fake one), past the autograd key."""
-    with torch._C._AutoDispatchBelowAutograd():
-        return fwht.redispatch(keyset & torch._C._after_autograd_keyset, x, dim)
+def _backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+    return fwht(grad, ctx.dim), None
 
 
-def _autograd(keyset: Any, x: torch.Tensor, dim: int) -> torch.Tensor:
-    """The autograd kernel: a node of :class:`HadalibFwht` where x needs a gradient."""
-    if x.requires_grad and torch.is_grad_enabled():
-        return HadalibFwht.apply(x, dim, keyset)
-    return _below_autograd(keyset, x, dim)
-
-
-_LIBRARY.impl("fwht", _autograd, "Autograd", with_keyset=True)
+torch.library.register_autograd(_NAME, _backward, setup_context=_setup_context)

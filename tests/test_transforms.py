@@ -434,7 +434,7 @@ def test_tensor_backward_is_one_operator_node_and_a_transform():
     x = torch.randn(2, 64, dtype=torch.float64, requires_grad=True)
     y = fwht(x)
     # one node, of the operator hadalib::fwht, not log2(n) stages: the next node is x's
-    assert y.grad_fn.name() == "HadalibFwhtBackward"
+    assert "hadalib_fwht" in y.grad_fn.name()
     ((leaf, _),) = y.grad_fn.next_functions
     assert leaf.variable is x
     g = torch.randn(2, 64, dtype=torch.float64)
