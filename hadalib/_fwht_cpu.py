@@ -66,7 +66,8 @@ def one_thread_kernel() -> Any:
 
 def _run(kernel: tuple[Any, Any], src: np.ndarray, dst: np.ndarray, n: int, stride: int) -> None:
     """One call of the kernel: its single-thread entry for small inputs, where a call's fixed
-    cost matters (about 0.3 µs of fwht_into's at 2**10), else fwht_into with threads."""
+    cost matters (fwht_into's Python layer adds 0.3 to 0.9 µs per call, measured at 2**10),
+    else fwht_into with threads."""
     if src.size < PARALLEL_MIN:
         kernel[1](src, dst, 0, src.size, n * stride, stride)
     else:
@@ -148,9 +149,9 @@ def _recycled_like(src: np.ndarray) -> np.ndarray:
     touch). glibc's malloc gives large blocks back to the system when they are freed, from
     the top of its heap or as whole mappings, so two live outputs of 4 MiB (a forward and
     its backward, or any two calls in a row) made every call fault its output in afresh:
-    2**20 float32 cost 4.2 ms for two calls against 0.47 ms for one, about 1000 page faults
-    per call (measured with ``resource.getrusage``). A freed output's buffer is therefore
-    kept here, up to RECYCLE_MAX bytes in all, for the next output of the same size: the
+    two calls at 2**20 float32 cost 4 to 9 ms against 0.5 to 0.9 ms for one, with about 1000
+    page faults per pair (``resource.getrusage``; none with this). A freed output's buffer is
+    therefore kept here, up to RECYCLE_MAX bytes in all, for the next output of its size: the
     array is a view of it through a ``memoryview``, whose finalizer returns the buffer once
     no array or tensor uses it any more (views of the output keep the memoryview alive).
     """
@@ -175,9 +176,10 @@ def compiled_copy(src: np.ndarray, n: int, stride: int) -> np.ndarray | None:
     new array of its shape, by :func:`compiled`; None where that cannot run (not native
     float32/float64, empty, n == 1, or no kernel): the caller then takes :func:`stagewise`.
 
-    The output comes from NumPy's allocator (through :func:`_recycled_like`), which asks for huge
-    pages where torch's takes one page fault per 4 KiB: a 32 MiB output costs 3 times the
-    transform when torch allocates it (measured).
+    The output comes from NumPy's allocator, which asks for huge pages where torch's takes
+    one page fault per 4 KiB: a 32 MiB output costs 3 times the transform when torch
+    allocates it (measured); from RECYCLE_MIN bytes on it reuses a freed output's buffer
+    (:func:`_recycled_like`).
     """
     dtype = src.dtype
     if dtype.char not in KERNEL_DTYPES or not dtype.isnative or not src.size or n < 2:

@@ -604,3 +604,28 @@ def test_the_small_array_shortcut_gives_the_general_path_and_steps_aside_on_fail
     with pytest.warns(RuntimeWarning, match=r"the compiled kernel failed \(ValueError: broken"):
         np.testing.assert_allclose(fwht(x), dense(x), atol=1e-12)
     assert len(calls) == 3  # the shortcut's call, then the general path's and its retry
+
+
+def test_large_outputs_reuse_freed_memory_once_nothing_uses_it():
+    """From RECYCLE_MIN bytes on, a freed output's memory serves the next output of its size
+    (no page faults on fresh memory), and never while a view or tensor still reads it."""
+    if not K._kernel():
+        pytest.skip("no compiled kernel here")
+    x = np.random.default_rng(10).standard_normal(K.RECYCLE_MIN // 8 * 2)
+
+    def address(a):
+        return a.__array_interface__["data"][0]
+
+    y = fwht(x)
+    first = address(y)
+    view, tensor = y[::2], torch.from_numpy(y)
+    del y
+    z = fwht(x)
+    assert address(z) != first  # the view and the tensor still use the first output
+    np.testing.assert_array_equal(view, z[::2])
+    del view
+    assert address(fwht(x)) != first  # the tensor still does
+    np.testing.assert_array_equal(tensor.numpy(), z)
+    second = address(z)
+    del tensor, z
+    assert address(fwht(x)) in (first, second)
