@@ -347,7 +347,7 @@ def _wide(x, base, length, stride, c0, c1):
 
 
 @njit(cache=True, nogil=True)
-def _fwht_rows(src, dst, lo, hi, length, stride):
+def fwht_rows(src, dst, lo, hi, length, stride):
     """dst[lo:hi] = the WHT of src[lo:hi] (whole rows of `length` elements); one thread."""
     lanes = _lanes(src)
     if length >= lanes:
@@ -421,18 +421,18 @@ def fwht_into(src: np.ndarray, dst: np.ndarray, n: int, stride: int, parallel: b
     length, total = n * stride, src.shape[0]
     threads = _threads() if parallel else 1
     if threads == 1:
-        _fwht_rows(src, dst, 0, total, length, stride)
+        fwht_rows(src, dst, 0, total, length, stride)
         return
     rows = total // length if length else 0
     if rows >= threads:
         pieces = _split(rows, threads, 1)
         _in_parallel(
-            [(_fwht_rows, src, dst, a * length, b * length, length, stride) for a, b in pieces]
+            [(fwht_rows, src, dst, a * length, b * length, length, stride) for a, b in pieces]
         )
         return
     block, columns = _wide_columns(length, stride, src) if rows else (0, 0)
     if length <= block or not rows:
-        _fwht_rows(src, dst, 0, total, length, stride)
+        fwht_rows(src, dst, 0, total, length, stride)
         return
     # a few long rows: their L2 blocks, then the columns of their wide stages
     pieces = _split(total, threads, block)

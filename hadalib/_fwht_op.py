@@ -20,6 +20,10 @@ Kernels, by the device of ``x``:
   Triton can be imported, else the stage-by-stage path (float64, complex).
 - any other device: the stage-by-stage path.
 
+Integer and boolean tensors are refused with a TypeError: the butterflies' sums would wrap
+around in their dtype (int8 ``[100] * 4`` gave ``[-112, 0, 0, 0]``). ``hadalib.fwht`` casts
+them to torch's default dtype first, as ``torch.fft`` does.
+
 Off the CPU the kernels read rows, so the output is laid out with ``dim`` innermost: a
 contiguous tensor with ``dim`` moved last, viewed with ``dim`` back in place. (For the
 channel axis of a channels-last feature map that is its own layout: no copy in or out.)
@@ -50,6 +54,7 @@ from typing import Any
 
 import torch
 
+from hadalib._checks import check_pow2
 from hadalib._fwht_cpu import compiled_copy, stagewise
 
 __all__ = ["fwht"]
@@ -63,15 +68,22 @@ _LIBRARY.define("fwht(Tensor x, int dim) -> Tensor")
 
 
 def _check(x: torch.Tensor, dim: int) -> int:
-    """dim in [0, x.ndim) after checking it and the length along it (a power of two)."""
+    """dim in [0, x.ndim) after checking it, the length along it (a power of two) and the
+    dtype (floating point or complex: integers would wrap around silently)."""
+    if not (x.dtype.is_floating_point or x.dtype.is_complex):
+        raise TypeError(
+            f"hadalib::fwht: x has dtype {x.dtype}; the operator transforms floating-point "
+            "and complex tensors, whose sums do not wrap around (hadalib.fwht casts integers "
+            "to torch's default dtype; or pass x.double())"
+        )
     ndim = x.dim()
     if not -ndim <= dim < ndim:
         raise ValueError(f"hadalib::fwht: dim {dim} is out of range for a {ndim}-d tensor")
     dim %= ndim
     n = x.shape[dim]
     # a symbolic length (torch.compile's dynamic shapes) is checked when the kernel runs
-    if isinstance(n, int) and (n < 1 or n & (n - 1)):
-        raise ValueError(f"hadalib::fwht: length {n} along dim {dim} is not a power of two")
+    if isinstance(n, int):
+        check_pow2(n, f"hadalib::fwht: length {n} along dim {dim}")
     return dim
 
 

@@ -134,13 +134,27 @@ def test_the_cuda_kernel_gives_the_layout_of_the_fake_implementation():
 
 @pytest.mark.parametrize(
     ("shape", "dim", "message"),
-    [((6,), 0, "length 6 along dim 0 is not a power of two"),
+    [((6,), 0, "length 6 along dim 0 is not a power of two; pad with hadalib.pad_pow2 to 8"),
+     ((0,), 0, r"length 0 along dim 0 is not a power of two; the length must be a power of "
+      r"two \(1, 2, 4, \.\.\.\)"),
      ((4,), 1, "dim 1 is out of range for a 1-d tensor")],
 )
 def test_the_operator_refuses_what_it_cannot_transform(shape, dim, message):
     for device in ("cpu", "meta"):
         with pytest.raises(ValueError, match=rf"^hadalib::fwht: {message}$"):
             fwht_op(torch.zeros(shape, device=device), dim)
+
+
+@pytest.mark.parametrize("dtype", [torch.int8, torch.uint8, torch.int64, torch.bool])
+def test_the_operator_refuses_integers_which_would_wrap_around(dtype):
+    """int8 [100] * 4 would give [-112, 0, 0, 0]; hadalib.fwht casts integers first."""
+    for device in ("cpu", "meta"):
+        with pytest.raises(TypeError, match=rf"^hadalib::fwht: x has dtype {dtype}; the operator "
+                           r"transforms floating-point and complex tensors, whose sums do not "
+                           r"wrap around \(hadalib.fwht casts integers to torch's default dtype; "
+                           r"or pass x.double\(\)\)$"):
+            fwht_op(torch.ones(4, dtype=dtype, device=device), 0)
+    assert fwht(torch.full((4,), 100, dtype=torch.int8)).tolist() == [400.0, 0.0, 0.0, 0.0]
 
 
 # The torch.library API of torch 2.4, the oldest torch this operator is written for (the

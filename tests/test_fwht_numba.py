@@ -4,18 +4,29 @@ Every layout takes a different way through the kernels: rows shorter than a vect
 inside one L1 chunk, rows spanning L2 blocks, rows longer than an L2 block, middle axes
 with power-of-two and odd strides. Each must equal the stage-by-stage butterfly bit for
 bit, on one thread and on several, and write nothing outside its output.
+
+The kernels build their SIMD code through numba internals (``numba.core.cgutils.ir``,
+``@intrinsic``, the dispatchers' caches), which are not numba's API: with numba installed,
+this module imports the kernels directly, so that a numba release that breaks them fails
+here, loudly, instead of hadalib taking its pure path in silence.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import tomllib
 
 import numpy as np
 import pytest
+from conftest import ROOT
+from packaging.requirements import Requirement
 
-kernels = pytest.importorskip("hadalib._fwht_numba")
+numba = pytest.importorskip("numba")  # without numba: the pure path, tested elsewhere
+
+import hadalib._fwht_numba as kernels  # noqa: E402  (not importorskip: an error must show)
 
 # (rows, n, stride): which path each takes is noted for float32 (float64 blocks hold half)
 LAYOUTS = [
@@ -109,3 +120,35 @@ def test_portable_build_gives_the_same_numbers(tmp_path):
         assert done.returncode == 0, done.stderr.decode()
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1]
+
+
+def test_the_installed_numba_is_one_the_kernels_were_checked_with():
+    """pyproject.toml's ``fast`` extra bounds numba on both sides; the one here is in range."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    (pin,) = [
+        Requirement(r) for r in project["optional-dependencies"]["fast"] if re.match(r"numba\b", r)
+    ]
+    assert any(spec.operator == "<" for spec in pin.specifier), pin  # an upper bound
+    assert pin.specifier.contains(numba.__version__), (numba.__version__, str(pin))
+
+
+def test_every_kernel_module_imports_and_its_kernel_compiles_and_runs():
+    """The CPU entry points (hadalib._fwht_cpu) find the numba kernel, not the pure path,
+    and a small call of each entry compiles and gives the textbook numbers."""
+    import hadalib._fwht_cpu as cpu
+    import hadalib._fwht_op  # noqa: F401  (the torch operator over the same kernel)
+    import hadalib._fwht_triton  # noqa: F401  (imports without Triton)
+    from hadalib._checks import env_flag
+
+    if env_flag("HADALIB_PURE"):
+        pytest.skip("HADALIB_PURE is set: the kernel is off on purpose")
+    assert cpu._kernel() == (kernels.fwht_into, kernels.fwht_rows)
+    x = np.arange(32.0, dtype=np.float32)
+    y = np.empty_like(x)
+    kernels.fwht_rows(x, y, 0, 32, 16, 1)  # two rows of 16
+    np.testing.assert_array_equal(y, textbook(x, 2, 16, 1))
+    kernels.fwht_into(x, y, 8, 2, True)
+    np.testing.assert_array_equal(y, textbook(x, 2, 8, 2))
+    np.testing.assert_array_equal(cpu.compiled_copy(x.reshape(4, 8), 8, 1), textbook(x, 4, 8, 1)
+                                  .reshape(4, 8))
+

@@ -204,13 +204,14 @@ def test_every_pass_fits_the_registers_and_the_passes_cover_every_bit_once(items
 
 def test_bad_input_is_refused_with_what_would_be_accepted(monkeypatch):
     monkeypatch.delenv("TRITON_INTERPRET", raising=False)
-    with pytest.raises(ValueError, match=r"length 6 along axis 1 is not a power of two; pad "
-                       r"with hadalib.pad_pow2 to 8"):
+    with pytest.raises(ValueError, match=r"^fwht_rows: length 6 along axis 1 is not a power of "
+                       r"two; pad with hadalib.pad_pow2 to 8$"):
         K.fwht_rows(torch.ones(2, 6))
-    with pytest.raises(ValueError, match=r"length 12 along axis 0 is not a power of two; pad "
-                       r"with hadalib.pad_pow2 to 16"):
+    with pytest.raises(ValueError, match=r"^fwht_last: length 12 along axis 0 is not a power of "
+                       r"two; pad with hadalib.pad_pow2 to 16$"):
         K.fwht_last(torch.ones(12, 4), dim=0)
-    with pytest.raises(ValueError, match="length 0 along axis -1 is not a power of two$"):
+    with pytest.raises(ValueError, match=r"^fwht_last: length 0 along axis -1 is not a power of "
+                       r"two; the length must be a power of two \(1, 2, 4, \.\.\.\)$"):
         K.fwht_last(torch.ones(3, 0))
     with pytest.raises(TypeError, match=r"dtype torch.float64; the Triton kernel accepts "
                        r"torch.float32, torch.bfloat16, torch.float16"):

@@ -128,6 +128,10 @@ def test_transform_errors():
     with pytest.raises(ValueError, match=r"x must be a 4-D feature map \(N, C, H, W\), "
                                          r"got shape \(4, 4\)"):
         Transform("wht")(torch.zeros(4, 4))
+    with pytest.raises(TypeError, match=r"^x has dtype torch.int64; Transform takes "
+                                        r"floating-point feature maps, and its output has their "
+                                        r"dtype \(pass x.float\(\)\)$"):
+        Transform("dct")(torch.ones(1, 4, 1, 1, dtype=torch.int64))
 
 
 # -- the networks ----------------------------------------------------------------------------
@@ -448,6 +452,10 @@ def test_walsh_filter_keeps_dtype_and_memory_layout():
 
 
 def test_walsh_filter_errors():
+    with pytest.raises(TypeError, match=r"^x has dtype torch.int64; WalshFilter takes "
+                                        r"floating-point feature maps, and its output has their "
+                                        r"dtype \(pass x.float\(\)\)$"):
+        WalshFilter(4)(torch.ones(1, 4, 1, 1, dtype=torch.int64))
     with pytest.raises(ValueError, match=r"^axes='time' is not one of 'channel', 'spatial'$"):
         WalshFilter(4, axes="time")
     with pytest.raises(ValueError, match=r"^size must be positive, got 0$"):

@@ -60,6 +60,33 @@ def test_reference_butterfly_equals_dense_matrix(n):
     np.testing.assert_allclose(T._fwht_reference(x), scipy.linalg.hadamard(n) @ x, atol=1e-12)
 
 
+@pytest.mark.parametrize(
+    ("x", "dtype", "last"),
+    [
+        (np.array([100] * 4, dtype=np.int8), np.int64, [400, 0, 0, 0]),
+        (np.array([255, 0], dtype=np.uint8), np.int64, [255, 255]),
+        (np.array([2**62, 2**62], dtype=np.int64), object, [2**63, 0]),
+        (np.array([-(2**63), 1], dtype=np.int64), object, [1 - 2**63, -(2**63) - 1]),
+        (np.array([2**64 - 1, 1], dtype=np.uint64), object, [2**64, 2**64 - 2]),
+    ],
+)
+def test_stages_are_exact_on_narrow_and_huge_integers(x, dtype, last):
+    """int8 sums do not wrap, and sums beyond int64 are Python ints (an object array)."""
+    stages = fwht_stages(x)
+    assert stages[-1].dtype == dtype
+    assert stages[-1].tolist() == last
+
+
+def test_masked_arrays_are_refused():
+    x = np.ma.array([1.0, 2.0, 3.0, 4.0], mask=[0, 1, 0, 0])
+    for call, func in [(fwht, "fwht"), (ifwht, "ifwht"), (fwht2, "fwht2"), (dct, "dct"),
+                       (fwht_stages, "fwht_stages")]:
+        with pytest.raises(TypeError, match=rf"^x is a numpy masked array; {func} mixes every "
+                           r"entry into every output, so no mask carries over: pass "
+                           r"x\.filled\(value\) \(e\.g\. 0\) or x\.data$"):
+            call(x.reshape(2, 2) if func == "fwht2" else x)
+
+
 def test_stages_are_exact_on_integers_and_count_log2_n():
     stages = fwht_stages([1, 0, 1, 0, 0, 1, 1, 0])
     assert len(stages) == 4
@@ -494,10 +521,10 @@ def test_hadalib_pure_that_is_not_a_boolean_is_refused(monkeypatch):
 def test_a_failing_kernel_falls_back_to_the_pure_path_with_one_warning(monkeypatch):
     import hadalib._fwht_numba as kernels
 
-    def broken(src, dst, n, stride, parallel):
+    def broken(*args):
         raise ValueError("cannot load the cached kernel")
 
-    monkeypatch.setattr(K, "_KERNEL", broken)
+    monkeypatch.setattr(K, "_KERNEL", (broken, broken))  # threaded and single-thread entries
     monkeypatch.setattr(kernels, "without_cache", lambda: None)  # the retry fails as well
     x = np.random.default_rng(8).standard_normal((3, 16))
     with pytest.warns(RuntimeWarning, match=r"the compiled kernel failed \(ValueError: cannot"):
@@ -534,6 +561,25 @@ def test_a_damaged_numba_cache_is_compiled_again(tmp_path):
     assert "it was compiled again without the cache" in second.stderr
 
 
+@pytest.mark.parametrize(
+    ("shape", "dtype", "axis", "norm"),
+    [((1024,), np.float32, -1, None), ((3, 64), np.float64, 1, "backward"),
+     ((2,), np.float64, 0, "ortho"), ((1 << 19,), np.float32, -1, "forward")],
+)
+def test_small_and_large_calls_give_the_dense_transform(path, shape, dtype, axis, norm):
+    """Every size takes one path (the kernel's single-thread entry below PARALLEL_MIN
+    elements, its threads from there on) and gives H x, scaled as asked."""
+    x = np.random.default_rng(9).standard_normal(shape).astype(dtype)
+    n = shape[axis]
+    y = fwht(x, axis=axis, norm=norm)
+    assert y.dtype == dtype and y.shape == x.shape
+    scale = {None: 1.0, "backward": 1.0, "ortho": n**-0.5, "forward": 1.0 / n}[norm]
+    if n <= 1024:
+        np.testing.assert_allclose(y, scale * dense(x, axis), rtol=1e-5, atol=1e-4)
+    else:  # too long for the dense matrix: H H x = n x
+        np.testing.assert_allclose(fwht(y) / (n * scale), x, rtol=1e-4, atol=1e-4)
+
+
 def test_the_small_array_shortcut_gives_the_general_path_and_steps_aside_on_failure(monkeypatch):
     """fwht's shortcut for small float arrays along the last axis agrees with the general
     path, and a failing single-thread kernel hands over to it (which recovers)."""
@@ -550,7 +596,36 @@ def test_the_small_array_shortcut_gives_the_general_path_and_steps_aside_on_fail
         calls.append(args)
         raise ValueError("broken single-thread entry")
 
-    monkeypatch.setattr(K, "_ONE_THREAD", (K._kernel(), broken))
+    import hadalib._fwht_numba as kernels
+
+    monkeypatch.setattr(K, "_KERNEL", (K._kernel()[0], broken))
+    monkeypatch.setattr(kernels, "without_cache", lambda: None)  # the retry fails as well
     x = rng.standard_normal(16)
-    np.testing.assert_allclose(fwht(x), dense(x), atol=1e-12)
-    assert len(calls) == 1
+    with pytest.warns(RuntimeWarning, match=r"the compiled kernel failed \(ValueError: broken"):
+        np.testing.assert_allclose(fwht(x), dense(x), atol=1e-12)
+    assert len(calls) == 3  # the shortcut's call, then the general path's and its retry
+
+
+def test_large_outputs_reuse_freed_memory_once_nothing_uses_it():
+    """From RECYCLE_MIN bytes on, a freed output's memory serves the next output of its size
+    (no page faults on fresh memory), and never while a view or tensor still reads it."""
+    if not K._kernel():
+        pytest.skip("no compiled kernel here")
+    x = np.random.default_rng(10).standard_normal(K.RECYCLE_MIN // 8 * 2)
+
+    def address(a):
+        return a.__array_interface__["data"][0]
+
+    y = fwht(x)
+    first = address(y)
+    view, tensor = y[::2], torch.from_numpy(y)
+    del y
+    z = fwht(x)
+    assert address(z) != first  # the view and the tensor still use the first output
+    np.testing.assert_array_equal(view, z[::2])
+    del view
+    assert address(fwht(x)) != first  # the tensor still does
+    np.testing.assert_array_equal(tensor.numpy(), z)
+    second = address(z)
+    del tensor, z
+    assert address(fwht(x)) in (first, second)

@@ -14,7 +14,7 @@ with requires("torch"):
     import torch
     from torch import nn
 
-from hadalib._checks import NORMS, as_int, as_real, check_choice
+from hadalib._checks import as_int, as_real, check_choice, check_norm, is_pow2, next_pow2
 from hadalib.nn.variants import KINDS
 from hadalib.transforms import dct, fwht, pad_pow2
 
@@ -52,6 +52,8 @@ class Transform(nn.Module):
         If ``kind``, ``axes`` or ``norm`` is not one of the accepted values, if
         ``kind="fft"`` is asked for ``axes="channel"``, or (when called) if the input is
         not a 4-D tensor.
+    TypeError
+        (When called) if the input is not floating point: the output has its dtype.
 
     Examples
     --------
@@ -74,7 +76,7 @@ class Transform(nn.Module):
         if axes is None:
             axes = "spatial" if kind == "fft" else "channel"
         check_choice("axes", axes, AXES)
-        norm = "backward" if norm is None else check_choice("norm", norm, NORMS)
+        norm = check_norm(norm)
         if kind == "fft" and axes == "channel":
             raise ValueError(
                 "kind='fft' acts on the spatial axes (H, W) only, got axes='channel'; "
@@ -89,6 +91,7 @@ class Transform(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Transform the feature map ``x`` of shape (N, C, H, W); same shape and dtype out."""
+        _check_floating(x, "Transform")
         if x.dim() != 4:
             raise ValueError(
                 f"x must be a 4-D feature map (N, C, H, W), got shape {tuple(x.shape)}"
@@ -121,7 +124,7 @@ def _padded(
 ) -> torch.Tensor:
     """``inside`` applied to x zero-padded to powers of two along dims, cropped back."""
     sizes = [x.shape[d] for d in dims]
-    if not any(n & (n - 1) for n in sizes):  # pad_pow2 copies even where nothing is padded
+    if all(is_pow2(n) for n in sizes):  # pad_pow2 copies even where nothing is padded
         return inside(x)
     z = inside(pad_pow2(x, axis=dims))
     for d, n in zip(dims, sizes, strict=True):
@@ -166,7 +169,8 @@ class WalshFilter(nn.Module):
         of them for ``axes="spatial"``), ``threshold`` is negative or not finite, or
         (when called) the input is not a 4-D tensor of the layer's size.
     TypeError
-        If ``size`` or ``threshold`` is not a number.
+        If ``size`` or ``threshold`` is not a number, or (when called) the input is not
+        floating point (the output has its dtype, and a filtered map is not an integer).
 
     Examples
     --------
@@ -192,7 +196,7 @@ class WalshFilter(nn.Module):
         check_choice("axes", axes, AXES)
         self.axes = axes
         self.size = _filter_size(size, axes)
-        shape = tuple(1 << (n - 1).bit_length() for n in self.size)
+        shape = tuple(next_pow2(n) for n in self.size)
         self.weight = nn.Parameter(torch.ones(shape))
         if threshold is None:
             self.register_parameter("threshold", None)
@@ -211,6 +215,7 @@ class WalshFilter(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Filter the feature map ``x`` of shape (N, C, H, W); same shape and dtype out."""
+        _check_floating(x, "WalshFilter")
         dims = (1,) if self.axes == "channel" else (2, 3)
         if x.dim() != 4 or tuple(x.shape[d] for d in dims) != self.size:
             what = "C" if self.axes == "channel" else "(H, W)"
@@ -321,6 +326,16 @@ def _filter_size(size: object, axes: str) -> tuple[int, ...]:
     if any(n < 1 for n in sizes):
         raise ValueError(f"size must be positive, got {size!r}")
     return sizes * 2 if axes == "spatial" and not many else sizes
+
+
+def _check_floating(x: torch.Tensor, layer: str) -> None:
+    """Refuse a feature map that is not floating point: the output keeps x's dtype, and a
+    transform (or a learned filter) of integers is not an integer."""
+    if not x.dtype.is_floating_point:
+        raise TypeError(
+            f"x has dtype {x.dtype}; {layer} takes floating-point feature maps, and its "
+            "output has their dtype (pass x.float())"
+        )
 
 
 def _same_layout(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
