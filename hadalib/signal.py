@@ -49,6 +49,7 @@ from hadalib.transforms import dct, fwht, fwht2, idct, ifwht2, pad_pow2
 
 __all__ = [
     "H264_CORE",
+    "KINDS",
     "transform2d",
     "inverse_transform2d",
     "basis_images",
@@ -81,7 +82,8 @@ __all__ = [
 #: (``C @ C.T == diag(4, 10, 4, 10)``); the codec folds the norms into quantization.
 H264_CORE = np.array([[1, 1, 1, 1], [2, 1, -1, -2], [1, -1, -1, 1], [1, -2, 2, -1]])
 
-_KINDS = ("wht", "dct", "fft")
+#: The 2-D transforms of images by name (also the kinds of hadalib.nn's transform layers).
+KINDS = ("wht", "dct", "fft")
 _H4 = np.array([[1, 1, 1, 1], [1, -1, 1, -1], [1, 1, -1, -1], [1, -1, -1, 1]])
 
 
@@ -117,9 +119,9 @@ def _as_count(value: Any, name: str, minimum: int) -> int:
 
 
 def _check_kind_order(kind: Any, order: Any) -> None:
-    """kind is one of _KINDS and order one of ORDERS; only the WHT has other orders than
+    """kind is one of KINDS and order one of ORDERS; only the WHT has other orders than
     "natural"."""
-    check_choice("kind", kind, _KINDS)
+    check_choice("kind", kind, KINDS)
     check_choice("order", order, ORDERS)
     if order != "natural" and kind != "wht":
         raise ValueError(

@@ -15,12 +15,10 @@ with requires("torch"):
     from torch import nn
 
 from hadalib._checks import as_int, as_real, check_choice, check_norm, is_pow2, next_pow2
-from hadalib.nn.variants import KINDS
+from hadalib.nn.variants import AXES, KINDS, SPATIAL_KINDS
 from hadalib.transforms import dct, fwht, pad_pow2
 
 __all__ = ["Transform", "WalshFilter", "fit_walsh_filter"]
-
-AXES = ("channel", "spatial")
 
 
 class Transform(nn.Module):
@@ -74,10 +72,10 @@ class Transform(nn.Module):
         super().__init__()
         check_choice("kind", kind, KINDS)
         if axes is None:
-            axes = "spatial" if kind == "fft" else "channel"
+            axes = "spatial" if kind in SPATIAL_KINDS else "channel"
         check_choice("axes", axes, AXES)
         norm = check_norm(norm)
-        if kind == "fft" and axes == "channel":
+        if kind in SPATIAL_KINDS and axes == "channel":
             raise ValueError(
                 "kind='fft' acts on the spatial axes (H, W) only, got axes='channel'; "
                 "use axes='spatial' (or None)"

@@ -20,6 +20,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from hadalib import signal
+
 __all__ = [
     "ALL_VARIANTS",
     "AXES",
@@ -44,8 +46,9 @@ PLACEMENT_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "early-late": ("conv2_block1", "conv4_block6"),
 })
 
-#: The parameter-free transform kinds a placement can take.
-KINDS = ("wht", "dct", "fft")
+#: The parameter-free transform kinds a placement can take: the 2-D transforms of
+#: hadalib.signal (imported from there: one list).
+KINDS = signal.KINDS
 #: The learned kinds a placement can take: "walsh" is a :class:`hadalib.nn.WalshFilter`.
 FILTER_KINDS = ("walsh",)
 #: The kinds that act on (H, W) whatever the axes asked (the magnitude of the 2-D FFT).
