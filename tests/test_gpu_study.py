@@ -275,6 +275,14 @@ def test_every_piece_of_work_can_start_in_one_invocation(tmp_path, cache):
     assert gpu_study.HARD_LIMIT_S + 10 < 7 * 60  # an invocation ends within 7 minutes
 
 
+def test_invocations_take_whole_jobs_and_carry_a_long_one_over():
+    usable = gpu_study.BUDGET_S - gpu_study.PRIORS["parent_s"] - gpu_study.IDLE_SECONDS
+    assert gpu_study.invocations([100, usable + 128, 50, usable], gpu_study.BUDGET_S) == [
+        [0], [1], [1, 2], [3]]
+    # a budget below an invocation's own start: one second of work each, never stuck
+    assert gpu_study.invocations([10, 20], 1.0) == [[0]] * 10 + [[1]] * 20
+
+
 @pytest.mark.parametrize("text, ignored", [
     ("[]", "all of it (a list, not an object with an object 'jobs')"),
     ('"text"', "all of it (a str, not an object with an object 'jobs')"),

@@ -550,7 +550,8 @@ def first_invocation(steps: Sequence[Step], timings: dict[str, Any],
     its jobs) and the jobs it finishes."""
     jobs, seconds = _estimates(steps, timings)
     plans = invocations(seconds, budget)
-    whole = [i for i in plans[0] if plans[1:2] != [[i]]]  # not going on in the next one
+    goes_on = plans[1][0] if len(plans) > 1 and plans[1][0] == plans[0][-1] else None
+    whole = [i for i in plans[0] if i != goes_on]
     overhead = PRIORS["parent_s"] + IDLE_SECONDS
     return overhead + min(sum(seconds[i] for i in plans[0]), budget - overhead), \
         [jobs[i] for i in whole]
