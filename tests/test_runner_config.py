@@ -151,8 +151,8 @@ def test_records_and_report_use_the_configuration_fields():
     assert set(config.TABLE_KEYS) == {"data", "image_size", "model", "width", "smoke"}
     record = json.loads(next((ROOT / "book" / "results").glob("*.json")).read_text())
     assert records.record_problem(record) is None
-    # the book's records were made before --channels-last and --no-checkpoints
-    newer = {"channels_last", "checkpoints"}
+    # the book's records were made before --channels-last, --no-checkpoints and --cpu-memory
+    newer = {"channels_last", "checkpoints", "cpu_memory"}
     assert set(record["provenance"]["args"]) == {f.name for f in FIELDS} - newer
     assert RunConfig(**record["provenance"]["args"]).name() == record["name"]
     for name, kind in config.RECORD_TYPES.items():
