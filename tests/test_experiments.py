@@ -289,15 +289,19 @@ def test_studies_list_their_runs(capsys):
             ("wht-input", "spatial", 0)]
     gpu = study.study_configs("gpu")[0].resolved()
     assert (gpu.image_size, gpu.precision, gpu.channels_last, gpu.compile) == (
-        224, "bf16", True, True)
+        224, "bf16", True, False)  # the headline runs eagerly; gpu-compiled compiles
+    compiled = study.study_configs("gpu-compiled")
+    assert [(c.variant, c.axes) for c in compiled[::3]] == [(v, "spatial") for v in VARIANTS]
+    assert {(c.resolved().compile, c.out) for c in compiled} == {
+        (True, os.path.join("book/results", "gpu-compiled"))}
     cifar = study.study_configs("cifar100")[0].resolved()
     assert (cifar.weights, cifar.epochs, cifar.image_size, cifar.lr, cifar.weight_decay,
             cifar.dropout) == ("torchvision", 25, 224, 1e-3, 1e-4, 0.5)
     assert study.main(["gpu", "--dry-run"]) == 48
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("python -m hadalib.experiments.resnet_wht --data synthetic")
-    with pytest.raises(ValueError, match=r"unknown study 'imagenet'; accepted: digits, gpu, "
-                                         r"cifar100"):
+    with pytest.raises(ValueError, match=r"unknown study 'imagenet'; accepted: digits, "
+                                         r"cpu-speed, gpu, gpu-compiled, cifar100"):
         study.study_runs("imagenet")
     # every run's arguments are accepted by the runner's parser
     for run in digits[:3] + study.study_runs("gpu")[:1] + study.study_runs("cifar100")[:1]:

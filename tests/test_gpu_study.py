@@ -1,12 +1,14 @@
 """The GPU path, run on the CPU first, and `make gpu-study`.
 
-What a lent GPU runs is tried here: bf16 autocast and channels-last memory (the CPU runs
-the GPU's code), the compiled model, ImageNet-style weights from a state_dict file, the
-NVML energy counter and power sampling through the runner (with a fake NVML), and the
+What a GPU machine runs is tried here: bf16 autocast and channels-last memory (the CPU
+runs the GPU's code), the compiled model, ImageNet-style weights from a state_dict file,
+the NVML energy counter and power sampling through the runner (with a fake NVML), and the
 record's account of what ran on what. Then the GPU study (tools/gpu_study.py): its plan
-and time estimate without a GPU (the dry run, also through make), its time budget, its
-worker processes on tiny CPU settings, and the torch and Triton names the GPU path uses, each
-known to exist in torch 2.11 and Triton 3.6 (the lent machine's own Python has those).
+and time estimate without a GPU (the dry run, also through make), the headline in its
+first invocation of under 7 minutes, its time budget, its arguments and a damaged timings
+file, its worker processes on tiny CPU settings, and the torch and Triton names the GPU
+path uses, each known to exist in torch 2.11 and Triton 3.6 (what the GPU machine's own
+Python has).
 The DDP path under torchrun with gloo is tested in test_experiments.py.
 """
 
@@ -34,7 +36,7 @@ from test_energy import FakeNVML
 import hadalib.energy as he
 from hadalib.experiments import records, resnet_wht, runner
 from hadalib.experiments.config import RunConfig
-from hadalib.nn import resnet50
+from hadalib.nn import VARIANTS, resnet50
 
 
 def _tool(name: str):
@@ -219,26 +221,110 @@ def test_the_dry_run_prints_the_plan_and_its_estimate(tmp_path, cache, capsys):
                            "--data-root", str(tmp_path / "data")]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert lines[0].startswith("(a) throughput, memory and energy: the gpu study, spatial "
-                               "reading: 0 of 30 done; 10 process(es) to go")
-    assert lines[1].startswith("(b) the transform's CUDA benchmark")
-    assert "(c) short accuracy run" in lines[2] and "skipped: not here:" in lines[2]
-    assert "cifar-100-python.tar.gz" in lines[2] and "resnet50-imagenet1k-v1.pt" in lines[2]
-    assert lines[3].startswith("(d) the channel ablation of (a)") and "0 of 18 done" in lines[3]
+    assert lines[0].startswith("(a) the headline: throughput, memory and energy of the gpu "
+                               "study, spatial reading: 0 of 30 done; 30 to go in 1 "
+                               "process(es), about ")
+    assert lines[1].startswith("(b) the transform's CUDA benchmark, quick (benchmarks/fwht.py "
+                               "--cuda-only --quick): 0 of 1 done")
+    assert lines[2].startswith("(c) the channel ablation of (a)") and "0 of 18 done" in lines[2]
+    assert lines[3].startswith("(d) the transform's CUDA benchmark (benchmarks/fwht.py "
+                               "--cuda-only): 0 of 1 done")
+    assert lines[4].startswith("(e) the compiled runs: (a) with torch.compile: 0 of 30 done; "
+                               "30 to go in 10 process(es)")
+    assert "(f) short accuracy run" in lines[5] and "skipped: not here:" in lines[5]
+    assert "cifar-100-python.tar.gz" in lines[5] and "resnet50-imagenet1k-v1.pt" in lines[5]
+    assert "lent machine" not in out and "may carry" not in out  # the user's machine only
     assert "estimated from guesses for one H100" in out
-    assert _minutes(out, "(a)+(b)") <= 25.0  # the GPU time (a) and (b) are planned for
+    assert "the next invocation about " in out and "((a) 30 runs, (b) benchmark (quick), " \
+        "with its start and the idle power)" in out
+    assert _minutes(out, "the next invocation") <= 7.0
     assert not (tmp_path / "results").exists() or not list((tmp_path / "results").iterdir())
+
+
+def test_the_first_invocation_records_the_headline_within_7_minutes(tmp_path, cache):
+    """From the priors, on a fresh machine (no timings, compile caches empty): the ten
+    variants x 3 repeats and the quick CUDA benchmark, with the start of Python, torch and
+    CUDA, the idle power and the warm-up epochs, in at most 7 minutes."""
+    options = gpu_study._parser().parse_args(["--out", str(tmp_path)])
+    seconds, jobs = gpu_study.first_invocation(gpu_study.plan(options), {"jobs": {}},
+                                               gpu_study.BUDGET_S)
+    assert seconds <= 7 * 60
+    assert [job.step for job in jobs] == ["a", "b"]
+    headline, benchmark = jobs
+    assert sorted((c.variant, c.seed) for c in headline.configs) == sorted(
+        itertools.product(VARIANTS, (0, 1, 2)))
+    assert {(c.axes, c.image_size, c.precision, c.channels_last, c.compile, c.device)
+            for c in headline.configs} == {("spatial", 224, "bf16", True, False, "cuda")}
+    assert [c.seed for c in headline.configs] == sorted(c.seed for c in headline.configs)
+    assert benchmark.command[1:] == ("benchmarks/fwht.py", "--cuda-only", "--quick")
+    assert gpu_study.PRIORS["benchmark_quick_s"] <= 60  # the quick benchmark: about a minute
+    # a measured epoch lasts a few seconds at the guessed speed, which NVML's counter resolves
+    steady = headline.configs[0].limit_train * gpu_study.PRIORS["image_s"]
+    assert 2.0 <= steady <= 5.0
 
 
 def test_every_piece_of_work_can_start_in_one_invocation(tmp_path, cache):
     options = gpu_study._parser().parse_args(["--out", str(tmp_path)])
     jobs = [job for step in gpu_study.plan(options) for job in step.jobs]
-    assert len(jobs) == 10 + 1 + 6
+    assert len(jobs) == 1 + 1 + 1 + 1 + 10
+    start = gpu_study.PRIORS["parent_s"] + gpu_study.IDLE_SECONDS
     for job in jobs:  # a cold compile, its warm-up and one run fit in the budget
         first, whole = gpu_study.estimate(job, {"jobs": {}}, cold=True)
-        assert first < gpu_study.BUDGET_S - gpu_study.IDLE_SECONDS, job.label
-        assert whole < gpu_study.BUDGET_S, job.label
-    assert gpu_study.HARD_LIMIT_S + 10 < 9 * 60  # an invocation ends within 9 minutes
+        assert start + first < gpu_study.BUDGET_S, job.label
+        assert start + whole < gpu_study.BUDGET_S, job.label
+    assert gpu_study.HARD_LIMIT_S + 10 < 7 * 60  # an invocation ends within 7 minutes
+
+
+def test_invocations_take_whole_jobs_and_carry_a_long_one_over():
+    usable = gpu_study.BUDGET_S - gpu_study.PRIORS["parent_s"] - gpu_study.IDLE_SECONDS
+    assert gpu_study.invocations([100, usable + 128, 50, usable], gpu_study.BUDGET_S) == [
+        [0], [1], [1, 2], [3]]
+    # a budget below an invocation's own start: one second of work each, never stuck
+    assert gpu_study.invocations([10, 20], 1.0) == [[0]] * 10 + [[1]] * 20
+
+
+@pytest.mark.parametrize("text, ignored", [
+    ("[]", "all of it (a list, not an object with an object 'jobs')"),
+    ('"text"', "all of it (a str, not an object with an object 'jobs')"),
+    ("{not json", "all of it (JSONDecodeError: "),
+    ('{"jobs": {"a:10 variant(s)": {"image_s": NaN, "start_s": 3.0}}}',
+     "a:10 variant(s) image_s=nan"),
+    ('{"jobs": {"a:10 variant(s)": {"image_s": 1e308}}}', "a:10 variant(s) image_s=1e+308"),
+    ('{"jobs": {"a:10 variant(s)": {"run_extra_s": -19627649999.9}}}',
+     "a:10 variant(s) run_extra_s=-19627649999.9"),
+    ('{"jobs": {"b:benchmark (quick)": "fast"}}', "b:benchmark (quick): 'fast'"),
+])
+def test_a_damaged_timings_file_is_ignored_with_a_note(tmp_path, cache, capsys, text, ignored):
+    (cache / "gpu-study").mkdir(parents=True)
+    (cache / "gpu-study" / "timings.json").write_text(text)
+    assert gpu_study.main(["--dry-run", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    note = out.splitlines()[0]
+    assert note.startswith(f"note: ignored in {cache / 'gpu-study' / 'timings.json'}, as not "
+                           f"finite numbers of seconds in [0, 3600]: {ignored}")
+    minutes = _minutes(out, "the next invocation")
+    assert 0 < minutes <= 7.0  # from the priors, never negative
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--budget", "nan"], "argument --budget: expected a finite number of seconds > 0, got "
+                          "'nan'"),
+    (["--budget", "inf"], "argument --budget: expected a finite number of seconds > 0, got "
+                          "'inf'"),
+    (["--budget", "-1"], "argument --budget: expected a finite number of seconds > 0, got "
+                         "'-1'"),
+    (["--budget", "soon"], "argument --budget: expected a finite number of seconds > 0, got "
+                           "'soon'"),
+    (["--idle-seconds", "nan"], "argument --idle-seconds: expected a finite number of "
+                                "seconds >= 0, got 'nan'"),
+    (["--idle-seconds", "-5"], "argument --idle-seconds: expected a finite number of "
+                               "seconds >= 0, got '-5'"),
+])
+def test_bad_budgets_are_refused_naming_the_argument(argv, message, cache, capsys):
+    with pytest.raises(SystemExit) as exc:
+        gpu_study.main(["--dry-run", *argv])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.strip().endswith(message)
 
 
 def test_the_accuracy_step_runs_where_data_and_weights_are(tmp_path, cache):
@@ -248,7 +334,7 @@ def test_the_accuracy_step_runs_where_data_and_weights_are(tmp_path, cache):
     (data / "resnet50-imagenet1k-v1.pt").write_bytes(b"")
     options = gpu_study._parser().parse_args(["--out", str(tmp_path), "--data-root",
                                               str(data)])
-    step = gpu_study.plan(options)[2]
+    step = gpu_study.plan(options)[5]
     assert step.skipped is None and step.total == 3
     config = step.jobs[0].configs[0].resolved()
     assert (config.data, config.image_size, config.axes, config.epochs) == (
@@ -262,39 +348,70 @@ def test_make_gpu_study_dry_run_needs_no_gpu_and_no_venv(target, cache):
     done = subprocess.run(["make", "--no-print-directory", *target, f"PYTHON={sys.executable}"],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "(a) throughput, memory and energy" in done.stdout
-    assert "(a)+(b) about" in done.stdout
+    assert "(a) the headline: throughput, memory and energy" in done.stdout
+    assert "the next invocation about" in done.stdout
 
 
 def test_it_stops_before_work_that_would_not_fit(tmp_path, cache, capsys):
     assert gpu_study.main(["--smoke", "--variants", "baseline", "--out", str(tmp_path),
                            "--idle-seconds", "0", "--budget", "1"]) == 0
     out = capsys.readouterr().out
-    assert "stopping: (a) baseline (spatial) needs about" in out
+    assert "stopping: (a) 1 variant(s) needs about" in out
     assert "of this invocation are left" in out
     assert out.rstrip().endswith("run `make gpu-study` again for the rest")
     assert not list(tmp_path.glob("*.json"))
 
 
-def test_a_worker_stops_between_runs_when_the_next_would_not_fit(tmp_path, cache, capsys):
-    options = gpu_study._parser().parse_args(["--smoke", "--variants", "baseline", "--out",
-                                              str(tmp_path)])
-    job = gpu_study.plan(options)[0].jobs[0]
-    cache.mkdir()
+def _job_file(cache, job, deadline):
+    cache.mkdir(exist_ok=True)
     job_file = cache / "job.json"
     job_file.write_text(json.dumps({
-        "key": "a:baseline (spatial)", "label": job.label, "idle_watts": None,
-        "deadline": time.time(), "launched": time.time(),
-        "configs": [dataclasses.asdict(c) for c in job.configs]}))
-    assert gpu_study.worker(job_file) == 3
+        "step": job.step, "label": job.label, "idle_watts": None, "deadline": deadline,
+        "launched": time.time(), "configs": [dataclasses.asdict(c) for c in job.configs]}))
+    return job_file
+
+
+def test_a_worker_runs_what_fits_and_measures_it(tmp_path, cache, capsys):
+    options = gpu_study._parser().parse_args(["--smoke", "--variants", "baseline,wht-input",
+                                              "--out", str(tmp_path)])
+    job = gpu_study.plan(options)[0].jobs[0]
+    assert [(c.variant, c.seed) for c in job.configs] == [  # the repeats interleaved
+        ("baseline", 0), ("wht-input", 0), ("baseline", 1), ("wht-input", 1),
+        ("baseline", 2), ("wht-input", 2)]
+    assert gpu_study.worker(_job_file(cache, job, time.time())) == 3
+    assert "2 variant(s): 6 run(s) would not fit in this invocation's time; they run next " \
+        "time" in capsys.readouterr().out
+    assert not list(tmp_path.glob("*.json")) and gpu_study.load_timings() == {"jobs": {}}
+    one = job._replace(configs=job.configs[:1])
+    assert gpu_study.worker(_job_file(cache, one, time.time() + 600)) == 0
+    assert re.fullmatch(r"baseline \(spatial\), seed 0: [\d,]+ images/s, peak 0\.0 GiB, "
+                        r"energy not measured \(\d+ s\)\n", capsys.readouterr().out)
+    assert [p.name for p in tmp_path.glob("*.json")] == [
+        "synthetic32-resnet50w8-baseline-seed0-smoke.json"]
+    measured = gpu_study.load_timings()["jobs"]["a:2 variant(s)"]
+    assert set(measured) == {"start_s", "compiled", "image_s", "run_extra_s", "device"}
+    assert measured["compiled"] is False and measured["device"]  # the CPU's name
+    first, whole = gpu_study.estimate(job, gpu_study.load_timings(), cold=False)
+    assert first == pytest.approx(measured["start_s"] + gpu_study.run_seconds(
+        job.configs[0], measured["image_s"], measured["run_extra_s"]))
+
+
+@pytest.mark.slow
+def test_a_compiled_worker_warms_up_and_stops_when_the_next_run_would_not_fit(
+        tmp_path, cache, capsys):
+    options = gpu_study._parser().parse_args(["--smoke", "--variants", "baseline", "--out",
+                                              str(tmp_path)])
+    job = gpu_study.plan(options)[4].jobs[0]
+    job = job._replace(configs=tuple(dataclasses.replace(c, compile=True)
+                                     for c in job.configs))
+    assert gpu_study.worker(_job_file(cache, job, time.time())) == 3
     out = capsys.readouterr().out
     assert re.search(r"baseline \(spatial\): warm-up: compiled in \d+ s, then \d+ ms a step "
                      r"of 4 images \([\d,]+ images/s\): 3 run\(s\) of 4 steps, about", out)
     assert "3 run(s) would not fit in this invocation's time; they run next time" in out
-    assert not list(tmp_path.glob("*.json"))
-    measured = gpu_study.load_timings()["jobs"]["a:baseline (spatial)"]
-    assert set(measured) == {"start_s", "compile_s", "image_s", "run_extra_s", "device"}
-    assert isinstance(measured["device"], str) and measured["device"]  # the CPU's name
+    measured = gpu_study.load_timings()["jobs"]["e:baseline (spatial)"]
+    assert set(measured) == {"start_s", "compiled", "compile_s", "image_s", "run_extra_s",
+                             "device"}
 
 
 @pytest.mark.slow
@@ -303,21 +420,25 @@ def test_a_smoke_study_runs_resumes_and_exports(tmp_path, cache, capsys):
     argv = ["--smoke", "--variants", "baseline", "--out", str(out), "--idle-seconds", "0"]
     assert gpu_study.main([*argv, "--export", str(export)]) == 0
     text = capsys.readouterr().out
-    assert "(a) throughput, memory and energy: the gpu study, spatial reading: done (3 of 3)" \
-        in text.split("-- what remains:")[1]
+    remains = text.split("-- what remains:")[1]
+    assert "(a) the headline: throughput, memory and energy of the gpu study, spatial " \
+        "reading: done (3 of 3)" in remains
+    assert "(e) the compiled runs: (a) with torch.compile: done (3 of 3)" in remains
     names = sorted(p.name for p in out.glob("*.json"))
     assert names == [f"synthetic32-resnet50w8-baseline-seed{s}-smoke.json" for s in range(3)]
-    assert sorted(p.name for p in export.iterdir()) == sorted([*names, "timings.json"])
+    assert sorted(p.relative_to(export).as_posix() for p in export.rglob("*.json")) == sorted(
+        ["cache/gpu-study/timings.json", *(f"results/{n}" for n in names),
+         *(f"results/gpu-compiled/{n}" for n in names)])
     record = json.loads((out / names[0]).read_text())
     assert (record["precision"], record["channels_last"]) == ("bf16", True)
     (out / names[1]).unlink()  # as if the invocation had stopped before it
     assert gpu_study.main([*argv, "--dry-run"]) == 0
-    assert "2 of 3 done; 1 process(es) to go" in capsys.readouterr().out
+    assert "2 of 3 done; 1 to go in 1 process(es)" in capsys.readouterr().out
 
 
 # -- nothing in the GPU path needs more than torch 2.11 and Triton 3.6 -------------------------
 
-#: The modules a lent GPU machine runs with its own Python (torch 2.11, Triton 3.6).
+#: The modules a GPU machine runs with its own Python (torch 2.11, Triton 3.6).
 GPU_PATH = [ROOT / "tools" / "gpu_study.py",
             *sorted((ROOT / "hadalib" / "experiments").glob("*.py")),
             *sorted((ROOT / "hadalib" / "nn").glob("*.py")),

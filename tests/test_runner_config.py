@@ -151,8 +151,8 @@ def test_records_and_report_use_the_configuration_fields():
     assert set(config.TABLE_KEYS) == {"data", "image_size", "model", "width", "smoke"}
     record = json.loads(next((ROOT / "book" / "results").glob("*.json")).read_text())
     assert records.record_problem(record) is None
-    # records of schema 1 were made before --channels-last and --no-checkpoints
-    newer = {"channels_last", "checkpoints"} if record["schema"] == 1 else set()
+    # records of schema 1 were made before --channels-last, --no-checkpoints and --cpu-memory
+    newer = {"channels_last", "checkpoints", "cpu_memory"} if record["schema"] == 1 else set()
     assert set(records.settings(record)) == {f.name for f in FIELDS} - newer
     assert RunConfig(**records.settings(record)).name() == record["name"]
     for name, kind in config.RECORD_TYPES.items():

@@ -189,6 +189,10 @@ class RunConfig:
         "a few steps at a tiny size (32x32, or 8x8 digits), for tests", report="table"))
     progress: bool = field(default=True, metadata=_option(
         "no progress bars or per-epoch lines", result=False, flag="--no-progress"))
+    cpu_memory: bool = field(default=False, metadata=_option(
+        "on the CPU, record as the peak memory how much the process's peak resident memory "
+        "(getrusage's ru_maxrss; Unix) grew during training: a measurement only in a process "
+        "that runs this run alone (the cpu-speed study starts one per run)", result=False))
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

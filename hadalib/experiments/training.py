@@ -9,6 +9,8 @@ seed and the epoch only, so a resumed run sees the same batches.
 
 from __future__ import annotations
 
+import gc
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -174,6 +176,15 @@ def rng_states(device: torch.device, world: int) -> list[dict[str, Any]]:
     return states
 
 
+def _peak_rss_bytes() -> int:
+    """The process's peak resident memory so far (getrusage counts kilobytes on Linux,
+    bytes on macOS)."""
+    import resource  # Unix only: asked for by --cpu-memory alone
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
 def steps_per_epoch(n_train: int, config: RunConfig) -> int:
     """Training steps per epoch: full global batches, at most ``config.steps_per_epoch``."""
     steps = n_train // config.batch_size
@@ -209,6 +220,13 @@ class _Epochs:
         if self.steps == 0:
             raise ValueError(f"--batch-size {config.batch_size} is larger than the "
                              f"{self.n_train} training images")
+        # Peak memory counts from here, the model and data in place: on CUDA all that is
+        # allocated (a process may have run other runs before: their tensors are collected
+        # first); on the CPU, with --cpu-memory, what the process's peak grows by.
+        if cuda:
+            gc.collect()
+            torch.cuda.reset_peak_memory_stats(device)
+        self.rss_start = _peak_rss_bytes() if config.cpu_memory and not cuda else None
 
     def train(self, epoch: int) -> tuple[float, float, float]:
         """Train one epoch; returns its seconds (the slowest process's), and this process's
@@ -242,6 +260,8 @@ class _Epochs:
         if self.device.type == "cuda":
             peak = int(_all_reduce([float(torch.cuda.max_memory_allocated(self.device))],
                                    "max")[0])
+        elif self.rss_start is not None:
+            peak = int(_all_reduce([float(_peak_rss_bytes() - self.rss_start)], "max")[0])
         return {
             "epoch": epoch + 1,
             "train_loss": loss_sum / seen,
@@ -290,8 +310,10 @@ def fit(model: torch.nn.Module, optimizer: torch.optim.Optimizer, data: dict[str
         ``eval_energy_j``, ``energy_j``; None where not measured), the idle power
         ``idle_watts`` and the energies above it over each lap
         (``train_energy_above_idle_j``, ``energy_above_idle_j``), all summed over the
-        processes, and ``peak_memory_bytes`` (None on the CPU). An exception it raises
-        stops training.
+        processes, and ``peak_memory_bytes``: on CUDA the most memory allocated since
+        training began (the model and data included), on the CPU with ``--cpu-memory``
+        how much the process's peak resident memory grew since then, else None. An
+        exception it raises stops training.
     idle_watts : float, optional
         This process's GPU's idle power, measured by the caller while the GPU had no work
         (a study measures it once, before its runs); by default the meter measures it
