@@ -342,3 +342,10 @@ def test_report_never_averages_runs_that_differ_in_a_setting_of_the_result(
         record_file.write_text(json.dumps(record))
     assert report.main([str(tmp_path)]).splitlines()[0] == (
         "== digits, 8x8, resnet18 width 16: 4 runs")
+
+
+def test_study_dry_run_refuses_the_device_the_run_would_refuse(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        study.main(["digits", "--device", "tpu", "--dry-run"])
+    assert exit_info.value.code == 2
+    assert "error: --device must be cpu, cuda or cuda:N, got 'tpu'" in capsys.readouterr().err

@@ -317,10 +317,18 @@ def main(argv: Sequence[str] | None = None, on_epoch: EpochHook | None = None) -
     if args.threads is not None and args.threads < 1:
         p.error(f"--threads must be a positive integer, got {args.threads}")
     study = STUDIES[args.name]
+    configs = study_configs(args.name, args.out)
+    device = args.device or ("cpu" if args.name == "digits" else None)
+    if device is not None:  # checked here, so that --dry-run refuses what the run would
+        try:
+            configs = [dataclasses.replace(c, device=device) for c in configs]
+        except ValueError as exc:
+            p.error(f"--{exc}")
     if args.dry_run:
         runs = study_runs(args.name, args.out)
         for run in runs:
-            print("python -m hadalib.experiments.resnet_wht", " ".join(run))
+            print("python -m hadalib.experiments.resnet_wht", " ".join(run),
+                  *(("--device", args.device) if args.device else ()))
         if study.cost is not None:
             print(f"estimated: about {_estimate(args.name, args.out) / 60:.0f} min for "
                   f"{len(runs)} runs, from {study.cost.measured}")
@@ -328,10 +336,6 @@ def main(argv: Sequence[str] | None = None, on_epoch: EpochHook | None = None) -
     problem = unwritable(Path(args.out))
     if problem:
         p.error(f"--out {args.out}: {problem}")
-    configs = study_configs(args.name, args.out)
-    device = args.device or ("cpu" if args.name == "digits" else None)
-    if device is not None:
-        configs = [dataclasses.replace(c, device=device) for c in configs]
     threads = args.threads or (1 if args.name == "digits" else None)
     if study.process_per_run:
         failed = _run_in_processes(configs, threads)
