@@ -454,6 +454,7 @@ def cuda_benchmark(quick: bool, dry_run: bool = False) -> dict | None:
             y = torch.empty_like(x)
             times, errors = {}, {}
             for name, peer in peers.items():
+
                 def call(peer=peer, x=x, y=y):
                     return peer(x, y)
 
@@ -472,7 +473,8 @@ def cuda_benchmark(quick: bool, dry_run: bool = False) -> dict | None:
             torch.cuda.empty_cache()
         cases.append(case)
     one_pass = [
-        c for c in cases
+        c
+        for c in cases
         if "ratio_to_copy" in c and 2**8 <= c["n"] <= 2**15 and c["batch_bytes"] >= 1 << 20
     ]
     misses = {
@@ -522,8 +524,11 @@ def machine_or_reason() -> dict:
 def print_cuda(report: dict) -> None:
     names = ["copy", "triton", "torch_stages", "hadalib_fwht", "dao_fast_hadamard"]
     print(f"{report['device']}: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items()))
-    print(f"{'dtype':9} {'n':>8} {'rows':>7} " + " ".join(f"{k[:12]:>12}" for k in names)
-          + f" {'triton/copy':>11}")
+    print(
+        f"{'dtype':9} {'n':>8} {'rows':>7} "
+        + " ".join(f"{k[:12]:>12}" for k in names)
+        + f" {'triton/copy':>11}"
+    )
     for case in report["cases"]:
         head = f"{case['dtype']:9} {case['n']:>8} {case['rows']:>7} "
         if "error" in case:

@@ -86,8 +86,10 @@ def main() -> None:
         )
     misses = {k: v["general_vs_shortcut"] for k, v in report.items()}
     misses = {k: v for k, v in misses.items() if v > TARGET}
-    print(f"target: general path <= {TARGET:g}x the shortcut: " + ("met" if not misses else
-          f"NOT met in {len(misses)} case(s)"))
+    print(
+        f"target: general path <= {TARGET:g}x the shortcut: "
+        + ("met" if not misses else f"NOT met in {len(misses)} case(s)")
+    )
     out = {
         "benchmark": "benchmarks/fwht_overhead.py",
         "timing": f"{args.rounds} interleaved rounds of {args.calls} calls each, order "

@@ -35,8 +35,9 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], Any], suffix: str = ".
     raises, the temporary file is removed and ``path`` is left as it was.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.{os.getpid()}@{host()}.",
-                               suffix=suffix)
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent, prefix=f"{path.name}.{os.getpid()}@{host()}.", suffix=suffix
+    )
     try:
         os.chmod(tmp, 0o644)
         with os.fdopen(fd, "wb") as f:
@@ -124,9 +125,13 @@ def read_regular(path: Path, limit: int) -> bytes:
     return data
 
 
-_FILE_TYPES = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"),
-               (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-               (stat.S_ISSOCK, "a socket"))
+_FILE_TYPES = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 def _check_regular(path: Path, mode: int, limit: int, size: int) -> None:

@@ -85,7 +85,11 @@ tl: Any = None
 
 
 def _butterfly(
-    h, BIT: tl.constexpr, LOG_L: tl.constexpr, W_LO: tl.constexpr, LOG_W: tl.constexpr,
+    h,
+    BIT: tl.constexpr,
+    LOG_L: tl.constexpr,
+    W_LO: tl.constexpr,
+    LOG_W: tl.constexpr,
     T: tl.constexpr,
 ):
     """Stage 2**BIT: (a, b) -> (a + b, a - b) along the axis of tile bit BIT of hypercube h."""
@@ -116,9 +120,16 @@ def _memory_offset(j, LOG_BS: tl.constexpr, LOG_N: tl.constexpr, LOG_S: tl.const
 
 
 def _fwht_pass(
-    x_ptr, y_ptr, rows,
-    LOG_N: tl.constexpr, LOG_S: tl.constexpr, LOG_BS: tl.constexpr, T: tl.constexpr,
-    LOG_L: tl.constexpr, W_LO: tl.constexpr, LOG_W: tl.constexpr,
+    x_ptr,
+    y_ptr,
+    rows,
+    LOG_N: tl.constexpr,
+    LOG_S: tl.constexpr,
+    LOG_BS: tl.constexpr,
+    T: tl.constexpr,
+    LOG_L: tl.constexpr,
+    W_LO: tl.constexpr,
+    LOG_W: tl.constexpr,
 ):
     """WHT along N of the contiguous (rows, N, S) view; y may be x (tiles are disjoint).
 
@@ -321,10 +332,18 @@ def fwht_rows(x: Any) -> Any:
             dst = y if k == len(passes) - 1 else work
             view_rows = rows * n >> (step.LOG_N + step.LOG_S)
             kernel[(step.grid(view_rows),)](
-                src, dst, view_rows,
-                LOG_N=step.LOG_N, LOG_S=step.LOG_S, LOG_BS=step.LOG_BS, T=step.T,
-                LOG_L=step.LOG_L, W_LO=step.W_LO, LOG_W=step.LOG_W,
-                num_warps=1 << step.LOG_W, enable_fp_fusion=True,
+                src,
+                dst,
+                view_rows,
+                LOG_N=step.LOG_N,
+                LOG_S=step.LOG_S,
+                LOG_BS=step.LOG_BS,
+                T=step.T,
+                LOG_L=step.LOG_L,
+                W_LO=step.W_LO,
+                LOG_W=step.LOG_W,
+                num_warps=1 << step.LOG_W,
+                enable_fp_fusion=True,
             )
             src = dst  # the passes after the first work in place
     return y

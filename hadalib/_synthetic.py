@@ -12,8 +12,9 @@ import numpy as np
 from hadalib._checks import as_int, as_rng
 
 
-def synthetic_arrays(n_train: int, n_test: int,
-                     seed: int | np.random.Generator | None) -> dict[str, np.ndarray]:
+def synthetic_arrays(
+    n_train: int, n_test: int, seed: int | np.random.Generator | None
+) -> dict[str, np.ndarray]:
     """Random uint8 images (N, 32, 32, 3) with fine labels (0..99) and coarse ones (0..19).
 
     Keys ``x_train``, ``y_train``, ``coarse_train`` and the same for ``test``; the same

@@ -80,8 +80,10 @@ class _Budget:
     def charge(self, nbytes: int) -> None:
         self.left -= nbytes
         if self.left < 0:
-            raise _Refused("the pickle builds more bytes than the file holds (one string "
-                           "reused to amplify it); refusing it")
+            raise _Refused(
+                "the pickle builds more bytes than the file holds (one string "
+                "reused to amplify it); refusing it"
+            )
 
 
 class _NdarrayClass:
@@ -105,8 +107,10 @@ class _PendingDtype:
         order = state[1] if isinstance(state, tuple) and len(state) >= 5 else None
         order = order.decode("latin1") if isinstance(order, bytes) else order
         if order not in ("<", ">", "|", "=") or any(s is not None for s in state[2:5]):
-            raise _Refused(f"refusing numpy dtype {self.code!r} with fields or a subarray: a "
-                           "CIFAR-100 pickle holds only plain numeric arrays")
+            raise _Refused(
+                f"refusing numpy dtype {self.code!r} with fields or a subarray: a "
+                "CIFAR-100 pickle holds only plain numeric arrays"
+            )
         self.order = order
 
 
@@ -120,14 +124,14 @@ class _PendingArray:
 
     def __setstate__(self, state: Any) -> None:
         if self.array is not None or not isinstance(state, tuple) or len(state) not in (4, 5):
-            raise _Refused("an array's state is not numpy's (version, shape, dtype, fortran, "
-                           "data)")
+            raise _Refused("an array's state is not numpy's (version, shape, dtype, fortran, data)")
         shape, dtype, fortran, raw = state[-4:]
         self.array = _array(self.budget, raw, dtype, shape, "F" if fortran else "C")
 
 
-def _array(budget: _Budget, raw: Any, dtype: Any, shape: Any, order: Any,
-           axis_order: Any = None) -> np.ndarray:
+def _array(
+    budget: _Budget, raw: Any, dtype: Any, shape: Any, order: Any, axis_order: Any = None
+) -> np.ndarray:
     """An array over ``raw``, the bytes in the file, once its claimed size matches them."""
     if not isinstance(dtype, _PendingDtype):
         raise _Refused(f"an array's dtype is a {type(dtype).__name__}, not a numpy dtype")
@@ -138,8 +142,10 @@ def _array(budget: _Budget, raw: Any, dtype: Any, shape: Any, order: Any,
         raise _Refused(f"an array's data is a {type(raw).__name__}, not bytes")
     claimed = math.prod(shape) * dt.itemsize
     if claimed != len(raw):
-        raise _Refused(f"an array claims shape {shape} of {dt} ({claimed} bytes) but its data "
-                       f"has {len(raw)} bytes")
+        raise _Refused(
+            f"an array claims shape {shape} of {dt} ({claimed} bytes) but its data "
+            f"has {len(raw)} bytes"
+        )
     if isinstance(raw, str):  # a Python 2 str, read as latin1
         budget.charge(len(raw))
         raw = raw.encode("latin1")
@@ -160,8 +166,10 @@ def _bytes_from(budget: _Budget, what: str, value: Any, encoding: Any = None) ->
         budget.charge(len(value))
         return bytes(value)
     args = ", ".join([type(value).__name__] + ([repr(encoding)] if encoding is not None else []))
-    raise _Refused(f"{what}({args}) is not how pickle writes bytes; accepted: {what}(bytes) "
-                   f"or {what}(str, 'latin1')")
+    raise _Refused(
+        f"{what}({args}) is not how pickle writes bytes; accepted: {what}(bytes) "
+        f"or {what}(str, 'latin1')"
+    )
 
 
 def _stand_ins(budget: _Budget) -> dict[tuple[str, str], Any]:
@@ -171,13 +179,15 @@ def _stand_ins(budget: _Budget) -> dict[tuple[str, str], Any]:
     ``__setstate__`` (with the bytes as ``bytes``, ``bytearray``, ``_codecs.encode(str,
     'latin1')`` in protocol 2, or a Python 2 ``str``), and ``_frombuffer`` (protocol 5).
     """
+
     def reconstruct(subtype: Any, shape: Any, dtype: Any) -> _PendingArray:
         if subtype is not _NDARRAY:
             raise _Refused("numpy's reconstructor may only build a numpy.ndarray")
         return _PendingArray(budget)
 
-    def frombuffer(buf: Any, dtype: Any, shape: Any, order: Any,
-                   axis_order: Any = None) -> np.ndarray:
+    def frombuffer(
+        buf: Any, dtype: Any, shape: Any, order: Any, axis_order: Any = None
+    ) -> np.ndarray:
         if not isinstance(buf, (bytes, bytearray)):
             raise _Refused(f"numpy's _frombuffer got a {type(buf).__name__}, not bytes")
         return _array(budget, buf, dtype, shape, order, axis_order)
@@ -185,8 +195,10 @@ def _stand_ins(budget: _Budget) -> dict[tuple[str, str], Any]:
     def dtype(code: Any, align: Any = False, copy: Any = True) -> _PendingDtype:
         text = code.decode("latin1") if isinstance(code, bytes) else code
         if text not in _DTYPES:
-            raise _Refused(f"refusing numpy dtype {text!r}: a CIFAR-100 pickle holds only "
-                           f"numeric arrays ({', '.join(sorted(_DTYPES))} accepted)")
+            raise _Refused(
+                f"refusing numpy dtype {text!r}: a CIFAR-100 pickle holds only "
+                f"numeric arrays ({', '.join(sorted(_DTYPES))} accepted)"
+            )
         return _PendingDtype(text)
 
     def encode(value: Any, encoding: Any = None) -> bytes:
@@ -199,10 +211,16 @@ def _stand_ins(budget: _Budget) -> dict[tuple[str, str], Any]:
         return bytearray(_bytes_from(budget, "builtins.bytearray", *args) if args else b"")
 
     names = {"_reconstruct": reconstruct, "_frombuffer": frombuffer}
-    out = {(f"numpy.{core}.{module}", name): names[name] for core in ("core", "_core")
-           for module, name in (("multiarray", "_reconstruct"), ("numeric", "_frombuffer"))}
-    out |= {("numpy", "ndarray"): _NDARRAY, ("numpy", "dtype"): dtype,
-            ("_codecs", "encode"): encode}
+    out = {
+        (f"numpy.{core}.{module}", name): names[name]
+        for core in ("core", "_core")
+        for module, name in (("multiarray", "_reconstruct"), ("numeric", "_frombuffer"))
+    }
+    out |= {
+        ("numpy", "ndarray"): _NDARRAY,
+        ("numpy", "dtype"): dtype,
+        ("_codecs", "encode"): encode,
+    }
     for module in ("builtins", "__builtin__"):  # protocol 2 writes the Python 2 name
         out |= {(module, "bytes"): bytes_, (module, "bytearray"): bytearray_}
     return out
@@ -236,10 +254,20 @@ def _unpickle(path: Path) -> dict[str, Any]:
             obj = _RestrictedUnpickler(f, os.fstat(f.fileno()).st_size).load()
     except _Refused as exc:
         raise ValueError(f"{path}: {exc}; {_REDO}") from exc
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
-            IndexError, KeyError, MemoryError, OverflowError) as exc:
-        raise ValueError(f"{path} is truncated or corrupted ({type(exc).__name__}: {exc}); "
-                         f"{_REDO}") from exc
+    except (
+        pickle.UnpicklingError,
+        EOFError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        KeyError,
+        MemoryError,
+        OverflowError,
+    ) as exc:
+        raise ValueError(
+            f"{path} is truncated or corrupted ({type(exc).__name__}: {exc}); {_REDO}"
+        ) from exc
     if not isinstance(obj, dict):
         raise ValueError(f"{path} holds a {type(obj).__name__}, not a CIFAR-100 dict; {_REDO}")
     out = {}
@@ -292,8 +320,11 @@ def _download(url: str, path: Path) -> None:
 def _too_big(name: str, size: int) -> str:
     """Why ``size`` bytes are refused for the folder's file ``name``."""
     cap = _CAPS.get(name, _OTHER_CAP)
-    official = (f"the official file has about {_OFFICIAL_SIZE[name]}" if name in _OFFICIAL_SIZE
-                else f"{name} is not one of the official data files")
+    official = (
+        f"the official file has about {_OFFICIAL_SIZE[name]}"
+        if name in _OFFICIAL_SIZE
+        else f"{name} is not one of the official data files"
+    )
     return f"has {size} bytes; {official}, so at most {cap} bytes are accepted"
 
 
@@ -320,8 +351,10 @@ def _extract_members(tar: tarfile.TarFile, archive: Path, tmp: Path, dest: Path)
     total = 0
     for count, member in enumerate(tar, start=1):
         if count > _MAX_MEMBERS:
-            raise ValueError(f"{archive} has more than {_MAX_MEMBERS} members (the official "
-                             f"one has 5); refusing to extract this archive; {_REDO}")
+            raise ValueError(
+                f"{archive} has more than {_MAX_MEMBERS} members (the official "
+                f"one has 5); refusing to extract this archive; {_REDO}"
+            )
         target, name = (tmp / member.name).resolve(), member.name.removeprefix(f"{_FOLDER}/")
         if not target.is_relative_to(tmp) or os.path.isabs(member.name):
             why = f"would be written outside {dest}"
@@ -337,14 +370,17 @@ def _extract_members(tar: tarfile.TarFile, archive: Path, tmp: Path, dest: Path)
         else:
             total += member.size
             if total > _TOTAL_CAP:
-                raise ValueError(f"{archive}: its files hold more than {_TOTAL_CAP} bytes in "
-                                 f"all; refusing to extract this archive; {_REDO}")
+                raise ValueError(
+                    f"{archive}: its files hold more than {_TOTAL_CAP} bytes in "
+                    f"all; refusing to extract this archive; {_REDO}"
+                )
             target.parent.mkdir(parents=True, exist_ok=True)
             with tar.extractfile(member) as src, open(target, "wb") as out:
                 shutil.copyfileobj(src, out)
             continue
-        raise ValueError(f"{archive}: member {member.name!r} {why}; refusing to extract this "
-                         f"archive; {_REDO}")
+        raise ValueError(
+            f"{archive}: member {member.name!r} {why}; refusing to extract this archive; {_REDO}"
+        )
 
 
 def _safe_extract(archive: Path, dest: Path) -> None:
@@ -357,9 +393,12 @@ def _safe_extract(archive: Path, dest: Path) -> None:
     tmp = Path(tempfile.mkdtemp(dir=dest, prefix=".extract-"))
     try:
         try:
-            with gzip.open(archive, "rb") as gz, tarfile.open(
-                    fileobj=_CappedReader(gz, _TOTAL_CAP + _HEADER_SLACK, archive),
-                    mode="r|") as tar:
+            with (
+                gzip.open(archive, "rb") as gz,
+                tarfile.open(
+                    fileobj=_CappedReader(gz, _TOTAL_CAP + _HEADER_SLACK, archive), mode="r|"
+                ) as tar,
+            ):
                 _extract_members(tar, archive, tmp, dest)
         except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
             raise ValueError(
@@ -374,8 +413,12 @@ def _safe_extract(archive: Path, dest: Path) -> None:
 
 
 # What a path may be besides a regular file or a folder, by its mode bits.
-_SPECIAL_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-                  (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+_SPECIAL_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 def _kind(path: Path) -> str:
@@ -438,11 +481,11 @@ def _integers(path: Path, field: str, value: Any, accepted: str, high: int) -> n
     try:
         array = np.asarray(value)
     except (ValueError, TypeError, OverflowError) as exc:
-        raise ValueError(f"{path}: {field} is not an array of numbers ({exc}); CIFAR-100 "
-                         f"{accepted}; {_REDO}") from exc
+        raise ValueError(
+            f"{path}: {field} is not an array of numbers ({exc}); CIFAR-100 {accepted}; {_REDO}"
+        ) from exc
     if array.dtype.kind not in "iu" and array.size:
-        raise ValueError(f"{path}: {field} has dtype {array.dtype}; CIFAR-100 {accepted}; "
-                         f"{_REDO}")
+        raise ValueError(f"{path}: {field} has dtype {array.dtype}; CIFAR-100 {accepted}; {_REDO}")
     if array.size and (array.min() < 0 or array.max() > high):
         bad = array.min() if array.min() < 0 else array.max()
         raise ValueError(f"{path}: {field} contains {bad}; CIFAR-100 {accepted}; {_REDO}")
@@ -454,11 +497,15 @@ def _labels(path: Path, field: str, value: Any, classes: int, images: int) -> np
     accepted = f"{kind} labels are integers 0..{classes - 1}"
     labels = _integers(path, field, value, accepted, classes - 1)
     if labels.ndim != 1:
-        raise ValueError(f"{path}: {field} has shape {labels.shape}; CIFAR-100 {kind} labels "
-                         f"are a list of integers 0..{classes - 1}, one per image; {_REDO}")
+        raise ValueError(
+            f"{path}: {field} has shape {labels.shape}; CIFAR-100 {kind} labels "
+            f"are a list of integers 0..{classes - 1}, one per image; {_REDO}"
+        )
     if len(labels) != images:
-        raise ValueError(f"{path}: {field} has {len(labels)} labels for {images} images; "
-                         f"CIFAR-100 has one {kind} label per image; {_REDO}")
+        raise ValueError(
+            f"{path}: {field} has {len(labels)} labels for {images} images; "
+            f"CIFAR-100 has one {kind} label per image; {_REDO}"
+        )
     return labels.astype(np.int64)
 
 
@@ -470,29 +517,37 @@ def _label_names(path: Path, meta: dict[str, Any], field: str, count: int) -> li
         got = f"a list of length {len(names)}"
     elif not all(isinstance(n, (str, bytes)) for n in names):
         got = "a list holding a " + next(
-            type(n).__name__ for n in names if not isinstance(n, (str, bytes)))
+            type(n).__name__ for n in names if not isinstance(n, (str, bytes))
+        )
     else:
         return [n.decode("latin1") if isinstance(n, bytes) else n for n in names]
-    raise ValueError(f"{path}: {field} is {got}; CIFAR-100 has {count} "
-                     f"{field.split('_')[0]} label names (strings); {_REDO}")
+    raise ValueError(
+        f"{path}: {field} is {got}; CIFAR-100 has {count} "
+        f"{field.split('_')[0]} label names (strings); {_REDO}"
+    )
 
 
 def _all_label_names(folder: Path, verify: bool) -> tuple[list[str], list[str]]:
     """The fine and the coarse label names of the ``meta`` file."""
     path = _checked_file(folder, "meta", verify)
     meta = _unpickle(path)
-    return (_label_names(path, meta, "fine_label_names", 100),
-            _label_names(path, meta, "coarse_label_names", 20))
+    return (
+        _label_names(path, meta, "fine_label_names", 100),
+        _label_names(path, meta, "coarse_label_names", 20),
+    )
 
 
 def _split(folder: Path, name: str, verify: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     path = _checked_file(folder, name, verify)
     d = _unpickle(path)
-    data = _integers(path, "data", _field(path, d, "data"),
-                     "pixels are integers 0..255 (uint8)", 255)
+    data = _integers(
+        path, "data", _field(path, d, "data"), "pixels are integers 0..255 (uint8)", 255
+    )
     if data.ndim != 2 or data.shape[1] != 3 * 32 * 32:
-        raise ValueError(f"{path}: data has shape {data.shape}; CIFAR-100 data are N x 3072 "
-                         f"rows (3 x 32 x 32 pixels, channel-major); {_REDO}")
+        raise ValueError(
+            f"{path}: data has shape {data.shape}; CIFAR-100 data are N x 3072 "
+            f"rows (3 x 32 x 32 pixels, channel-major); {_REDO}"
+        )
     fine = _labels(path, "fine_labels", _field(path, d, "fine_labels"), 100, len(data))
     coarse = _labels(path, "coarse_labels", _field(path, d, "coarse_labels"), 20, len(data))
     images = data.astype(np.uint8, copy=False).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
@@ -523,8 +578,9 @@ def _extracted(root: Path, download: bool, verify: bool) -> Path:
     return folder
 
 
-def load_cifar100(root: str | os.PathLike, download: bool = False,
-                  verify: bool = True) -> dict[str, Any]:
+def load_cifar100(
+    root: str | os.PathLike, download: bool = False, verify: bool = True
+) -> dict[str, Any]:
     """CIFAR-100 from the official python archive, as NumPy arrays.
 
     Looks for ``root/cifar-100-python/`` (the extracted folder), else for
@@ -580,14 +636,23 @@ def load_cifar100(root: str | os.PathLike, download: bool = False,
     x_test, y_test, c_test = _split(folder, "test", verify)
     names, coarse_names = _all_label_names(folder, verify)
     return {
-        "x_train": x_train, "y_train": y_train, "coarse_train": c_train,
-        "x_test": x_test, "y_test": y_test, "coarse_test": c_test,
-        "label_names": names, "coarse_label_names": coarse_names,
+        "x_train": x_train,
+        "y_train": y_train,
+        "coarse_train": c_train,
+        "x_test": x_test,
+        "y_test": y_test,
+        "coarse_test": c_test,
+        "label_names": names,
+        "coarse_label_names": coarse_names,
     }
 
 
-def make_synthetic_cifar100(path: str | os.PathLike, n_train: int = 500, n_test: int = 100,
-                            seed: int | np.random.Generator | None = 0) -> os.PathLike:
+def make_synthetic_cifar100(
+    path: str | os.PathLike,
+    n_train: int = 500,
+    n_test: int = 100,
+    seed: int | np.random.Generator | None = 0,
+) -> os.PathLike:
     """Write a CIFAR-100-format archive of random images, for tests and offline demos.
 
     The archive has the official layout (``cifar-100-python/{train,test,meta}``, pickled
@@ -651,9 +716,11 @@ def make_synthetic_cifar100(path: str | os.PathLike, n_train: int = 500, n_test:
 def _write_archive(archive: Path, files: dict[str, Any]) -> None:
     """Write the pickled ``files`` into ``archive`` under the official folder name."""
     # gzip without a time stamp or file name: the same arguments give the same bytes
-    with open(archive, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw,
-                                                   mtime=0) as gz, \
-            tarfile.open(fileobj=gz, mode="w") as tar:
+    with (
+        open(archive, "wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz,
+        tarfile.open(fileobj=gz, mode="w") as tar,
+    ):
         info = tarfile.TarInfo(_FOLDER)
         info.type, info.mode = tarfile.DIRTYPE, 0o755
         tar.addfile(info)
@@ -700,8 +767,10 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0) -> dict[str, Any]:
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
     seed = check_seed(seed, "seed")
     if seed is not None and seed > _MAX_SPLIT_SEED:
-        raise ValueError(f"seed={seed} is too large; use an integer from 0 to 2**32 - 1 or None "
-                         "(the split's generator takes 32-bit seeds)")
+        raise ValueError(
+            f"seed={seed} is too large; use an integer from 0 to 2**32 - 1 or None "
+            "(the split's generator takes 32-bit seeds)"
+        )
     with requires("data"):
         import torch
         from sklearn.datasets import load_digits as sklearn_digits
@@ -714,7 +783,9 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0) -> dict[str, Any]:
         x, y, test_size=test_fraction, random_state=seed, stratify=y
     )
     return {
-        "x_train": torch.from_numpy(x_train), "y_train": torch.from_numpy(y_train),
-        "x_test": torch.from_numpy(x_test), "y_test": torch.from_numpy(y_test),
+        "x_train": torch.from_numpy(x_train),
+        "y_train": torch.from_numpy(y_train),
+        "x_test": torch.from_numpy(x_test),
+        "y_test": torch.from_numpy(y_test),
         "label_names": [str(i) for i in range(10)],
     }

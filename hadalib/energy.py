@@ -94,7 +94,8 @@ def _nvml_device(device: int) -> int | str | None:
         raise ValueError(
             f"device {device} is not visible: CUDA_VISIBLE_DEVICES="
             f"{os.environ['CUDA_VISIBLE_DEVICES']!r} makes {len(entries)} GPU(s) visible, "
-            f"so device must be from 0 to {len(entries) - 1}")
+            f"so device must be from 0 to {len(entries) - 1}"
+        )
     entry = entries[device]
     return int(entry) if entry.isdigit() else entry
 
@@ -198,11 +199,15 @@ class EnergyMeter:
     def __init__(self, device: int = 0, interval: float = 0.1, idle_seconds: float = 1.0) -> None:
         low, high = _INTERVAL_RANGE
         self.device = _check_device(device)
-        self.interval = _check_number("interval", interval,
-                                      f"a finite number of seconds from {low:g} to {high:g}",
-                                      lambda s: low <= s <= high)
-        self.idle_seconds = _check_number("idle_seconds", idle_seconds,
-                                          "a finite number of seconds >= 0", lambda s: s >= 0)
+        self.interval = _check_number(
+            "interval",
+            interval,
+            f"a finite number of seconds from {low:g} to {high:g}",
+            lambda s: low <= s <= high,
+        )
+        self.idle_seconds = _check_number(
+            "idle_seconds", idle_seconds, "a finite number of seconds >= 0", lambda s: s >= 0
+        )
         self._nvml_device = _nvml_device(self.device)
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -240,11 +245,13 @@ class EnergyMeter:
 
     def _require_running(self, what: str) -> None:
         if self._state == "new":
-            raise RuntimeError(f"{what} before start(): call start() (or use "
-                               "`with EnergyMeter() as meter:`) first")
+            raise RuntimeError(
+                f"{what} before start(): call start() (or use `with EnergyMeter() as meter:`) first"
+            )
         if self._state == "stopped":
-            raise RuntimeError(f"{what} after stop(): the measurement is over; "
-                               "call start() for a new one")
+            raise RuntimeError(
+                f"{what} after stop(): the measurement is over; call start() for a new one"
+            )
 
     # -- NVML access -------------------------------------------------------------------
 
@@ -265,9 +272,11 @@ class EnergyMeter:
             return
         shown = list(dict.fromkeys(f"{w:g} W" for w in self._dropped))
         more = ", ..." if len(shown) > _SHOWN_DROPPED else ""
-        self._note(f"dropped {len(self._dropped)} power reading(s) no GPU can give "
-                   f"({', '.join(shown[:_SHOWN_DROPPED])}{more}; accepted: finite, from 0 to "
-                   f"{_MAX_PLAUSIBLE_WATTS:g} W)")
+        self._note(
+            f"dropped {len(self._dropped)} power reading(s) no GPU can give "
+            f"({', '.join(shown[:_SHOWN_DROPPED])}{more}; accepted: finite, from 0 to "
+            f"{_MAX_PLAUSIBLE_WATTS:g} W)"
+        )
 
     def _counter_mj(self) -> int:
         return int(self._nvml.nvmlDeviceGetTotalEnergyConsumption(self._handle))
@@ -292,8 +301,9 @@ class EnergyMeter:
 
     def _open(self) -> bool:
         if self._nvml_device is None:
-            self._note(f"CUDA_VISIBLE_DEVICES={os.environ['CUDA_VISIBLE_DEVICES']!r} "
-                       "makes no GPU visible")
+            self._note(
+                f"CUDA_VISIBLE_DEVICES={os.environ['CUDA_VISIBLE_DEVICES']!r} makes no GPU visible"
+            )
             return False
         try:
             self._nvml = _load_nvml()
@@ -317,8 +327,10 @@ class EnergyMeter:
         for attr, read in (
             ("gpu_name", lambda: _text(self._nvml.nvmlDeviceGetName(self._handle))),
             ("driver", lambda: _text(self._nvml.nvmlSystemGetDriverVersion())),
-            ("power_limit_watts",
-             lambda: self._nvml.nvmlDeviceGetEnforcedPowerLimit(self._handle) / 1000.0),
+            (
+                "power_limit_watts",
+                lambda: self._nvml.nvmlDeviceGetEnforcedPowerLimit(self._handle) / 1000.0,
+            ),
         ):
             try:
                 setattr(self, attr, read())
@@ -391,8 +403,9 @@ class EnergyMeter:
         if self.method == "sampling":
             self._stop = threading.Event()
             self._sample(self._stop)
-            self._thread = threading.Thread(target=self._sample_loop, args=(self._stop,),
-                                            daemon=True)
+            self._thread = threading.Thread(
+                target=self._sample_loop, args=(self._stop,), daemon=True
+            )
             self._thread.start()
         return self
 
@@ -407,8 +420,9 @@ class EnergyMeter:
                 self._note(f"NVML reads neither energy nor power ({type(exc2).__name__}: {exc2})")
                 return None
             self.method = "sampling"
-            self._note(f"no energy counter ({type(exc).__name__}: {exc}); "
-                       "power sampled and integrated")
+            self._note(
+                f"no energy counter ({type(exc).__name__}: {exc}); power sampled and integrated"
+            )
             return None
         self.method = "counter"
         return reading
@@ -436,8 +450,10 @@ class EnergyMeter:
         if b < a:
             what = f"went down from {a} to {b} mJ (a driver or GPU reset?)"
         else:
-            what = (f"rose from {a} to {b} mJ in {mark[0] - last[0]:g} s, "
-                    f"more than {_MAX_PLAUSIBLE_WATTS:g} W")
+            what = (
+                f"rose from {a} to {b} mJ in {mark[0] - last[0]:g} s, "
+                f"more than {_MAX_PLAUSIBLE_WATTS:g} W"
+            )
         self._note(f"the energy counter {what}: no energy for that interval nor for the whole run")
 
     def _energy_between(self, a: _Mark, b: _Mark) -> float | None:
@@ -545,8 +561,10 @@ class EnergyMeter:
         stalled = self._thread.is_alive()
         self._thread = None
         if stalled:
-            self._note(f"a power reading was still running {wait:g} s after stop() (NVML "
-                       "stalled?): energy integrated from the samples taken until then")
+            self._note(
+                f"a power reading was still running {wait:g} s after stop() (NVML "
+                "stalled?): energy integrated from the samples taken until then"
+            )
         return stalled
 
     def __enter__(self) -> EnergyMeter:

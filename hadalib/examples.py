@@ -162,5 +162,5 @@ def camera_feature_map(size: int = 32) -> np.ndarray:
     dx = np.diff(image, axis=1, append=image[:, -1:])
     dy = np.diff(image, axis=0, append=image[-1:, :])
     padded = np.pad(image, 1, mode="edge")
-    blur = sum(padded[i:i + size, j:j + size] for i in range(3) for j in range(3)) / 9.0
+    blur = sum(padded[i : i + size, j : j + size] for i in range(3) for j in range(3)) / 9.0
     return np.stack([image, dx, dy, blur])

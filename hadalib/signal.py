@@ -1180,8 +1180,7 @@ def _quantization_bits(bits: Any) -> int:
     bits = as_int(bits, "bits")
     if not 2 <= bits <= _MAX_BITS:
         raise ValueError(
-            f"bits={bits} is out of range for symmetric quantization; use 2 <= bits <= "
-            f"{_MAX_BITS}"
+            f"bits={bits} is out of range for symmetric quantization; use 2 <= bits <= {_MAX_BITS}"
         )
     return bits
 
@@ -1411,9 +1410,7 @@ def multiplex_estimates(
     rng = as_rng(seed)
     sigma = as_real(sigma, "sigma")
     if not 0 <= sigma < np.inf:
-        raise ValueError(
-            f"sigma={sigma} is not a standard deviation; use a finite number >= 0"
-        )
+        raise ValueError(f"sigma={sigma} is not a standard deviation; use a finite number >= 0")
     trials = _as_count(trials, "trials", 1)
     w = _design(W)
     weighing_variances(w)  # refuses a design without full column rank

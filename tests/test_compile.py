@@ -63,8 +63,15 @@ def _assert_compiled_equals_eager(model, x, backend, **tolerance):
 # --------------------------------------------------------------------------- the operator
 
 
-CASES = [((8,), 0), ((3, 16), 1), ((4, 3), 0), ((2, 4, 8), 1), ((2, 4, 8), -1), ((5, 1), 1),
-         ((0, 4), 1)]
+CASES = [
+    ((8,), 0),
+    ((3, 16), 1),
+    ((4, 3), 0),
+    ((2, 4, 8), 1),
+    ((2, 4, 8), -1),
+    ((5, 1), 1),
+    ((0, 4), 1),
+]
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
@@ -124,8 +131,14 @@ def test_the_cuda_kernel_gives_the_layout_of_the_fake_implementation():
     stage-by-stage path) writes the layout the fake implementation promises."""
     pytest.importorskip("triton")
     env = {**os.environ, "TRITON_INTERPRET": "1"}
-    done = subprocess.run([sys.executable, "-c", _CUDA_KERNEL_ON_THE_CPU], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", _CUDA_KERNEL_ON_THE_CPU],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     for dtype, same_dtype, same_layout, error in json.loads(done.stdout):
         assert same_dtype and same_layout, dtype
@@ -134,10 +147,16 @@ def test_the_cuda_kernel_gives_the_layout_of_the_fake_implementation():
 
 @pytest.mark.parametrize(
     ("shape", "dim", "message"),
-    [((6,), 0, "length 6 along dim 0 is not a power of two; pad with hadalib.pad_pow2 to 8"),
-     ((0,), 0, r"length 0 along dim 0 is not a power of two; the length must be a power of "
-      r"two \(1, 2, 4, \.\.\.\)"),
-     ((4,), 1, "dim 1 is out of range for a 1-d tensor")],
+    [
+        ((6,), 0, "length 6 along dim 0 is not a power of two; pad with hadalib.pad_pow2 to 8"),
+        (
+            (0,),
+            0,
+            r"length 0 along dim 0 is not a power of two; the length must be a power of "
+            r"two \(1, 2, 4, \.\.\.\)",
+        ),
+        ((4,), 1, "dim 1 is out of range for a 1-d tensor"),
+    ],
 )
 def test_the_operator_refuses_what_it_cannot_transform(shape, dim, message):
     for device in ("cpu", "meta"):
@@ -149,10 +168,13 @@ def test_the_operator_refuses_what_it_cannot_transform(shape, dim, message):
 def test_the_operator_refuses_integers_which_would_wrap_around(dtype):
     """int8 [100] * 4 would give [-112, 0, 0, 0]; hadalib.fwht casts integers first."""
     for device in ("cpu", "meta"):
-        with pytest.raises(TypeError, match=rf"^hadalib::fwht: x has dtype {dtype}; the operator "
-                           r"transforms floating-point and complex tensors, whose sums do not "
-                           r"wrap around \(hadalib.fwht casts integers to torch's default dtype; "
-                           r"or pass x.double\(\)\)$"):
+        with pytest.raises(
+            TypeError,
+            match=rf"^hadalib::fwht: x has dtype {dtype}; the operator "
+            r"transforms floating-point and complex tensors, whose sums do not "
+            r"wrap around \(hadalib.fwht casts integers to torch's default dtype; "
+            r"or pass x.double\(\)\)$",
+        ):
             fwht_op(torch.ones(4, dtype=dtype, device=device), 0)
     assert fwht(torch.full((4,), 100, dtype=torch.int8)).tolist() == [400.0, 0.0, 0.0, 0.0]
 
@@ -166,19 +188,25 @@ TORCH_2_4_LIBRARY_METHODS = {"define", "impl"}
 def test_the_operator_uses_only_the_torch_2_4_library_api():
     tree = ast.parse((ROOT / "hadalib" / "_fwht_op.py").read_text())
     used = {
-        node.attr for node in ast.walk(tree)
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute)
-        and node.value.attr == "library" and getattr(node.value.value, "id", "") == "torch"
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr == "library"
+        and getattr(node.value.value, "id", "") == "torch"
     }
     assert used and used <= TORCH_2_4_LIBRARY, used - TORCH_2_4_LIBRARY
     methods = {
-        node.func.attr for node in ast.walk(tree)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        node.func.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
         and getattr(node.func.value, "id", "") == "_LIBRARY"
     }
     assert methods == TORCH_2_4_LIBRARY_METHODS
     compiler = {
-        node.attr for node in ast.walk(tree)
+        node.attr
+        for node in ast.walk(tree)
         if isinstance(node, ast.Attribute) and getattr(node.value, "attr", "") == "compiler"
     }
     assert compiler <= {"disable"}  # torch.compiler.disable: torch 2.1
@@ -197,14 +225,17 @@ def test_compiled_transform_layer_equals_eager(kind, axes):
     _assert_compiled_equals_eager(Transform(kind, axes), x, "aot_eager", rtol=0, atol=0)
 
 
-@pytest.mark.parametrize(("axes", "size", "threshold"),
-                         [("channel", 6, None), ("spatial", (5, 3), None), ("channel", 6, 0.1)])
+@pytest.mark.parametrize(
+    ("axes", "size", "threshold"),
+    [("channel", 6, None), ("spatial", (5, 3), None), ("channel", 6, 0.1)],
+)
 def test_compiled_walsh_filter_equals_eager(axes, size, threshold):
     # a learned weight per coefficient, on the padded lengths 8 and 8 x 4
     layer = WalshFilter(size, axes=axes, threshold=threshold)
     with torch.no_grad():
-        layer.weight.copy_(torch.randn(layer.weight.shape,
-                                       generator=torch.Generator().manual_seed(5)))
+        layer.weight.copy_(
+            torch.randn(layer.weight.shape, generator=torch.Generator().manual_seed(5))
+        )
     x = torch.randn(2, 6, 5, 3, generator=torch.Generator().manual_seed(0))
     _assert_compiled_equals_eager(layer, x, "aot_eager", rtol=0, atol=0)
 
@@ -221,8 +252,9 @@ def test_compiled_fwht_with_norm_and_order_equals_eager(norm, order):
 
 @pytest.mark.slow
 def test_inductor_compiles_the_wht_layers_of_a_channels_last_map():
-    model = torch.nn.Sequential(Transform("wht", "channel"), torch.nn.ReLU(),
-                                Transform("wht", "spatial"))
+    model = torch.nn.Sequential(
+        Transform("wht", "channel"), torch.nn.ReLU(), Transform("wht", "spatial")
+    )
     x = torch.randn(2, 6, 5, 3, generator=torch.Generator().manual_seed(3))
     x = x.contiguous(memory_format=torch.channels_last)
     _assert_compiled_equals_eager(model, x, "inductor", rtol=1e-5, atol=1e-5)
@@ -232,8 +264,9 @@ def test_inductor_compiles_the_wht_layers_of_a_channels_last_map():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("variant", ["wht-early-late", "dct-early-late", "fft-early",
-                                     "walsh-early-late"])
+@pytest.mark.parametrize(
+    "variant", ["wht-early-late", "dct-early-late", "fft-early", "walsh-early-late"]
+)
 def test_compiled_resnet_variant_equals_eager(variant):
     torch.manual_seed(0)
     spec = {**VARIANTS, **FILTER_VARIANTS}[variant]
@@ -244,10 +277,27 @@ def test_compiled_resnet_variant_equals_eager(variant):
 
 @pytest.mark.slow
 def test_the_experiment_cli_trains_a_compiled_model(tmp_path):
-    record = resnet_wht.main([
-        "--variant", "wht-early-late", "--data", "synthetic", "--smoke", "--compile",
-        "--device", "cpu", "--model", "resnet18", "--width", "8", "--stem", "cifar",
-        "--no-progress", "--out", str(tmp_path)])
+    record = resnet_wht.main(
+        [
+            "--variant",
+            "wht-early-late",
+            "--data",
+            "synthetic",
+            "--smoke",
+            "--compile",
+            "--device",
+            "cpu",
+            "--model",
+            "resnet18",
+            "--width",
+            "8",
+            "--stem",
+            "cifar",
+            "--no-progress",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     (path,) = Path(tmp_path).glob("synthetic32-resnet18w8-wht-early-late*-smoke.json")
     assert json.loads(path.read_text()) == json.loads(json.dumps(record))
     assert record["compiled"] is True

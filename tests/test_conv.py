@@ -278,8 +278,16 @@ def test_unknown_pad_mode():
 
 @pytest.mark.parametrize(
     ("padding", "error"),
-    [("half", ValueError), (-1, ValueError), ((1, -2), ValueError), ((1, 2, 3), ValueError),
-     (1.5, TypeError), (True, TypeError), (None, TypeError), ((1, 2.0), TypeError)],
+    [
+        ("half", ValueError),
+        (-1, ValueError),
+        ((1, -2), ValueError),
+        ((1, 2, 3), ValueError),
+        (1.5, TypeError),
+        (True, TypeError),
+        (None, TypeError),
+        ((1, 2.0), TypeError),
+    ],
 )
 def test_unknown_padding(padding, error):
     with pytest.raises(error, match=re.escape(f"padding {padding!r} is not one of 'valid'")):
@@ -288,8 +296,16 @@ def test_unknown_padding(padding, error):
 
 @pytest.mark.parametrize(
     ("stride", "error"),
-    [(0, ValueError), (-1, ValueError), ((1, 0), ValueError), ((1, 1, 1), ValueError),
-     (1.0, TypeError), (2.0, TypeError), (True, TypeError), ("2", TypeError)],
+    [
+        (0, ValueError),
+        (-1, ValueError),
+        ((1, 0), ValueError),
+        ((1, 1, 1), ValueError),
+        (1.0, TypeError),
+        (2.0, TypeError),
+        (True, TypeError),
+        ("2", TypeError),
+    ],
 )
 def test_bad_stride(stride, error):
     msg = f"stride must be a positive int or a pair of them; got {stride!r}"

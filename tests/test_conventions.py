@@ -191,7 +191,8 @@ def _public() -> list[tuple[str, Any]]:
     for module in MODULES:
         short = module.__name__.removeprefix("hadalib.")
         names = getattr(module, "__all__", None) or [
-            n for n, obj in vars(module).items()
+            n
+            for n, obj in vars(module).items()
             if not n.startswith("_") and getattr(obj, "__module__", None) == module.__name__
         ]
         for name in names:
@@ -200,7 +201,8 @@ def _public() -> list[tuple[str, Any]]:
                 found.append((f"{short}.{name}", obj))
             if inspect.isclass(obj):
                 found += [
-                    (f"{short}.{name}.{m}", f) for m, f in vars(obj).items()
+                    (f"{short}.{name}.{m}", f)
+                    for m, f in vars(obj).items()
                     if not m.startswith("_") and inspect.isfunction(f)
                 ]
     return found
@@ -379,8 +381,7 @@ SEEDED: dict[str, Callable[[Any], Any]] = {
 def _taking(*arguments: str) -> set[str]:
     """The public names (of MODULES) with a parameter named in ``arguments``."""
     return {
-        name for name, func in PUBLIC
-        if set(arguments) & set(inspect.signature(func).parameters)
+        name for name, func in PUBLIC if set(arguments) & set(inspect.signature(func).parameters)
     }
 
 

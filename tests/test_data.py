@@ -52,8 +52,7 @@ def test_synthetic_archive_reads_back_in_the_official_layout(tmp_path):
     assert (tmp_path / "cifar-100-python" / "meta").is_file()
     # the second call reads the extracted folder, even without the archive
     archive.unlink()
-    np.testing.assert_array_equal(load_cifar100(tmp_path, verify=False)["x_test"],
-                                  data["x_test"])
+    np.testing.assert_array_equal(load_cifar100(tmp_path, verify=False)["x_test"], data["x_test"])
 
 
 class _Python2Pickler(pickle._Pickler):
@@ -77,7 +76,8 @@ def test_python2_pickle_with_numpy1_names_is_read(tmp_path):
     rows = np.arange(2 * 3072, dtype=np.uint8).reshape(2, 3072)
     out = io.BytesIO()
     _Python2Pickler(out, protocol=2).dump(
-        {b"data": rows, b"fine_labels": [3, 4], b"coarse_labels": [0, 1]})
+        {b"data": rows, b"fine_labels": [3, 4], b"coarse_labels": [0, 1]}
+    )
     blob = out.getvalue().replace(b"numpy._core.multiarray", b"numpy.core.multiarray")
     assert b"numpy.core.multiarray" in blob and b"_codecs" not in blob
     path = tmp_path / "cifar-100-python" / "train"
@@ -90,9 +90,12 @@ def test_python2_pickle_with_numpy1_names_is_read(tmp_path):
 
 def test_synthetic_archive_fails_the_published_md5(tmp_path):
     make_synthetic_cifar100(tmp_path, n_train=4, n_test=2)
-    with pytest.raises(ValueError, match=r"MD5 of .*cifar-100-python.tar.gz is [0-9a-f]{32}, "
-                                         r"expected eb9058c3a382ffc7106e4002c42a8d85: the file "
-                                         r"is corrupted.*pass verify=False"):
+    with pytest.raises(
+        ValueError,
+        match=r"MD5 of .*cifar-100-python.tar.gz is [0-9a-f]{32}, "
+        r"expected eb9058c3a382ffc7106e4002c42a8d85: the file "
+        r"is corrupted.*pass verify=False",
+    ):
         load_cifar100(tmp_path)
 
 
@@ -100,8 +103,11 @@ def test_truncated_archive_names_the_file(tmp_path):
     archive = make_synthetic_cifar100(tmp_path, n_train=50, n_test=10)
     blob = archive.read_bytes()
     archive.write_bytes(blob[: len(blob) // 2])
-    with pytest.raises(ValueError, match=r"cannot read .*cifar-100-python.tar.gz: truncated or "
-                                         r"corrupted archive .*delete it and download"):
+    with pytest.raises(
+        ValueError,
+        match=r"cannot read .*cifar-100-python.tar.gz: truncated or "
+        r"corrupted archive .*delete it and download",
+    ):
         load_cifar100(tmp_path, verify=False)
     assert not (tmp_path / "cifar-100-python").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["cifar-100-python.tar.gz"]
@@ -119,8 +125,11 @@ def test_archive_with_escaping_path_is_refused(tmp_path):
     root = tmp_path / "root"
     root.mkdir()
     _tar(root / "cifar-100-python.tar.gz", [("cifar-100-python/../../evil.txt", b"pwned")])
-    with pytest.raises(ValueError, match=r"member 'cifar-100-python/../../evil.txt' would be "
-                                         r"written outside .*root; refusing to extract"):
+    with pytest.raises(
+        ValueError,
+        match=r"member 'cifar-100-python/../../evil.txt' would be "
+        r"written outside .*root; refusing to extract",
+    ):
         load_cifar100(root, verify=False)
     assert not (tmp_path / "evil.txt").exists()
     assert [p.name for p in root.iterdir()] == ["cifar-100-python.tar.gz"]
@@ -133,8 +142,11 @@ def test_archive_with_absolute_path_or_link_is_refused(tmp_path):
     link = tarfile.TarInfo("cifar-100-python/train")
     link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
     _tar(tmp_path / "cifar-100-python.tar.gz", [link])
-    with pytest.raises(ValueError, match=r"member 'cifar-100-python/train' is a link or special "
-                                         r"file; refusing to extract"):
+    with pytest.raises(
+        ValueError,
+        match=r"member 'cifar-100-python/train' is a link or special "
+        r"file; refusing to extract",
+    ):
         load_cifar100(tmp_path, verify=False)
 
 
@@ -151,17 +163,23 @@ def test_hostile_pickle_does_not_run(tmp_path):
     good = _members_of(make_synthetic_cifar100(tmp_path / "src", n_train=4, n_test=2))
     good["cifar-100-python/train"] = pickle.dumps({"data": _Hostile(str(marker))})
     _tar(tmp_path / "cifar-100-python.tar.gz", list(good.items()))
-    with pytest.raises(ValueError, match=r"cifar-100-python/train: refusing to load global "
-                                         r"posix.mkdir"):
+    with pytest.raises(
+        ValueError,
+        match=r"cifar-100-python/train: refusing to load global "
+        r"posix.mkdir",
+    ):
         load_cifar100(tmp_path, verify=False)
     assert not marker.exists()
 
 
 def test_missing_data_says_how_to_get_it(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"neither .*cifar-100-python nor "
-                                                r".*cifar-100-python.tar.gz exists; put the "
-                                                r"official .* or call load_cifar100\(.*"
-                                                r"download=True\)"):
+    with pytest.raises(
+        FileNotFoundError,
+        match=r"neither .*cifar-100-python nor "
+        r".*cifar-100-python.tar.gz exists; put the "
+        r"official .* or call load_cifar100\(.*"
+        r"download=True\)",
+    ):
         load_cifar100(tmp_path)
 
 
@@ -184,10 +202,12 @@ def _load_within(seconds, *args, **kwargs):
 
 
 def _refusal(root, path, kind, wanted):
-    return (f"root={str(root)!r}: {path} is {kind}, not {wanted}; load_cifar100 reads the "
-            "official cifar-100-python.tar.gz (a regular file) or the folder cifar-100-python "
-            "it extracts to (with the regular files train, test and meta): remove it and put "
-            "one of those there")
+    return (
+        f"root={str(root)!r}: {path} is {kind}, not {wanted}; load_cifar100 reads the "
+        "official cifar-100-python.tar.gz (a regular file) or the folder cifar-100-python "
+        "it extracts to (with the regular files train, test and meta): remove it and put "
+        "one of those there"
+    )
 
 
 @pytest.mark.parametrize("download", [False, True])
@@ -205,7 +225,8 @@ def test_a_link_to_a_device_in_place_of_the_archive_is_named(tmp_path):
     with pytest.raises(ValueError) as info:
         load_cifar100(tmp_path)
     assert str(info.value) == _refusal(
-        tmp_path, archive, "a symbolic link to /dev/null, a character device", "a regular file")
+        tmp_path, archive, "a symbolic link to /dev/null, a character device", "a regular file"
+    )
 
 
 def test_a_fifo_in_place_of_the_folder_is_named(tmp_path):
@@ -240,13 +261,22 @@ def test_synthetic_sizes_are_checked(tmp_path):
         make_synthetic_cifar100(tmp_path, n_train=0)
 
 
-@pytest.mark.parametrize("seed, error, message", [
-    (-1, ValueError, "seed=-1 is negative; use an integer >= 0 or None"),
-    ("1", TypeError, "seed must be None, an integer >= 0 or a numpy.random.Generator, got '1' "
-                     "(str)"),
-    (1.5, TypeError, "seed must be None, an integer >= 0 or a numpy.random.Generator, got 1.5 "
-                     "(float)"),
-])
+@pytest.mark.parametrize(
+    "seed, error, message",
+    [
+        (-1, ValueError, "seed=-1 is negative; use an integer >= 0 or None"),
+        (
+            "1",
+            TypeError,
+            "seed must be None, an integer >= 0 or a numpy.random.Generator, got '1' (str)",
+        ),
+        (
+            1.5,
+            TypeError,
+            "seed must be None, an integer >= 0 or a numpy.random.Generator, got 1.5 (float)",
+        ),
+    ],
+)
 def test_synthetic_seed_is_checked(tmp_path, seed, error, message):
     with pytest.raises(error) as info:
         make_synthetic_cifar100(tmp_path, n_train=2, n_test=1, seed=seed)
@@ -254,20 +284,32 @@ def test_synthetic_seed_is_checked(tmp_path, seed, error, message):
 
 
 def test_synthetic_seed_may_be_a_generator(tmp_path):
-    a = make_synthetic_cifar100(tmp_path / "a", n_train=2, n_test=1,
-                                seed=np.random.default_rng(5)).read_bytes()
+    a = make_synthetic_cifar100(
+        tmp_path / "a", n_train=2, n_test=1, seed=np.random.default_rng(5)
+    ).read_bytes()
     b = make_synthetic_cifar100(tmp_path / "b", n_train=2, n_test=1, seed=5).read_bytes()
     assert a == b
 
 
-@pytest.mark.parametrize("kwargs, error, message", [
-    ({"test_fraction": "0.2"}, TypeError, "test_fraction must be a real number, got '0.2' (str)"),
-    ({"test_fraction": 1.0}, ValueError, "test_fraction must be in (0, 1), got 1.0"),
-    ({"seed": -1}, ValueError, "seed=-1 is negative; use an integer >= 0 or None"),
-    ({"seed": 1.5}, TypeError, "seed must be an integer or None, got 1.5 (float)"),
-    ({"seed": 2**32}, ValueError, "seed=4294967296 is too large; use an integer from 0 to "
-                                  "2**32 - 1 or None (the split's generator takes 32-bit seeds)"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        (
+            {"test_fraction": "0.2"},
+            TypeError,
+            "test_fraction must be a real number, got '0.2' (str)",
+        ),
+        ({"test_fraction": 1.0}, ValueError, "test_fraction must be in (0, 1), got 1.0"),
+        ({"seed": -1}, ValueError, "seed=-1 is negative; use an integer >= 0 or None"),
+        ({"seed": 1.5}, TypeError, "seed must be an integer or None, got 1.5 (float)"),
+        (
+            {"seed": 2**32},
+            ValueError,
+            "seed=4294967296 is too large; use an integer from 0 to "
+            "2**32 - 1 or None (the split's generator takes 32-bit seeds)",
+        ),
+    ],
+)
 def test_load_digits_checks_its_arguments(kwargs, error, message):
     with pytest.raises(error) as info:
         load_digits(**kwargs)
@@ -331,17 +373,25 @@ class _ArrayState:
         self.shape, self.raw, self.dtype = shape, raw, np.dtype(dtype)
 
     def __reduce__(self):
-        return (_RECONSTRUCT, (np.ndarray, (0,), b"b"),
-                (1, self.shape, self.dtype, False, self.raw))
+        return (
+            _RECONSTRUCT,
+            (np.ndarray, (0,), b"b"),
+            (1, self.shape, self.dtype, False, self.raw),
+        )
 
 
-@pytest.mark.parametrize("data, message", [
-    (_ArrayWithoutData((4, 3072)), r"an array built by numpy's reconstructor has no data"),
-    (_ArrayWithoutData((10**6, 3072)), r"an array built by numpy's reconstructor has no data"),
-    (_ArrayState((10**12, 3072), b"\0" * 12),
-     r"an array claims shape \(1000000000000, 3072\) of uint8 \(3072000000000000 bytes\) "
-     r"but its data has 12 bytes"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (_ArrayWithoutData((4, 3072)), r"an array built by numpy's reconstructor has no data"),
+        (_ArrayWithoutData((10**6, 3072)), r"an array built by numpy's reconstructor has no data"),
+        (
+            _ArrayState((10**12, 3072), b"\0" * 12),
+            r"an array claims shape \(1000000000000, 3072\) of uint8 \(3072000000000000 bytes\) "
+            r"but its data has 12 bytes",
+        ),
+    ],
+)
 def test_array_without_its_data_is_refused(tmp_path, data, message):
     _rewritten(tmp_path, data=data)
     with pytest.raises(ValueError, match=r"cifar-100-python/train: " + message):
@@ -353,8 +403,11 @@ def test_sparse_member_is_refused(tmp_path):
     sparse.pax_headers = {"GNU.sparse.map": "0,0", "GNU.sparse.size": str(150 * 2**20)}
     archive = _tar(tmp_path / "cifar-100-python.tar.gz", [sparse])
     assert archive.stat().st_size < 300
-    with pytest.raises(ValueError, match=r"member 'cifar-100-python/train' is a sparse file; "
-                                         r"refusing to extract this archive"):
+    with pytest.raises(
+        ValueError,
+        match=r"member 'cifar-100-python/train' is a sparse file; "
+        r"refusing to extract this archive",
+    ):
         load_cifar100(tmp_path, verify=False)
     assert _only_the_archive_is_left(tmp_path)
 
@@ -371,9 +424,12 @@ def test_member_larger_than_the_official_file_is_refused(tmp_path):
     with tarfile.open(archive, "w:gz") as tar:
         tar.addfile(info, _Zeros())
     assert archive.stat().st_size < 200_000
-    with pytest.raises(ValueError, match=r"member 'cifar-100-python/test' has 157286400 bytes; "
-                                         r"the official file has about 31 MB, so at most "
-                                         r"32000000 bytes are accepted; refusing to extract"):
+    with pytest.raises(
+        ValueError,
+        match=r"member 'cifar-100-python/test' has 157286400 bytes; "
+        r"the official file has about 31 MB, so at most "
+        r"32000000 bytes are accepted; refusing to extract",
+    ):
         load_cifar100(tmp_path, verify=False)
     assert _only_the_archive_is_left(tmp_path)
 
@@ -383,26 +439,36 @@ def test_extracted_file_larger_than_the_official_one_is_not_read(tmp_path):
     path.parent.mkdir()
     with open(path, "wb") as f:
         f.truncate(200_000_000)  # a sparse file: no disk used
-    with pytest.raises(ValueError, match=r"cifar-100-python/train has 200000000 bytes; the "
-                                         r"official file has about 155 MB, so at most "
-                                         r"160000000 bytes are accepted"):
+    with pytest.raises(
+        ValueError,
+        match=r"cifar-100-python/train has 200000000 bytes; the "
+        r"official file has about 155 MB, so at most "
+        r"160000000 bytes are accepted",
+    ):
         load_cifar100(tmp_path, verify=False)
 
 
 def test_extraction_is_capped_in_total_and_leaves_nothing_behind(tmp_path, monkeypatch):
     make_synthetic_cifar100(tmp_path, n_train=20, n_test=10)  # train ~62 KB, test ~31 KB
     monkeypatch.setattr(hd, "_TOTAL_CAP", 80_000)
-    with pytest.raises(ValueError, match=r"cifar-100-python.tar.gz: its files hold more than "
-                                         r"80000 bytes in all; refusing to extract"):
+    with pytest.raises(
+        ValueError,
+        match=r"cifar-100-python.tar.gz: its files hold more than "
+        r"80000 bytes in all; refusing to extract",
+    ):
         load_cifar100(tmp_path, verify=False)
     assert _only_the_archive_is_left(tmp_path)  # train was written, then removed
 
 
 def test_extraction_is_capped_in_members_and_headers(tmp_path, monkeypatch):
-    _tar(tmp_path / "cifar-100-python.tar.gz",
-         [(f"cifar-100-python/x{i}", b"") for i in range(100)])
-    with pytest.raises(ValueError, match=r"cifar-100-python.tar.gz has more than 16 members "
-                                         r"\(the official one has 5\); refusing to extract"):
+    _tar(
+        tmp_path / "cifar-100-python.tar.gz", [(f"cifar-100-python/x{i}", b"") for i in range(100)]
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"cifar-100-python.tar.gz has more than 16 members "
+        r"\(the official one has 5\); refusing to extract",
+    ):
         load_cifar100(tmp_path, verify=False)
     assert _only_the_archive_is_left(tmp_path)
     # a 4 MiB pax header is read into memory, not written: the decompressed stream is capped
@@ -410,36 +476,86 @@ def test_extraction_is_capped_in_members_and_headers(tmp_path, monkeypatch):
     huge_header.pax_headers = {"comment": "x" * (4 << 20)}
     _tar(tmp_path / "cifar-100-python.tar.gz", [huge_header])
     monkeypatch.setattr(hd, "_TOTAL_CAP", 1000)
-    with pytest.raises(ValueError, match=r"cifar-100-python.tar.gz decompresses to more than "
-                                         r"1049576 bytes, more than the official archive"):
+    with pytest.raises(
+        ValueError,
+        match=r"cifar-100-python.tar.gz decompresses to more than "
+        r"1049576 bytes, more than the official archive",
+    ):
         load_cifar100(tmp_path, verify=False)
     assert _only_the_archive_is_left(tmp_path)
 
 
-@pytest.mark.parametrize("split, field, value, message", [
-    ("train", "fine_labels", [500, 1, 2, 3],
-     r"fine_labels contains 500; CIFAR-100 fine labels are integers 0\.\.99"),
-    ("train", "fine_labels", [0, -1, 2, 3],
-     r"fine_labels contains -1; CIFAR-100 fine labels are integers 0\.\.99"),
-    ("test", "coarse_labels", [0, 20],
-     r"coarse_labels contains 20; CIFAR-100 coarse labels are integers 0\.\.19"),
-    ("train", "fine_labels", [0.0, 1.5, 2.0, 3.0],
-     r"fine_labels has dtype float64; CIFAR-100 fine labels are integers 0\.\.99"),
-    ("train", "coarse_labels", [True, False, True, False],
-     r"coarse_labels has dtype bool; CIFAR-100 coarse labels are integers 0\.\.19"),
-    ("train", "fine_labels", [1, 2, 3],
-     r"fine_labels has 3 labels for 4 images; CIFAR-100 has one fine label per image"),
-    ("train", "fine_labels", [[1], [2], [3], [4]],
-     r"fine_labels has shape \(4, 1\); CIFAR-100 fine labels are a list of integers 0\.\.99"),
-    ("train", "data", np.full((4, 3072), 300, np.int16),
-     r"data contains 300; CIFAR-100 pixels are integers 0\.\.255"),
-    ("train", "data", np.full((4, 3072), -1, np.int64),
-     r"data contains -1; CIFAR-100 pixels are integers 0\.\.255"),
-    ("train", "data", np.zeros((4, 3072), np.float32),
-     r"data has dtype float32; CIFAR-100 pixels are integers 0\.\.255"),
-    ("train", "data", np.zeros((4, 1024), np.uint8),
-     r"data has shape \(4, 1024\); CIFAR-100 data are N x 3072 rows"),
-])
+@pytest.mark.parametrize(
+    "split, field, value, message",
+    [
+        (
+            "train",
+            "fine_labels",
+            [500, 1, 2, 3],
+            r"fine_labels contains 500; CIFAR-100 fine labels are integers 0\.\.99",
+        ),
+        (
+            "train",
+            "fine_labels",
+            [0, -1, 2, 3],
+            r"fine_labels contains -1; CIFAR-100 fine labels are integers 0\.\.99",
+        ),
+        (
+            "test",
+            "coarse_labels",
+            [0, 20],
+            r"coarse_labels contains 20; CIFAR-100 coarse labels are integers 0\.\.19",
+        ),
+        (
+            "train",
+            "fine_labels",
+            [0.0, 1.5, 2.0, 3.0],
+            r"fine_labels has dtype float64; CIFAR-100 fine labels are integers 0\.\.99",
+        ),
+        (
+            "train",
+            "coarse_labels",
+            [True, False, True, False],
+            r"coarse_labels has dtype bool; CIFAR-100 coarse labels are integers 0\.\.19",
+        ),
+        (
+            "train",
+            "fine_labels",
+            [1, 2, 3],
+            r"fine_labels has 3 labels for 4 images; CIFAR-100 has one fine label per image",
+        ),
+        (
+            "train",
+            "fine_labels",
+            [[1], [2], [3], [4]],
+            r"fine_labels has shape \(4, 1\); CIFAR-100 fine labels are a list of integers 0\.\.99",
+        ),
+        (
+            "train",
+            "data",
+            np.full((4, 3072), 300, np.int16),
+            r"data contains 300; CIFAR-100 pixels are integers 0\.\.255",
+        ),
+        (
+            "train",
+            "data",
+            np.full((4, 3072), -1, np.int64),
+            r"data contains -1; CIFAR-100 pixels are integers 0\.\.255",
+        ),
+        (
+            "train",
+            "data",
+            np.zeros((4, 3072), np.float32),
+            r"data has dtype float32; CIFAR-100 pixels are integers 0\.\.255",
+        ),
+        (
+            "train",
+            "data",
+            np.zeros((4, 1024), np.uint8),
+            r"data has shape \(4, 1024\); CIFAR-100 data are N x 3072 rows",
+        ),
+    ],
+)
 def test_labels_and_pixels_are_checked(tmp_path, split, field, value, message):
     _rewritten(tmp_path, split, **{field: value})
     with pytest.raises(ValueError, match=rf"cifar-100-python/{split}: {message}"):
@@ -448,8 +564,11 @@ def test_labels_and_pixels_are_checked(tmp_path, split, field, value, message):
 
 def test_label_names_are_checked(tmp_path):
     _rewritten(tmp_path, "meta", fine_label_names=["a"] * 99)
-    with pytest.raises(ValueError, match=r"cifar-100-python/meta: fine_label_names is a list of "
-                                         r"length 99; CIFAR-100 has 100 fine label names"):
+    with pytest.raises(
+        ValueError,
+        match=r"cifar-100-python/meta: fine_label_names is a list of "
+        r"length 99; CIFAR-100 has 100 fine label names",
+    ):
         load_cifar100(tmp_path, verify=False)
 
 
@@ -461,28 +580,43 @@ class _BytearrayArray:
 
     def __reduce__(self):
         a = self.array
-        return (_RECONSTRUCT, (np.ndarray, (0,), b"b"),
-                (1, a.shape, a.dtype, False, bytearray(a.tobytes())))
+        return (
+            _RECONSTRUCT,
+            (np.ndarray, (0,), b"b"),
+            (1, a.shape, a.dtype, False, bytearray(a.tobytes())),
+        )
 
 
 @pytest.mark.parametrize("protocol", [2, 3, 4, 5])
 def test_every_pickle_protocol_of_numpy_arrays_is_read(tmp_path, protocol):
     rng = np.random.default_rng(protocol)
-    rows = {s: rng.integers(0, 256, size=(n, 3072), dtype=np.uint8)
-            for s, n in (("train", 5), ("test", 3))}
+    rows = {
+        s: rng.integers(0, 256, size=(n, 3072), dtype=np.uint8)
+        for s, n in (("train", 5), ("test", 3))
+    }
     fine = {"train": [0, 99, 5, 42, 7], "test": [3, 1, 98]}
     files = {
-        "train": {"data": rows["train"], "fine_labels": fine["train"],
-                  "coarse_labels": np.array([0, 19, 1, 8, 1], dtype=">i8"),
-                  "filenames": ["a.png"] * 5, "batch_label": "training batch 1 of 1"},
-        "test": {"data": np.asfortranarray(rows["test"]),
-                 "fine_labels": _BytearrayArray(np.array(fine["test"], dtype=np.int32)),
-                 "coarse_labels": [0, 0, 19]},
-        "meta": {"fine_label_names": [f"f{i}" for i in range(100)],
-                 "coarse_label_names": [f"c{i}" for i in range(20)]},
+        "train": {
+            "data": rows["train"],
+            "fine_labels": fine["train"],
+            "coarse_labels": np.array([0, 19, 1, 8, 1], dtype=">i8"),
+            "filenames": ["a.png"] * 5,
+            "batch_label": "training batch 1 of 1",
+        },
+        "test": {
+            "data": np.asfortranarray(rows["test"]),
+            "fine_labels": _BytearrayArray(np.array(fine["test"], dtype=np.int32)),
+            "coarse_labels": [0, 0, 19],
+        },
+        "meta": {
+            "fine_label_names": [f"f{i}" for i in range(100)],
+            "coarse_label_names": [f"c{i}" for i in range(20)],
+        },
     }
-    _tar(tmp_path / "cifar-100-python.tar.gz",
-         [(f"cifar-100-python/{k}", pickle.dumps(v, protocol=protocol)) for k, v in files.items()])
+    _tar(
+        tmp_path / "cifar-100-python.tar.gz",
+        [(f"cifar-100-python/{k}", pickle.dumps(v, protocol=protocol)) for k, v in files.items()],
+    )
     data = load_cifar100(tmp_path, verify=False)
     for split in ("train", "test"):
         expected = rows[split].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
@@ -503,17 +637,21 @@ class _Call:
         return self.func, self.args
 
 
-@pytest.mark.parametrize("payload, message", [
-    (_Call(eval, "1 + 1"), r"refusing to load global (__builtin__|builtins).eval"),
-    (_Call(os.system, "true"), r"refusing to load global posix.system"),
-    (_Call(getattr, str, "join"), r"refusing to load global (__builtin__|builtins).getattr"),
-    (_Call(bytearray, 10**12), r"builtins.bytearray\(int\) is not how pickle writes bytes"),
-    (_Call(codecs.encode, "abc", "rot13"),
-     r"_codecs.encode\(str, 'rot13'\) is not how pickle writes bytes"),
-    (_Call(_RECONSTRUCT, np.recarray, (0,), b"b"),
-     r"refusing to load global numpy.*recarray"),
-    (_ArrayState((2,), b"\0" * 16, dtype=object), r"refusing numpy dtype 'O8'"),
-])
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        (_Call(eval, "1 + 1"), r"refusing to load global (__builtin__|builtins).eval"),
+        (_Call(os.system, "true"), r"refusing to load global posix.system"),
+        (_Call(getattr, str, "join"), r"refusing to load global (__builtin__|builtins).getattr"),
+        (_Call(bytearray, 10**12), r"builtins.bytearray\(int\) is not how pickle writes bytes"),
+        (
+            _Call(codecs.encode, "abc", "rot13"),
+            r"_codecs.encode\(str, 'rot13'\) is not how pickle writes bytes",
+        ),
+        (_Call(_RECONSTRUCT, np.recarray, (0,), b"b"), r"refusing to load global numpy.*recarray"),
+        (_ArrayState((2,), b"\0" * 16, dtype=object), r"refusing numpy dtype 'O8'"),
+    ],
+)
 def test_allowed_globals_refuse_other_uses(tmp_path, payload, message):
     _rewritten(tmp_path, data=payload, protocol=2)
     with pytest.raises(ValueError, match=r"cifar-100-python/train: " + message):
@@ -528,6 +666,9 @@ def test_pickle_cannot_build_more_bytes_than_the_file_holds(tmp_path):
     path = tmp_path / "cifar-100-python" / "train"
     path.parent.mkdir()
     path.write_bytes(blob)
-    with pytest.raises(ValueError, match=r"train: the pickle builds more bytes than the file "
-                                         r"holds"):
+    with pytest.raises(
+        ValueError,
+        match=r"train: the pickle builds more bytes than the file "
+        r"holds",
+    ):
         hd._split(path.parent, "train", verify=False)

@@ -106,8 +106,10 @@ def test_counter_wraps_around_64_bits(fake):
 
 
 def test_failed_reading_mid_run_loses_only_its_laps(fake):
-    fake(FakeNVML(counter=[0, FakeNVMLError("GPU is lost"), 3_000, 7_000]),
-         clock=[0.0, 1.0, 2.0, 3.0])
+    fake(
+        FakeNVML(counter=[0, FakeNVMLError("GPU is lost"), 3_000, 7_000]),
+        clock=[0.0, 1.0, 2.0, 3.0],
+    )
     with EnergyMeter(idle_seconds=0) as meter:
         meter.lap()
         meter.lap()
@@ -162,7 +164,10 @@ def test_implausible_power_readings_are_dropped_and_named(fake):
     assert re.fullmatch(
         r"no energy counter \(FakeNVMLError: Not Supported\); power sampled and integrated; "
         r"dropped \d+ power reading\(s\) no GPU can give \(-50 W, nan W, 1e\+09 W; "
-        + re.escape(_ACCEPTED) + r"\)", meter.reason), meter.reason
+        + re.escape(_ACCEPTED)
+        + r"\)",
+        meter.reason,
+    ), meter.reason
 
 
 def test_only_implausible_power_gives_no_energy(fake):
@@ -179,8 +184,10 @@ def test_implausible_idle_power_is_dropped(fake):
         pass
     assert meter.idle_watts is None
     assert meter.joules == pytest.approx(60.0)  # the counter is not a power reading
-    assert re.fullmatch(r"dropped \d+ power reading\(s\) no GPU can give \(inf W; "
-                        + re.escape(_ACCEPTED) + r"\)", meter.reason), meter.reason
+    assert re.fullmatch(
+        r"dropped \d+ power reading\(s\) no GPU can give \(inf W; " + re.escape(_ACCEPTED) + r"\)",
+        meter.reason,
+    ), meter.reason
 
 
 def test_idle_power_is_measured_before_the_run(fake):
@@ -241,8 +248,10 @@ def test_counter_going_down_is_a_reset_not_a_wrap(fake):
         meter.lap()
     assert meter.laps == [pytest.approx(4.0), None]
     assert meter.joules is None and meter.mean_watts is None
-    assert meter.reason == ("the energy counter went down from 9000 to 1000 mJ (a driver or GPU "
-                            "reset?): no energy for that interval nor for the whole run")
+    assert meter.reason == (
+        "the energy counter went down from 9000 to 1000 mJ (a driver or GPU "
+        "reset?): no energy for that interval nor for the whole run"
+    )
 
 
 def test_counter_jump_beyond_any_gpu_is_not_energy(fake):
@@ -250,8 +259,10 @@ def test_counter_jump_beyond_any_gpu_is_not_energy(fake):
     with EnergyMeter(idle_seconds=0) as meter:
         pass
     assert meter.joules is None
-    assert meter.reason == ("the energy counter rose from 0 to 1000000000000 mJ in 2 s, more than "
-                            "10000 W: no energy for that interval nor for the whole run")
+    assert meter.reason == (
+        "the energy counter rose from 0 to 1000000000000 mJ in 2 s, more than "
+        "10000 W: no energy for that interval nor for the whole run"
+    )
 
 
 def test_non_utf8_gpu_name_is_decoded_with_replacement(fake):
@@ -298,8 +309,11 @@ def test_lap_and_stop_need_a_running_meter(monkeypatch):
     with pytest.raises(RuntimeError, match=r"stop\(\) before start\(\): " + first):
         meter.stop()
     meter.start().stop()
-    with pytest.raises(RuntimeError, match=r"lap\(\) after stop\(\): the measurement is over; "
-                       r"call start\(\) for a new one"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"lap\(\) after stop\(\): the measurement is over; "
+        r"call start\(\) for a new one",
+    ):
         meter.lap()
 
 
@@ -327,14 +341,19 @@ def test_cuda_visible_devices_mig_and_numpy_index(fake, monkeypatch):
     assert type(meter.device) is int
 
 
-@pytest.mark.parametrize(("visible", "device", "count"), [
-    ("0,1", 2, 2),
-    ("4,-1,5", 1, 1),  # CUDA reads the list up to its first invalid entry
-])
+@pytest.mark.parametrize(
+    ("visible", "device", "count"),
+    [
+        ("0,1", 2, 2),
+        ("4,-1,5", 1, 1),  # CUDA reads the list up to its first invalid entry
+    ],
+)
 def test_device_outside_cuda_visible_devices(monkeypatch, visible, device, count):
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", visible)
-    message = (f"device {device} is not visible: CUDA_VISIBLE_DEVICES='{visible}' makes "
-               f"{count} GPU(s) visible, so device must be from 0 to {count - 1}")
+    message = (
+        f"device {device} is not visible: CUDA_VISIBLE_DEVICES='{visible}' makes "
+        f"{count} GPU(s) visible, so device must be from 0 to {count - 1}"
+    )
     with pytest.raises(ValueError, match=f"^{message}$".replace("(", r"\(").replace(")", r"\)")):
         EnergyMeter(device=device)
 
@@ -370,38 +389,77 @@ def test_peak_memory_errors_are_reported_and_torch_gets_an_int(fake, monkeypatch
     assert meter.reason == "peak memory not read (RuntimeError: CUDA error: invalid device ordinal)"
 
 
-@pytest.mark.parametrize(("kwargs", "error", "message"), [
-    ({"interval": 0}, ValueError, "interval must be a finite number of seconds from 0.001 to 60, "
-                                  "got 0"),
-    ({"interval": float("nan")}, ValueError, "interval must be a finite number of seconds from "
-                                             "0.001 to 60, got nan"),
-    ({"interval": 1e6}, ValueError, "interval must be a finite number of seconds from 0.001 to 60, "
-                                    "got 1000000.0"),
-    ({"interval": "0.1"}, TypeError, "interval must be a finite number of seconds from 0.001 to "
-                                     "60, got '0.1' (str)"),
-    ({"idle_seconds": float("inf")}, ValueError, "idle_seconds must be a finite number of seconds "
-                                                 ">= 0, got inf"),
-    ({"idle_seconds": -1}, ValueError, "idle_seconds must be a finite number of seconds >= 0, "
-                                       "got -1"),
-    ({"idle_seconds": True}, TypeError, "idle_seconds must be a finite number of seconds >= 0, "
-                                        "got True (bool)"),
-    ({"device": True}, TypeError, "device must be a CUDA device index (an int >= 0), "
-                                  "got True (bool)"),
-    ({"device": 1.0}, TypeError, "device must be a CUDA device index (an int >= 0), "
-                                 "got 1.0 (float)"),
-    ({"device": "cuda:0"}, TypeError, "device must be a CUDA device index (an int >= 0), "
-                                      "got 'cuda:0' (str)"),
-    ({"device": -1}, ValueError, "device must be a CUDA device index (an int >= 0), got -1"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        (
+            {"interval": 0},
+            ValueError,
+            "interval must be a finite number of seconds from 0.001 to 60, got 0",
+        ),
+        (
+            {"interval": float("nan")},
+            ValueError,
+            "interval must be a finite number of seconds from 0.001 to 60, got nan",
+        ),
+        (
+            {"interval": 1e6},
+            ValueError,
+            "interval must be a finite number of seconds from 0.001 to 60, got 1000000.0",
+        ),
+        (
+            {"interval": "0.1"},
+            TypeError,
+            "interval must be a finite number of seconds from 0.001 to 60, got '0.1' (str)",
+        ),
+        (
+            {"idle_seconds": float("inf")},
+            ValueError,
+            "idle_seconds must be a finite number of seconds >= 0, got inf",
+        ),
+        (
+            {"idle_seconds": -1},
+            ValueError,
+            "idle_seconds must be a finite number of seconds >= 0, got -1",
+        ),
+        (
+            {"idle_seconds": True},
+            TypeError,
+            "idle_seconds must be a finite number of seconds >= 0, got True (bool)",
+        ),
+        (
+            {"device": True},
+            TypeError,
+            "device must be a CUDA device index (an int >= 0), got True (bool)",
+        ),
+        (
+            {"device": 1.0},
+            TypeError,
+            "device must be a CUDA device index (an int >= 0), got 1.0 (float)",
+        ),
+        (
+            {"device": "cuda:0"},
+            TypeError,
+            "device must be a CUDA device index (an int >= 0), got 'cuda:0' (str)",
+        ),
+        ({"device": -1}, ValueError, "device must be a CUDA device index (an int >= 0), got -1"),
+    ],
+)
 def test_bad_arguments(kwargs, error, message):
     with pytest.raises(error) as info:
         EnergyMeter(**kwargs)
     assert str(info.value) == message
 
 
-@pytest.mark.parametrize(("value", "error"), [
-    (float("inf"), ValueError), (float("nan"), ValueError), (0, ValueError), ("1", TypeError),
-])
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        (float("inf"), ValueError),
+        (float("nan"), ValueError),
+        (0, ValueError),
+        ("1", TypeError),
+    ],
+)
 def test_training_energy_checks_its_arguments(value, error):
     with pytest.raises(error) as info:
         he.training_energy(value, images_per_s=1.0, watts=1.0)

@@ -149,6 +149,6 @@ def test_every_kernel_module_imports_and_its_kernel_compiles_and_runs():
     np.testing.assert_array_equal(y, textbook(x, 2, 16, 1))
     kernels.fwht_into(x, y, 8, 2, True)
     np.testing.assert_array_equal(y, textbook(x, 2, 8, 2))
-    np.testing.assert_array_equal(cpu.compiled_copy(x.reshape(4, 8), 8, 1), textbook(x, 4, 8, 1)
-                                  .reshape(4, 8))
-
+    np.testing.assert_array_equal(
+        cpu.compiled_copy(x.reshape(4, 8), 8, 1), textbook(x, 4, 8, 1).reshape(4, 8)
+    )

@@ -145,8 +145,13 @@ def interpreted() -> dict[str, dict]:
     )
     env = {**os.environ, "TRITON_INTERPRET": "1"}
     done = subprocess.run(
-        [sys.executable, "-c", code], input=json.dumps(CASES), cwd=ROOT, env=env,
-        capture_output=True, text=True, timeout=600,
+        [sys.executable, "-c", code],
+        input=json.dumps(CASES),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     reports = json.loads(done.stdout.strip().splitlines()[-1])
@@ -164,9 +169,7 @@ def test_rows_match_the_float64_reference(interpreted, case):
     assert report["worst"] <= 1.0, report
 
 
-@pytest.mark.parametrize(
-    "case", [c for c in ROW_CASES if c["dtype"] != "bfloat16"], ids=case_id
-)
+@pytest.mark.parametrize("case", [c for c in ROW_CASES if c["dtype"] != "bfloat16"], ids=case_id)
 def test_rows_equal_the_float32_butterfly_rounded_once(interpreted, case):
     # float32: exact float32 additions in the butterfly's order, bit for bit, also across
     # composed passes; float16: that result rounded once (composed passes keep float32
@@ -204,17 +207,29 @@ def test_every_pass_fits_the_registers_and_the_passes_cover_every_bit_once(items
 
 def test_bad_input_is_refused_with_what_would_be_accepted(monkeypatch):
     monkeypatch.delenv("TRITON_INTERPRET", raising=False)
-    with pytest.raises(ValueError, match=r"^fwht_rows: length 6 along axis 1 is not a power of "
-                       r"two; pad with hadalib.pad_pow2 to 8$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^fwht_rows: length 6 along axis 1 is not a power of "
+        r"two; pad with hadalib.pad_pow2 to 8$",
+    ):
         K.fwht_rows(torch.ones(2, 6))
-    with pytest.raises(ValueError, match=r"^fwht_last: length 12 along axis 0 is not a power of "
-                       r"two; pad with hadalib.pad_pow2 to 16$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^fwht_last: length 12 along axis 0 is not a power of "
+        r"two; pad with hadalib.pad_pow2 to 16$",
+    ):
         K.fwht_last(torch.ones(12, 4), dim=0)
-    with pytest.raises(ValueError, match=r"^fwht_last: length 0 along axis -1 is not a power of "
-                       r"two; the length must be a power of two \(1, 2, 4, \.\.\.\)$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^fwht_last: length 0 along axis -1 is not a power of "
+        r"two; the length must be a power of two \(1, 2, 4, \.\.\.\)$",
+    ):
         K.fwht_last(torch.ones(3, 0))
-    with pytest.raises(TypeError, match=r"dtype torch.float64; the Triton kernel accepts "
-                       r"torch.float32, torch.bfloat16, torch.float16"):
+    with pytest.raises(
+        TypeError,
+        match=r"dtype torch.float64; the Triton kernel accepts "
+        r"torch.float32, torch.bfloat16, torch.float16",
+    ):
         K.fwht_rows(torch.ones(2, 8, dtype=torch.float64))
     with pytest.raises(TypeError, match="dtype torch.int32"):
         K.fwht_last(torch.ones(8, dtype=torch.int32))
@@ -260,7 +275,10 @@ def test_the_cuda_benchmark_runs_its_code_on_the_cpu(tmp_path):
     out = tmp_path / "fwht_cuda.json"
     done = subprocess.run(
         [sys.executable, "benchmarks/fwht.py", "--cuda-only", "--dry-run-cpu", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(out.read_text())
@@ -275,7 +293,10 @@ def test_the_cuda_benchmark_runs_its_code_on_the_cpu(tmp_path):
 def test_the_cuda_benchmark_says_so_and_exits_0_without_cuda():
     done = subprocess.run(
         [sys.executable, "benchmarks/fwht.py", "--cuda-only"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     assert "no CUDA device: the CUDA benchmark is skipped" in done.stdout

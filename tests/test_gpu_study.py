@@ -82,8 +82,9 @@ def spy(monkeypatch):
     def conv_input(module, args):
         if isinstance(module, torch.nn.Conv2d):
             x = args[0]
-            seen["channels_last"].add(x.is_contiguous(memory_format=torch.channels_last)
-                                      and not x.is_contiguous())
+            seen["channels_last"].add(
+                x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
+            )
 
     monkeypatch.setattr(F, "cross_entropy", logits)
     handle = torch.nn.modules.module.register_module_forward_pre_hook(conv_input)
@@ -96,7 +97,10 @@ def test_bf16_and_channels_last_run_on_the_cpu(tmp_path, spy):
     assert torch.bfloat16 in spy["logits"]  # CPU autocast: the GPU's precision
     assert True in spy["channels_last"]
     assert (record["precision"], record["channels_last"], record["compiled"]) == (
-        "bf16", True, False)
+        "bf16",
+        True,
+        False,
+    )
     assert math.isfinite(record["history"][0]["train_loss"])
     assert record["axes"] == "spatial"  # the paper's 2-D WHT is the default
 
@@ -112,11 +116,27 @@ def test_a_record_says_what_ran_on_what(tmp_path):
     prov = record["provenance"]
     assert prov["device"] == "cpu" and prov["device_name"]  # the CPU's model name
     assert (record["precision"], record["channels_last"], record["compiled"]) == (
-        "bf16", True, False)
+        "bf16",
+        True,
+        False,
+    )
     assert prov["torch"] == torch.__version__ and prov["cuda"] == torch.version.cuda
-    for key in ("driver", "cudnn", "gpu_name", "cuda_capability", "gpu_memory_bytes",
-                "triton", "numba", "numpy", "python", "platform", "git_commit",
-                "hadalib_tree", "energy_method", "weights_sha256"):
+    for key in (
+        "driver",
+        "cudnn",
+        "gpu_name",
+        "cuda_capability",
+        "gpu_memory_bytes",
+        "triton",
+        "numba",
+        "numpy",
+        "python",
+        "platform",
+        "git_commit",
+        "hadalib_tree",
+        "energy_method",
+        "weights_sha256",
+    ):
         assert key in prov, key
     assert records.settings(record)["precision"] == "bf16"
 
@@ -126,10 +146,10 @@ def test_weights_from_a_state_dict_file_are_loaded_and_named(tmp_path):
     saved = resnet50(width=8).state_dict()  # an ImageNet-style head of 1,000 classes
     path = tmp_path / "imagenet.pt"
     torch.save(saved, path)
-    record = _main(tmp_path, "--weights", str(path), "--lr", "1e-9", "--weight-decay", "0",
-                   "--keep-checkpoint")
-    assert record["provenance"]["weights_sha256"] == hashlib.sha256(
-        path.read_bytes()).hexdigest()
+    record = _main(
+        tmp_path, "--weights", str(path), "--lr", "1e-9", "--weight-decay", "0", "--keep-checkpoint"
+    )
+    assert record["provenance"]["weights_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     name = record["name"]
     trained = torch.load(tmp_path / "checkpoints" / f"{name}.pt", weights_only=True)["model"]
     torch.manual_seed(0)
@@ -144,8 +164,17 @@ def test_weights_from_a_state_dict_file_are_loaded_and_named(tmp_path):
 
 
 def _config(tmp_path, **change):
-    return RunConfig("wht-early", smoke=True, width=8, batch_size=4, epochs=2, device="cpu",
-                     progress=False, out=str(tmp_path), **change)
+    return RunConfig(
+        "wht-early",
+        smoke=True,
+        width=8,
+        batch_size=4,
+        epochs=2,
+        device="cpu",
+        progress=False,
+        out=str(tmp_path),
+        **change,
+    )
 
 
 def test_nvml_counter_through_the_runner_with_idle_power_subtracted(tmp_path, monkeypatch):
@@ -158,19 +187,24 @@ def test_nvml_counter_through_the_runner_with_idle_power_subtracted(tmp_path, mo
     assert record["provenance"]["driver"] == "550.54.15"
     assert record["provenance"]["energy_method"] == "counter"
     assert (energy["idle_watts"], energy["idle_source"]) == (
-        50.0, "measured by the caller before the run")
+        50.0,
+        "measured by the caller before the run",
+    )
     laps = energy["laps_seconds"]  # train and evaluation of each epoch
     for i, h in enumerate(history):
         assert h["train_energy_j"] == pytest.approx(200.0 * laps[2 * i], rel=1e-3, abs=2e-3)
         assert h["train_energy_above_idle_j"] == pytest.approx(
-            h["train_energy_j"] - 50.0 * laps[2 * i])
+            h["train_energy_j"] - 50.0 * laps[2 * i]
+        )
         assert h["energy_above_idle_j"] == pytest.approx(
-            h["energy_j"] - 50.0 * (laps[2 * i] + laps[2 * i + 1]))
+            h["energy_j"] - 50.0 * (laps[2 * i] + laps[2 * i + 1])
+        )
         assert h["idle_watts"] == 50.0
     steady = history[1]  # the first epoch warms up
     assert summary["energy_per_epoch_j"] == pytest.approx(steady["energy_j"])
     assert summary["energy_above_idle_per_image_j"] == pytest.approx(
-        steady["train_energy_above_idle_j"] / steady["train_images"])
+        steady["train_energy_above_idle_j"] / steady["train_images"]
+    )
     assert summary["energy_j"] == pytest.approx(sum(h["energy_j"] for h in history))
 
 
@@ -181,11 +215,11 @@ def test_nvml_power_sampling_through_the_runner(tmp_path, monkeypatch):
     assert energy["method"] == "sampling"
     assert energy["reason"].startswith("no energy counter (FakeNVMLError: Not Supported)")
     for i, h in enumerate(history):
-        assert h["train_energy_j"] == pytest.approx(150.0 * energy["laps_seconds"][2 * i],
-                                                    rel=1e-6)
+        assert h["train_energy_j"] == pytest.approx(150.0 * energy["laps_seconds"][2 * i], rel=1e-6)
         assert h["train_energy_above_idle_j"] is None  # no idle power on the CPU
     assert record["summary"]["energy_per_image_j"] == pytest.approx(
-        history[1]["train_energy_j"] / history[1]["train_images"])
+        history[1]["train_energy_j"] / history[1]["train_images"]
+    )
     assert record["summary"]["energy_above_idle_per_image_j"] is None
 
 
@@ -217,26 +251,38 @@ def _minutes(text: str, what: str) -> float:
 
 
 def test_the_dry_run_prints_the_plan_and_its_estimate(tmp_path, cache, capsys):
-    assert gpu_study.main(["--dry-run", "--out", str(tmp_path / "results"),
-                           "--data-root", str(tmp_path / "data")]) == 0
+    assert (
+        gpu_study.main(
+            ["--dry-run", "--out", str(tmp_path / "results"), "--data-root", str(tmp_path / "data")]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert lines[0].startswith("(a) the headline: throughput, memory and energy of the gpu "
-                               "study, spatial reading: 0 of 30 done; 30 to go in 1 "
-                               "process(es), about ")
-    assert lines[1].startswith("(b) the transform's CUDA benchmark, quick (benchmarks/fwht.py "
-                               "--cuda-only --quick): 0 of 1 done")
+    assert lines[0].startswith(
+        "(a) the headline: throughput, memory and energy of the gpu "
+        "study, spatial reading: 0 of 30 done; 30 to go in 1 "
+        "process(es), about "
+    )
+    assert lines[1].startswith(
+        "(b) the transform's CUDA benchmark, quick (benchmarks/fwht.py "
+        "--cuda-only --quick): 0 of 1 done"
+    )
     assert lines[2].startswith("(c) the channel ablation of (a)") and "0 of 18 done" in lines[2]
-    assert lines[3].startswith("(d) the transform's CUDA benchmark (benchmarks/fwht.py "
-                               "--cuda-only): 0 of 1 done")
-    assert lines[4].startswith("(e) the compiled runs: (a) with torch.compile: 0 of 30 done; "
-                               "30 to go in 10 process(es)")
+    assert lines[3].startswith(
+        "(d) the transform's CUDA benchmark (benchmarks/fwht.py --cuda-only): 0 of 1 done"
+    )
+    assert lines[4].startswith(
+        "(e) the compiled runs: (a) with torch.compile: 0 of 30 done; 30 to go in 10 process(es)"
+    )
     assert "(f) short accuracy run" in lines[5] and "skipped: not here:" in lines[5]
     assert "cifar-100-python.tar.gz" in lines[5] and "resnet50-imagenet1k-v1.pt" in lines[5]
     assert "lent machine" not in out and "may carry" not in out  # the user's machine only
     assert "estimated from guesses for one H100" in out
-    assert "the next invocation about " in out and "((a) 30 runs, (b) benchmark (quick), " \
-        "with its start and the idle power)" in out
+    assert (
+        "the next invocation about " in out
+        and "((a) 30 runs, (b) benchmark (quick), with its start and the idle power)" in out
+    )
     assert _minutes(out, "the next invocation") <= 7.0
     assert not (tmp_path / "results").exists() or not list((tmp_path / "results").iterdir())
 
@@ -246,15 +292,19 @@ def test_the_first_invocation_records_the_headline_within_7_minutes(tmp_path, ca
     variants x 3 repeats and the quick CUDA benchmark, with the start of Python, torch and
     CUDA, the idle power and the warm-up epochs, in at most 7 minutes."""
     options = gpu_study._parser().parse_args(["--out", str(tmp_path)])
-    seconds, jobs = gpu_study.first_invocation(gpu_study.plan(options), {"jobs": {}},
-                                               gpu_study.BUDGET_S)
+    seconds, jobs = gpu_study.first_invocation(
+        gpu_study.plan(options), {"jobs": {}}, gpu_study.BUDGET_S
+    )
     assert seconds <= 7 * 60
     assert [job.step for job in jobs] == ["a", "b"]
     headline, benchmark = jobs
     assert sorted((c.variant, c.seed) for c in headline.configs) == sorted(
-        itertools.product(VARIANTS, (0, 1, 2)))
-    assert {(c.axes, c.image_size, c.precision, c.channels_last, c.compile, c.device)
-            for c in headline.configs} == {("spatial", 224, "bf16", True, False, "cuda")}
+        itertools.product(VARIANTS, (0, 1, 2))
+    )
+    assert {
+        (c.axes, c.image_size, c.precision, c.channels_last, c.compile, c.device)
+        for c in headline.configs
+    } == {("spatial", 224, "bf16", True, False, "cuda")}
     assert [c.seed for c in headline.configs] == sorted(c.seed for c in headline.configs)
     assert benchmark.command[1:] == ("benchmarks/fwht.py", "--cuda-only", "--quick")
     assert gpu_study.PRIORS["benchmark_quick_s"] <= 60  # the quick benchmark: about a minute
@@ -278,48 +328,76 @@ def test_every_piece_of_work_can_start_in_one_invocation(tmp_path, cache):
 def test_invocations_take_whole_jobs_and_carry_a_long_one_over():
     usable = gpu_study.BUDGET_S - gpu_study.PRIORS["parent_s"] - gpu_study.IDLE_SECONDS
     assert gpu_study.invocations([100, usable + 128, 50, usable], gpu_study.BUDGET_S) == [
-        [0], [1], [1, 2], [3]]
+        [0],
+        [1],
+        [1, 2],
+        [3],
+    ]
     # a budget below an invocation's own start: one second of work each, never stuck
     assert gpu_study.invocations([10, 20], 1.0) == [[0]] * 10 + [[1]] * 20
 
 
-@pytest.mark.parametrize("text, ignored", [
-    ("[]", "all of it (a list, not an object with an object 'jobs')"),
-    ('"text"', "all of it (a str, not an object with an object 'jobs')"),
-    ("{not json", "all of it (JSONDecodeError: "),
-    ('{"jobs": {"a:10 variant(s)": {"image_s": NaN, "start_s": 3.0}}}',
-     "a:10 variant(s) image_s=nan"),
-    ('{"jobs": {"a:10 variant(s)": {"image_s": 1e308}}}', "a:10 variant(s) image_s=1e+308"),
-    ('{"jobs": {"a:10 variant(s)": {"run_extra_s": -19627649999.9}}}',
-     "a:10 variant(s) run_extra_s=-19627649999.9"),
-    ('{"jobs": {"b:benchmark (quick)": "fast"}}', "b:benchmark (quick): 'fast'"),
-])
+@pytest.mark.parametrize(
+    "text, ignored",
+    [
+        ("[]", "all of it (a list, not an object with an object 'jobs')"),
+        ('"text"', "all of it (a str, not an object with an object 'jobs')"),
+        ("{not json", "all of it (JSONDecodeError: "),
+        (
+            '{"jobs": {"a:10 variant(s)": {"image_s": NaN, "start_s": 3.0}}}',
+            "a:10 variant(s) image_s=nan",
+        ),
+        ('{"jobs": {"a:10 variant(s)": {"image_s": 1e308}}}', "a:10 variant(s) image_s=1e+308"),
+        (
+            '{"jobs": {"a:10 variant(s)": {"run_extra_s": -19627649999.9}}}',
+            "a:10 variant(s) run_extra_s=-19627649999.9",
+        ),
+        ('{"jobs": {"b:benchmark (quick)": "fast"}}', "b:benchmark (quick): 'fast'"),
+    ],
+)
 def test_a_damaged_timings_file_is_ignored_with_a_note(tmp_path, cache, capsys, text, ignored):
     (cache / "gpu-study").mkdir(parents=True)
     (cache / "gpu-study" / "timings.json").write_text(text)
     assert gpu_study.main(["--dry-run", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     note = out.splitlines()[0]
-    assert note.startswith(f"note: ignored in {cache / 'gpu-study' / 'timings.json'}, as not "
-                           f"finite numbers of seconds in [0, 3600]: {ignored}")
+    assert note.startswith(
+        f"note: ignored in {cache / 'gpu-study' / 'timings.json'}, as not "
+        f"finite numbers of seconds in [0, 3600]: {ignored}"
+    )
     minutes = _minutes(out, "the next invocation")
     assert 0 < minutes <= 7.0  # from the priors, never negative
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--budget", "nan"], "argument --budget: expected a finite number of seconds > 0, got "
-                          "'nan'"),
-    (["--budget", "inf"], "argument --budget: expected a finite number of seconds > 0, got "
-                          "'inf'"),
-    (["--budget", "-1"], "argument --budget: expected a finite number of seconds > 0, got "
-                         "'-1'"),
-    (["--budget", "soon"], "argument --budget: expected a finite number of seconds > 0, got "
-                           "'soon'"),
-    (["--idle-seconds", "nan"], "argument --idle-seconds: expected a finite number of "
-                                "seconds >= 0, got 'nan'"),
-    (["--idle-seconds", "-5"], "argument --idle-seconds: expected a finite number of "
-                               "seconds >= 0, got '-5'"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["--budget", "nan"],
+            "argument --budget: expected a finite number of seconds > 0, got 'nan'",
+        ),
+        (
+            ["--budget", "inf"],
+            "argument --budget: expected a finite number of seconds > 0, got 'inf'",
+        ),
+        (
+            ["--budget", "-1"],
+            "argument --budget: expected a finite number of seconds > 0, got '-1'",
+        ),
+        (
+            ["--budget", "soon"],
+            "argument --budget: expected a finite number of seconds > 0, got 'soon'",
+        ),
+        (
+            ["--idle-seconds", "nan"],
+            "argument --idle-seconds: expected a finite number of seconds >= 0, got 'nan'",
+        ),
+        (
+            ["--idle-seconds", "-5"],
+            "argument --idle-seconds: expected a finite number of seconds >= 0, got '-5'",
+        ),
+    ],
+)
 def test_bad_budgets_are_refused_naming_the_argument(argv, message, cache, capsys):
     with pytest.raises(SystemExit) as exc:
         gpu_study.main(["--dry-run", *argv])
@@ -332,29 +410,51 @@ def test_the_accuracy_step_runs_where_data_and_weights_are(tmp_path, cache):
     data.mkdir()
     (data / "cifar-100-python.tar.gz").write_bytes(b"")
     (data / "resnet50-imagenet1k-v1.pt").write_bytes(b"")
-    options = gpu_study._parser().parse_args(["--out", str(tmp_path), "--data-root",
-                                              str(data)])
+    options = gpu_study._parser().parse_args(["--out", str(tmp_path), "--data-root", str(data)])
     step = gpu_study.plan(options)[5]
     assert step.skipped is None and step.total == 3
     config = step.jobs[0].configs[0].resolved()
     assert (config.data, config.image_size, config.axes, config.epochs) == (
-        "cifar100", 224, "spatial", 2)
+        "cifar100",
+        224,
+        "spatial",
+        2,
+    )
     assert config.weights == str(data / "resnet50-imagenet1k-v1.pt")
     assert config.out == str(tmp_path / "cifar100-short")  # apart from the full study's
 
 
 @pytest.mark.parametrize("target", [["gpu-study", "DRY_RUN=1"], ["gpu-study-plan"]])
 def test_make_gpu_study_dry_run_needs_no_gpu_and_no_venv(target, cache):
-    done = subprocess.run(["make", "--no-print-directory", *target, f"PYTHON={sys.executable}"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        ["make", "--no-print-directory", *target, f"PYTHON={sys.executable}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "(a) the headline: throughput, memory and energy" in done.stdout
     assert "the next invocation about" in done.stdout
 
 
 def test_it_stops_before_work_that_would_not_fit(tmp_path, cache, capsys):
-    assert gpu_study.main(["--smoke", "--variants", "baseline", "--out", str(tmp_path),
-                           "--idle-seconds", "0", "--budget", "1"]) == 0
+    assert (
+        gpu_study.main(
+            [
+                "--smoke",
+                "--variants",
+                "baseline",
+                "--out",
+                str(tmp_path),
+                "--idle-seconds",
+                "0",
+                "--budget",
+                "1",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "stopping: (a) 1 variant(s) needs about" in out
     assert "of this invocation are left" in out
@@ -365,53 +465,79 @@ def test_it_stops_before_work_that_would_not_fit(tmp_path, cache, capsys):
 def _job_file(cache, job, deadline):
     cache.mkdir(exist_ok=True)
     job_file = cache / "job.json"
-    job_file.write_text(json.dumps({
-        "step": job.step, "label": job.label, "idle_watts": None, "deadline": deadline,
-        "launched": time.time(), "configs": [dataclasses.asdict(c) for c in job.configs]}))
+    job_file.write_text(
+        json.dumps(
+            {
+                "step": job.step,
+                "label": job.label,
+                "idle_watts": None,
+                "deadline": deadline,
+                "launched": time.time(),
+                "configs": [dataclasses.asdict(c) for c in job.configs],
+            }
+        )
+    )
     return job_file
 
 
 def test_a_worker_runs_what_fits_and_measures_it(tmp_path, cache, capsys):
-    options = gpu_study._parser().parse_args(["--smoke", "--variants", "baseline,wht-input",
-                                              "--out", str(tmp_path)])
+    options = gpu_study._parser().parse_args(
+        ["--smoke", "--variants", "baseline,wht-input", "--out", str(tmp_path)]
+    )
     job = gpu_study.plan(options)[0].jobs[0]
     assert [(c.variant, c.seed) for c in job.configs] == [  # the repeats interleaved
-        ("baseline", 0), ("wht-input", 0), ("baseline", 1), ("wht-input", 1),
-        ("baseline", 2), ("wht-input", 2)]
+        ("baseline", 0),
+        ("wht-input", 0),
+        ("baseline", 1),
+        ("wht-input", 1),
+        ("baseline", 2),
+        ("wht-input", 2),
+    ]
     assert gpu_study.worker(_job_file(cache, job, time.time())) == 3
-    assert "2 variant(s): 6 run(s) would not fit in this invocation's time; they run next " \
+    assert (
+        "2 variant(s): 6 run(s) would not fit in this invocation's time; they run next "
         "time" in capsys.readouterr().out
+    )
     assert not list(tmp_path.glob("*.json")) and gpu_study.load_timings() == {"jobs": {}}
     one = job._replace(configs=job.configs[:1])
     assert gpu_study.worker(_job_file(cache, one, time.time() + 600)) == 0
-    assert re.fullmatch(r"baseline \(spatial\), seed 0: [\d,]+ images/s, peak 0\.0 GiB, "
-                        r"energy not measured \(\d+ s\)\n", capsys.readouterr().out)
+    assert re.fullmatch(
+        r"baseline \(spatial\), seed 0: [\d,]+ images/s, peak 0\.0 GiB, "
+        r"energy not measured \(\d+ s\)\n",
+        capsys.readouterr().out,
+    )
     assert [p.name for p in tmp_path.glob("*.json")] == [
-        "synthetic32-resnet50w8-baseline-seed0-smoke.json"]
+        "synthetic32-resnet50w8-baseline-seed0-smoke.json"
+    ]
     measured = gpu_study.load_timings()["jobs"]["a:2 variant(s)"]
     assert set(measured) == {"start_s", "compiled", "image_s", "run_extra_s", "device"}
     assert measured["compiled"] is False and measured["device"]  # the CPU's name
     first, whole = gpu_study.estimate(job, gpu_study.load_timings(), cold=False)
-    assert first == pytest.approx(measured["start_s"] + gpu_study.run_seconds(
-        job.configs[0], measured["image_s"], measured["run_extra_s"]))
+    assert first == pytest.approx(
+        measured["start_s"]
+        + gpu_study.run_seconds(job.configs[0], measured["image_s"], measured["run_extra_s"])
+    )
 
 
 @pytest.mark.slow
 def test_a_compiled_worker_warms_up_and_stops_when_the_next_run_would_not_fit(
-        tmp_path, cache, capsys):
-    options = gpu_study._parser().parse_args(["--smoke", "--variants", "baseline", "--out",
-                                              str(tmp_path)])
+    tmp_path, cache, capsys
+):
+    options = gpu_study._parser().parse_args(
+        ["--smoke", "--variants", "baseline", "--out", str(tmp_path)]
+    )
     job = gpu_study.plan(options)[4].jobs[0]
-    job = job._replace(configs=tuple(dataclasses.replace(c, compile=True)
-                                     for c in job.configs))
+    job = job._replace(configs=tuple(dataclasses.replace(c, compile=True) for c in job.configs))
     assert gpu_study.worker(_job_file(cache, job, time.time())) == 3
     out = capsys.readouterr().out
-    assert re.search(r"baseline \(spatial\): warm-up: compiled in \d+ s, then \d+ ms a step "
-                     r"of 4 images \([\d,]+ images/s\): 3 run\(s\) of 4 steps, about", out)
+    assert re.search(
+        r"baseline \(spatial\): warm-up: compiled in \d+ s, then \d+ ms a step "
+        r"of 4 images \([\d,]+ images/s\): 3 run\(s\) of 4 steps, about",
+        out,
+    )
     assert "3 run(s) would not fit in this invocation's time; they run next time" in out
     measured = gpu_study.load_timings()["jobs"]["e:baseline (spatial)"]
-    assert set(measured) == {"start_s", "compiled", "compile_s", "image_s", "run_extra_s",
-                             "device"}
+    assert set(measured) == {"start_s", "compiled", "compile_s", "image_s", "run_extra_s", "device"}
 
 
 @pytest.mark.slow
@@ -421,14 +547,20 @@ def test_a_smoke_study_runs_resumes_and_exports(tmp_path, cache, capsys):
     assert gpu_study.main([*argv, "--export", str(export)]) == 0
     text = capsys.readouterr().out
     remains = text.split("-- what remains:")[1]
-    assert "(a) the headline: throughput, memory and energy of the gpu study, spatial " \
+    assert (
+        "(a) the headline: throughput, memory and energy of the gpu study, spatial "
         "reading: done (3 of 3)" in remains
+    )
     assert "(e) the compiled runs: (a) with torch.compile: done (3 of 3)" in remains
     names = sorted(p.name for p in out.glob("*.json"))
     assert names == [f"synthetic32-resnet50w8-baseline-seed{s}-smoke.json" for s in range(3)]
     assert sorted(p.relative_to(export).as_posix() for p in export.rglob("*.json")) == sorted(
-        ["cache/gpu-study/timings.json", *(f"results/{n}" for n in names),
-         *(f"results/gpu-compiled/{n}" for n in names)])
+        [
+            "cache/gpu-study/timings.json",
+            *(f"results/{n}" for n in names),
+            *(f"results/gpu-compiled/{n}" for n in names),
+        ]
+    )
     record = json.loads((out / names[0]).read_text())
     assert (record["precision"], record["channels_last"]) == ("bf16", True)
     (out / names[1]).unlink()  # as if the invocation had stopped before it
@@ -439,17 +571,21 @@ def test_a_smoke_study_runs_resumes_and_exports(tmp_path, cache, capsys):
 # -- nothing in the GPU path needs more than torch 2.11 and Triton 3.6 -------------------------
 
 #: The modules a GPU machine runs with its own Python (torch 2.11, Triton 3.6).
-GPU_PATH = [ROOT / "tools" / "gpu_study.py",
-            *sorted((ROOT / "hadalib" / "experiments").glob("*.py")),
-            *sorted((ROOT / "hadalib" / "nn").glob("*.py")),
-            *[ROOT / "hadalib" / f"{name}.py"
-              for name in ("energy", "data", "_synthetic", "transforms", "_fwht_op",
-                           "_fwht_triton")],
-            ROOT / "benchmarks" / "fwht.py"]
+GPU_PATH = [
+    ROOT / "tools" / "gpu_study.py",
+    *sorted((ROOT / "hadalib" / "experiments").glob("*.py")),
+    *sorted((ROOT / "hadalib" / "nn").glob("*.py")),
+    *[
+        ROOT / "hadalib" / f"{name}.py"
+        for name in ("energy", "data", "_synthetic", "transforms", "_fwht_op", "_fwht_triton")
+    ],
+    ROOT / "benchmarks" / "fwht.py",
+]
 #: torch names known to exist in torch 2.11 (all of them older than 2.5). A name the GPU
 #: path starts to use fails the test below until it is checked against torch 2.11's
 #: documentation or source and added here.
-KNOWN_IN_TORCH_2_11 = frozenset("""
+KNOWN_IN_TORCH_2_11 = frozenset(
+    """
 torch torch.Generator torch.Tensor torch.__version__ torch.add torch.arange torch.as_tensor
 torch.autocast torch.backends.cudnn.benchmark torch.backends.cudnn.version torch.bfloat16
 torch.cat torch.channels_last torch.compile torch.compiler.disable torch.compiler.reset
@@ -481,9 +617,11 @@ torch.set_num_threads torch.set_rng_state torch.sub torch.tensor torch.uint8
 torch.version.cuda torch.zeros torch.zeros_like torch.stack torch.where torch.float
 torch.argsort torch.is_tensor torch.is_grad_enabled torch.inference_mode torch.empty_strided
 torch.utils.checkpoint torch.Size torch.dtype torch.SymInt torch.compiler.is_compiling
-""".split())
+""".split()
+)
 #: Triton names known to exist in Triton 3.6.
-KNOWN_IN_TRITON_3_6 = frozenset("""
+KNOWN_IN_TRITON_3_6 = frozenset(
+    """
 triton triton.__version__ triton.jit triton.cdiv triton.next_power_of_2 triton.language
 triton.language.constexpr triton.language.program_id triton.language.arange
 triton.language.load triton.language.store triton.language.reshape
@@ -493,7 +631,8 @@ triton.language.float16 triton.language.bfloat16 triton.language.int32
 triton.language.int64 triton.language.where triton.language.zeros triton.language.dot
 triton.language.flip triton.language.sort triton.language.num_programs
 triton.language.cdiv
-""".split())
+""".split()
+)
 _ROOTS = ("torch", "triton")
 
 
@@ -505,10 +644,15 @@ def _aliases(tree: ast.AST) -> dict[str, str]:
         if isinstance(node, ast.Import):
             for a in node.names:
                 if a.name.split(".")[0] in _ROOTS:
-                    names[a.asname or a.name.split(".")[0]] = a.name if a.asname else \
-                        a.name.split(".")[0]
-        elif (isinstance(node, ast.ImportFrom) and not node.level and node.module
-              and node.module.split(".")[0] in _ROOTS):
+                    names[a.asname or a.name.split(".")[0]] = (
+                        a.name if a.asname else a.name.split(".")[0]
+                    )
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and not node.level
+            and node.module
+            and node.module.split(".")[0] in _ROOTS
+        ):
             for a in node.names:
                 names[a.asname or a.name] = f"{node.module}.{a.name}"
     if "triton.language" in names.values():
@@ -545,24 +689,32 @@ def torch_names(source: str) -> set[str]:
 
 
 def test_the_scan_finds_names_through_aliases():
-    source = ("import torch\nimport torch.nn.functional as F\nfrom torch.library import "
-              "custom_op\nimport triton.language as tl\nx = F.interpolate(torch.cuda.Event("
-              "), tl.program_id(0))\n")
-    assert torch_names(source) == {"torch", "torch.nn.functional", "torch.library.custom_op",
-                                   "triton.language", "torch.nn.functional.interpolate",
-                                   "torch.cuda.Event", "triton.language.program_id"}
+    source = (
+        "import torch\nimport torch.nn.functional as F\nfrom torch.library import "
+        "custom_op\nimport triton.language as tl\nx = F.interpolate(torch.cuda.Event("
+        "), tl.program_id(0))\n"
+    )
+    assert torch_names(source) == {
+        "torch",
+        "torch.nn.functional",
+        "torch.library.custom_op",
+        "triton.language",
+        "torch.nn.functional.interpolate",
+        "torch.cuda.Event",
+        "triton.language.program_id",
+    }
 
 
 def test_the_gpu_path_needs_nothing_newer_than_torch_2_11_and_triton_3_6():
     unknown = {}
     for path in GPU_PATH:
         if path.is_file():
-            for name in torch_names(path.read_text()) - KNOWN_IN_TORCH_2_11 - \
-                    KNOWN_IN_TRITON_3_6:
+            for name in torch_names(path.read_text()) - KNOWN_IN_TORCH_2_11 - KNOWN_IN_TRITON_3_6:
                 unknown.setdefault(name, []).append(path.relative_to(ROOT).as_posix())
     assert not unknown, (
         "names of the GPU path not yet known to exist in torch 2.11 / Triton 3.6 (check "
-        f"each there, then add it to KNOWN_IN_TORCH_2_11 or KNOWN_IN_TRITON_3_6): {unknown}")
+        f"each there, then add it to KNOWN_IN_TORCH_2_11 or KNOWN_IN_TRITON_3_6): {unknown}"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(KNOWN_IN_TORCH_2_11))
@@ -570,5 +722,8 @@ def test_each_known_torch_name_exists_here_too(name):
     parts = name.split(".")
     obj = importlib.import_module(parts[0])
     for i, part in enumerate(parts[1:], 1):  # an attribute, or a submodule not yet imported
-        obj = getattr(obj, part) if hasattr(obj, part) else importlib.import_module(
-            ".".join(parts[: i + 1]))
+        obj = (
+            getattr(obj, part)
+            if hasattr(obj, part)
+            else importlib.import_module(".".join(parts[: i + 1]))
+        )

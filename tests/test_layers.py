@@ -24,11 +24,27 @@ PACKAGE = ROOT / "hadalib"
 #: The layers, lowest first, and the modules of each; an entry covers a package and all its
 #: submodules ("hadalib.nn" covers "hadalib.nn.layers").
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("private shared", ("hadalib._checks", "hadalib._files", "hadalib._lazy",
-                        "hadalib._optional", "hadalib._synthetic")),
+    (
+        "private shared",
+        (
+            "hadalib._checks",
+            "hadalib._files",
+            "hadalib._lazy",
+            "hadalib._optional",
+            "hadalib._synthetic",
+        ),
+    ),
     ("math", ("hadalib.products", "hadalib.matrices", "hadalib.conv", "hadalib.mlp")),
-    ("transforms", ("hadalib.transforms", "hadalib._fwht_numba", "hadalib._fwht_cpu",
-                    "hadalib._fwht_op", "hadalib._fwht_triton")),
+    (
+        "transforms",
+        (
+            "hadalib.transforms",
+            "hadalib._fwht_numba",
+            "hadalib._fwht_cpu",
+            "hadalib._fwht_op",
+            "hadalib._fwht_triton",
+        ),
+    ),
     ("spectral", ("hadalib.boolean", "hadalib.quantum", "hadalib.signal")),
     ("deep learning", ("hadalib.nn", "hadalib.data", "hadalib.energy")),
     ("experiments", ("hadalib.experiments",)),
@@ -149,9 +165,7 @@ def violations(source: str, module: str, is_package: bool = False) -> list[str]:
     return problems
 
 
-MODULES = sorted(
-    (_module_name(p), p) for p in PACKAGE.rglob("*.py") if _module_name(p) != FACADE
-)
+MODULES = sorted((_module_name(p), p) for p in PACKAGE.rglob("*.py") if _module_name(p) != FACADE)
 
 
 @pytest.mark.parametrize(("module", "path"), MODULES, ids=[m for m, _ in MODULES])

@@ -83,8 +83,12 @@ def test_single_channel_transform_is_identity():
 
 
 @settings(max_examples=25, deadline=None)
-@given(kind=st.sampled_from(["wht", "dct", "fft"]), log_c=st.integers(0, 4),
-       h=st.integers(1, 6), seed=st.integers(0, 2**16))
+@given(
+    kind=st.sampled_from(["wht", "dct", "fft"]),
+    log_c=st.integers(0, 4),
+    h=st.integers(1, 6),
+    seed=st.integers(0, 2**16),
+)
 def test_orthonormal_layers_keep_energy(kind, log_c, h, seed):
     # WHT over a power-of-two channel axis, DCT over channels, FFT magnitude (Parseval).
     x = _x((2, 2**log_c, h, 3), seed)
@@ -92,9 +96,16 @@ def test_orthonormal_layers_keep_energy(kind, log_c, h, seed):
     torch.testing.assert_close((y**2).sum(), (x**2).sum(), rtol=1e-10, atol=1e-10)
 
 
-@pytest.mark.parametrize("kind, axes", [("wht", "channel"), ("wht", "spatial"),
-                                        ("dct", "channel"), ("dct", "spatial"),
-                                        ("fft", "spatial")])
+@pytest.mark.parametrize(
+    "kind, axes",
+    [
+        ("wht", "channel"),
+        ("wht", "spatial"),
+        ("dct", "channel"),
+        ("dct", "spatial"),
+        ("fft", "spatial"),
+    ],
+)
 def test_gradients_match_finite_differences(kind, axes):
     x = (_x((1, 4, 3, 4), 1) + 0.5).requires_grad_()
     assert torch.autograd.gradcheck(Transform(kind, axes=axes), (x,))
@@ -125,12 +136,18 @@ def test_transform_errors():
         Transform("wht", norm="unitary")
     with pytest.raises(ValueError, match=r"kind='fft' acts on the spatial axes \(H, W\) only"):
         Transform("fft", axes="channel")
-    with pytest.raises(ValueError, match=r"x must be a 4-D feature map \(N, C, H, W\), "
-                                         r"got shape \(4, 4\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"x must be a 4-D feature map \(N, C, H, W\), "
+        r"got shape \(4, 4\)",
+    ):
         Transform("wht")(torch.zeros(4, 4))
-    with pytest.raises(TypeError, match=r"^x has dtype torch.int64; Transform takes "
-                                        r"floating-point feature maps, and its output has their "
-                                        r"dtype \(pass x.float\(\)\)$"):
+    with pytest.raises(
+        TypeError,
+        match=r"^x has dtype torch.int64; Transform takes "
+        r"floating-point feature maps, and its output has their "
+        r"dtype \(pass x.float\(\)\)$",
+    ):
         Transform("dct")(torch.ones(1, 4, 1, 1, dtype=torch.int64))
 
 
@@ -140,9 +157,15 @@ def test_transform_errors():
 def test_variants_are_the_ten_of_the_study():
     assert list(VARIANTS) == [
         "baseline",
-        "wht-input", "wht-early", "wht-early-late",
-        "dct-input", "dct-early", "dct-early-late",
-        "fft-input", "fft-early", "fft-early-late",
+        "wht-input",
+        "wht-early",
+        "wht-early-late",
+        "dct-input",
+        "dct-early",
+        "dct-early-late",
+        "fft-input",
+        "fft-early",
+        "fft-early-late",
     ]
     assert dict(VARIANTS["dct-early-late"]) == {"conv2_block1": "dct", "conv4_block6": "dct"}
     assert dict(VARIANTS["fft-input"]) == {"input": "fft"}
@@ -159,7 +182,8 @@ def test_variants_are_records_whose_fields_say_what_their_names_say():
         assert variant.placements == PLACEMENT_GROUPS[variant.group]
         assert dict(variant) == dict.fromkeys(variant.placements, variant.kind)
     assert [v for v in ALL_VARIANTS if ALL_VARIANTS[v].has_axes] == [
-        v for v in ALL_VARIANTS if v.startswith(("wht", "dct", "walsh"))]
+        v for v in ALL_VARIANTS if v.startswith(("wht", "dct", "walsh"))
+    ]
     assert VARIANTS["wht-early"] == {"conv2_block1": "wht"}  # a mapping, as transforms=
     with pytest.raises(KeyError):
         VARIANTS["wht-early"]["input"]
@@ -211,14 +235,20 @@ def test_input_placement_transforms_the_image():
 
 def test_placement_shapes_of_resnet50_at_224():
     assert resnet50().placement_shapes(224) == {
-        "input": (3, 224, 224), "conv2_block1": (256, 56, 56), "conv4_block6": (1024, 14, 14)}
+        "input": (3, 224, 224),
+        "conv2_block1": (256, 56, 56),
+        "conv4_block6": (1024, 14, 14),
+    }
 
 
 def test_small_resnet18_for_digits():
     model = resnet18(10, VARIANTS["dct-early-late"], width=16, stem="cifar", in_channels=1)
     assert isinstance(model, ResNet)
     assert model.placement_shapes(8) == {
-        "input": (1, 8, 8), "conv2_block1": (16, 8, 8), "conv4_block6": (64, 2, 2)}
+        "input": (1, 8, 8),
+        "conv2_block1": (16, 8, 8),
+        "conv4_block6": (64, 2, 2),
+    }
     out = model(torch.zeros(3, 1, 8, 8))
     assert out.shape == (3, 10)
 
@@ -231,11 +261,17 @@ def test_spatial_axes_reach_the_layers():
 
 
 def test_network_errors():
-    with pytest.raises(ValueError, match=r"unknown placement 'conv3_block2'; accepted: input, "
-                                         r"conv2_block1, conv4_block6"):
+    with pytest.raises(
+        ValueError,
+        match=r"unknown placement 'conv3_block2'; accepted: input, "
+        r"conv2_block1, conv4_block6",
+    ):
         resnet18(transforms={"conv3_block2": "wht"})
-    with pytest.raises(ValueError, match=r"transform at 'input' must be 'wht', 'dct', 'fft', "
-                                         r"'walsh' or a torch.nn.Module, got 'haar'"):
+    with pytest.raises(
+        ValueError,
+        match=r"transform at 'input' must be 'wht', 'dct', 'fft', "
+        r"'walsh' or a torch.nn.Module, got 'haar'",
+    ):
         resnet18(transforms={"input": "haar"})
     with pytest.raises(ValueError, match=r"^stem='tiny' is not one of 'imagenet', 'cifar'$"):
         resnet18(stem="tiny")
@@ -285,40 +321,56 @@ def test_weights_verify_names_the_accepted_values(tmp_path):
     assert Weights.verify(str(path)) == path
     state = {"fc.bias": torch.zeros(1)}
     assert Weights.verify(state) is state
-    with pytest.raises(ValueError, match=r"^weights='imagenet' is not a file; pass None, "
-                                         r"'torchvision', the path of a saved state_dict"):
+    with pytest.raises(
+        ValueError,
+        match=r"^weights='imagenet' is not a file; pass None, "
+        r"'torchvision', the path of a saved state_dict",
+    ):
         Weights.verify("imagenet")
 
 
 def test_bad_weights_fail_before_the_network_is_built(monkeypatch):
     built = []
     monkeypatch.setattr(ResNet, "__init__", lambda *args, **kw: built.append(args))
-    with pytest.raises(ValueError, match=r"weights='imagenet' is not a file; pass None, "
-                                         r"'torchvision'"):
+    with pytest.raises(
+        ValueError,
+        match=r"weights='imagenet' is not a file; pass None, "
+        r"'torchvision'",
+    ):
         resnet50(weights="imagenet")
     assert built == []
 
 
 def test_weights_errors(tmp_path, monkeypatch):
-    with pytest.raises(ValueError, match=r"weights='missing.pt' is not a file; pass None, "
-                                         r"'torchvision', the path of a saved state_dict"):
+    with pytest.raises(
+        ValueError,
+        match=r"weights='missing.pt' is not a file; pass None, "
+        r"'torchvision', the path of a saved state_dict",
+    ):
         resnet18(weights="missing.pt")
     path = tmp_path / "wide.pt"
     torch.save(resnet18(width=16).state_dict(), path)
     with pytest.raises(ValueError, match=r"the weights from .*wide.pt do not fit this resnet18"):
         resnet18(width=8, weights=path)
-    with pytest.raises(TypeError, match=r"weights must be None, 'torchvision', a path or a "
-                                        r"state_dict, got int"):
+    with pytest.raises(
+        TypeError,
+        match=r"weights must be None, 'torchvision', a path or a "
+        r"state_dict, got int",
+    ):
         resnet18(weights=3)
     monkeypatch.setitem(sys.modules, "torchvision", None)
     monkeypatch.setitem(sys.modules, "torchvision.models", None)
-    with pytest.raises(RuntimeError, match=r"weights='torchvision' needs torchvision, which "
-                                           r"could not be imported"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"weights='torchvision' needs torchvision, which "
+        r"could not be imported",
+    ):
         resnet50(weights="torchvision")
 
 
-@pytest.mark.parametrize("kind, axes", [("wht", "channel"), ("wht", "spatial"),
-                                        ("dct", "channel"), ("fft", "spatial")])
+@pytest.mark.parametrize(
+    "kind, axes", [("wht", "channel"), ("wht", "spatial"), ("dct", "channel"), ("fft", "spatial")]
+)
 def test_output_keeps_the_memory_layout_of_the_input(kind, axes):
     # channels-last in, channels-last out (convolutions choose their kernels by layout)
     x = _x((2, 3, 6, 8), dtype=torch.float32).contiguous(memory_format=torch.channels_last)
@@ -355,10 +407,15 @@ def _set_weight(layer, weight):
     return layer
 
 
-@pytest.mark.parametrize("axes, size, shape", [("channel", 8, (2, 8, 3, 5)),
-                                               ("channel", 5, (2, 5, 3, 3)),
-                                               ("spatial", (6, 4), (2, 3, 6, 4)),
-                                               ("spatial", 3, (1, 2, 3, 3))])
+@pytest.mark.parametrize(
+    "axes, size, shape",
+    [
+        ("channel", 8, (2, 8, 3, 5)),
+        ("channel", 5, (2, 5, 3, 3)),
+        ("spatial", (6, 4), (2, 3, 6, 4)),
+        ("spatial", 3, (1, 2, 3, 3)),
+    ],
+)
 def test_walsh_filter_starts_as_the_identity(axes, size, shape):
     x = _x(shape)
     layer = WalshFilter(size, axes=axes).double()
@@ -404,8 +461,9 @@ def test_walsh_filter_pads_to_a_power_of_two_and_crops_back():
     assert WalshFilter((6, 3), axes="spatial").weight.shape == (8, 4)
 
 
-@pytest.mark.parametrize("axes, size, shape", [("channel", 6, (2, 6, 2, 2)),
-                                               ("spatial", (4, 3), (1, 2, 4, 3))])
+@pytest.mark.parametrize(
+    "axes, size, shape", [("channel", 6, (2, 6, 2, 2)), ("spatial", (4, 3), (1, 2, 4, 3))]
+)
 def test_walsh_filter_gradients_match_finite_differences(axes, size, shape):
     layer = WalshFilter(size, axes=axes, threshold=0.1).double()
     with torch.no_grad():
@@ -415,8 +473,10 @@ def test_walsh_filter_gradients_match_finite_differences(axes, size, shape):
     def f(x, weight, threshold):
         return torch.func.functional_call(layer, {"weight": weight, "threshold": threshold}, x)
 
-    params = (layer.weight.detach().clone().requires_grad_(),
-              layer.threshold.detach().clone().requires_grad_())
+    params = (
+        layer.weight.detach().clone().requires_grad_(),
+        layer.threshold.detach().clone().requires_grad_(),
+    )
     assert torch.autograd.gradcheck(f, (x, *params))
 
 
@@ -424,8 +484,9 @@ def test_walsh_filter_soft_threshold():
     layer = WalshFilter(4, threshold=0.5).double()
     x = torch.tensor([3.0, 1.0, 0.0, 0.0], dtype=torch.float64).reshape(1, 4, 1, 1)
     # orthonormal WHT of x: [2, 2, 1, 1]; S_0.5 gives [1.5, 1.5, 0.5, 0.5]; back: [2, 1, 0, 0]
-    np.testing.assert_allclose(layer(x).detach().flatten().numpy(), [2.0, 1.0, 0.0, 0.0],
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        layer(x).detach().flatten().numpy(), [2.0, 1.0, 0.0, 0.0], atol=1e-12
+    )
     assert sorted(layer.state_dict()) == ["threshold", "weight"]
     assert torch.equal(WalshFilter(4, threshold=0.0).double()(x), WalshFilter(4).double()(x))
 
@@ -437,7 +498,8 @@ def test_walsh_filter_parameters_state_dict_and_repr():
     assert sum(p.numel() for p in layer.parameters()) == 16
     assert repr(layer) == "WalshFilter(size=16, axes='channel')"
     assert repr(WalshFilter(5, axes="spatial", threshold=0.1)) == (
-        "WalshFilter(size=(5, 5), axes='spatial', soft threshold)")
+        "WalshFilter(size=(5, 5), axes='spatial', soft threshold)"
+    )
     copy = WalshFilter(16)
     copy.load_state_dict(_set_weight(layer, torch.arange(16.0)).state_dict())
     assert torch.equal(copy.weight, torch.arange(16.0))
@@ -452,9 +514,12 @@ def test_walsh_filter_keeps_dtype_and_memory_layout():
 
 
 def test_walsh_filter_errors():
-    with pytest.raises(TypeError, match=r"^x has dtype torch.int64; WalshFilter takes "
-                                        r"floating-point feature maps, and its output has their "
-                                        r"dtype \(pass x.float\(\)\)$"):
+    with pytest.raises(
+        TypeError,
+        match=r"^x has dtype torch.int64; WalshFilter takes "
+        r"floating-point feature maps, and its output has their "
+        r"dtype \(pass x.float\(\)\)$",
+    ):
         WalshFilter(4)(torch.ones(1, 4, 1, 1, dtype=torch.int64))
     with pytest.raises(ValueError, match=r"^axes='time' is not one of 'channel', 'spatial'$"):
         WalshFilter(4, axes="time")
@@ -462,22 +527,37 @@ def test_walsh_filter_errors():
         WalshFilter(0)
     with pytest.raises(TypeError, match=r"^size must be an integer, got 4.0 \(float\)$"):
         WalshFilter(4.0)
-    with pytest.raises(ValueError, match=r"^size must be the number of channels \(an int\) for "
-                                         r"axes='channel', got \(4, 4\)$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^size must be the number of channels \(an int\) for "
+        r"axes='channel', got \(4, 4\)$",
+    ):
         WalshFilter((4, 4))
-    with pytest.raises(ValueError, match=r"^size must be an int or a pair \(H, W\) for "
-                                         r"axes='spatial', got \(2, 3, 4\)$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^size must be an int or a pair \(H, W\) for "
+        r"axes='spatial', got \(2, 3, 4\)$",
+    ):
         WalshFilter((2, 3, 4), axes="spatial")
-    with pytest.raises(ValueError, match=r"^threshold must be a finite number >= 0 or None, "
-                                         r"got -0.1$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^threshold must be a finite number >= 0 or None, "
+        r"got -0.1$",
+    ):
         WalshFilter(4, threshold=-0.1)
     with pytest.raises(TypeError, match=r"^threshold must be a real number, got '0' \(str\)$"):
         WalshFilter(4, threshold="0")
-    with pytest.raises(ValueError, match=r"^x must be a 4-D feature map \(N, C, H, W\) with C = "
-                                         r"4 \(the layer's size\), got shape \(2, 3, 1, 1\)$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^x must be a 4-D feature map \(N, C, H, W\) with C = "
+        r"4 \(the layer's size\), got shape \(2, 3, 1, 1\)$",
+    ):
         WalshFilter(4)(torch.zeros(2, 3, 1, 1))
-    with pytest.raises(ValueError, match=r"with \(H, W\) = \(4, 4\) \(the layer's size\), got "
-                                         r"shape \(4, 4\)$"):
+    with pytest.raises(
+        ValueError,
+        match=r"with \(H, W\) = \(4, 4\) \(the layer's size\), got "
+        r"shape \(4, 4\)$",
+    ):
         WalshFilter(4, axes="spatial")(torch.zeros(4, 4))
 
 
@@ -497,8 +577,11 @@ def test_fit_walsh_filter_learns_a_dyadic_blur():
 
 
 def test_fit_walsh_filter_errors():
-    with pytest.raises(ValueError, match=r"x and target must have the same shape \(n,\) or "
-                                         r"\(batch, n\), got \(4,\) and \(8,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"x and target must have the same shape \(n,\) or "
+        r"\(batch, n\), got \(4,\) and \(8,\)",
+    ):
         fit_walsh_filter(np.zeros(4), np.zeros(8))
     with pytest.raises(ValueError, match=r"^steps must be >= 0, got -1$"):
         fit_walsh_filter(np.zeros(4), np.zeros(4), steps=-1)
@@ -510,32 +593,50 @@ def test_fit_walsh_filter_errors():
 
 def test_filter_variants_put_walsh_filters_at_the_placements():
     assert list(FILTER_VARIANTS) == ["walsh-input", "walsh-early", "walsh-early-late"]
-    assert dict(FILTER_VARIANTS["walsh-early-late"]) == {"conv2_block1": "walsh",
-                                                          "conv4_block6": "walsh"}
+    assert dict(FILTER_VARIANTS["walsh-early-late"]) == {
+        "conv2_block1": "walsh",
+        "conv4_block6": "walsh",
+    }
     assert list(ALL_VARIANTS) == [*VARIANTS, *FILTER_VARIANTS]
     plain = resnet18(10, width=16, stem="cifar", in_channels=1)
     n_plain = sum(p.numel() for p in plain.parameters())
-    channel = resnet18(10, FILTER_VARIANTS["walsh-early-late"], width=16, stem="cifar",
-                       in_channels=1)
+    channel = resnet18(
+        10, FILTER_VARIANTS["walsh-early-late"], width=16, stem="cifar", in_channels=1
+    )
     assert {k: tuple(v.weight.shape) for k, v in channel.transforms.items()} == {
-        "conv2_block1": (16,), "conv4_block6": (64,)}
+        "conv2_block1": (16,),
+        "conv4_block6": (64,),
+    }
     assert sum(p.numel() for p in channel.parameters()) == n_plain + 16 + 64
     assert "transforms.conv2_block1.weight" in channel.state_dict()
-    spatial = resnet18(10, FILTER_VARIANTS["walsh-early-late"], axes="spatial", width=16,
-                       stem="cifar", in_channels=1, image_size=8)
+    spatial = resnet18(
+        10,
+        FILTER_VARIANTS["walsh-early-late"],
+        axes="spatial",
+        width=16,
+        stem="cifar",
+        in_channels=1,
+        image_size=8,
+    )
     assert {k: tuple(v.weight.shape) for k, v in spatial.transforms.items()} == {
-        "conv2_block1": (8, 8), "conv4_block6": (2, 2)}
+        "conv2_block1": (8, 8),
+        "conv4_block6": (2, 2),
+    }
     big = resnet50(100, FILTER_VARIANTS["walsh-input"], axes="spatial", image_size=224)
     assert tuple(big.transforms["input"].weight.shape) == (256, 256)  # 224 padded
     x = torch.randn(2, 1, 8, 8)
     torch.manual_seed(0)
     base = resnet18(10, width=16, stem="cifar", in_channels=1).eval()
     torch.manual_seed(0)
-    walsh = resnet18(10, FILTER_VARIANTS["walsh-early"], width=16, stem="cifar",
-                     in_channels=1).eval()
+    walsh = resnet18(
+        10, FILTER_VARIANTS["walsh-early"], width=16, stem="cifar", in_channels=1
+    ).eval()
     torch.testing.assert_close(walsh(x), base(x))  # the identity at initialization
-    with pytest.raises(ValueError, match=r"a 'walsh' layer at 'input' with axes='spatial' needs "
-                                         r"image_size"):
+    with pytest.raises(
+        ValueError,
+        match=r"a 'walsh' layer at 'input' with axes='spatial' needs "
+        r"image_size",
+    ):
         resnet18(10, FILTER_VARIANTS["walsh-input"], axes="spatial")
 
 

@@ -26,8 +26,11 @@ RESULTS = ROOT / "book" / "results"
 
 
 def _topic_modules():
-    return [info.name for info in pkgutil.iter_modules(plotting.__path__)
-            if not info.name.startswith("_")]
+    return [
+        info.name
+        for info in pkgutil.iter_modules(plotting.__path__)
+        if not info.name.startswith("_")
+    ]
 
 
 def test_facade_gives_every_drawing_function_of_every_topic_once():
@@ -75,28 +78,45 @@ print(" ".join(sorted(drawn)))
 
 
 def test_facade_and_every_figure_but_the_deep_learning_ones_need_no_torch():
-    done = subprocess.run([sys.executable, "-c", _NO_TORCH], cwd=ROOT, capture_output=True,
-                          text=True, env={**os.environ, "MPLBACKEND": "Agg"})
+    done = subprocess.run(
+        [sys.executable, "-c", _NO_TORCH],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [
-        "draw_bloch", "draw_butterfly", "draw_circuit", "draw_dyadic_convolution",
+        "draw_bloch",
+        "draw_butterfly",
+        "draw_circuit",
+        "draw_dyadic_convolution",
         "draw_feature_maps",
-        "draw_multichannel_convolution", "draw_multiplexing_gain",
-        "draw_network", "draw_padding_modes", "draw_products",
+        "draw_multichannel_convolution",
+        "draw_multiplexing_gain",
+        "draw_network",
+        "draw_padding_modes",
+        "draw_products",
         "draw_qiskit_circuit",
-        "draw_reconstruction", "draw_resnet_placements", "draw_training", "draw_walsh_cdma",
+        "draw_reconstruction",
+        "draw_resnet_placements",
+        "draw_training",
+        "draw_walsh_cdma",
         "draw_walsh_functions",
-        "draw_walsh_spectrum", "draw_window_walk",
+        "draw_walsh_spectrum",
+        "draw_window_walk",
     ]
 
 
 def test_signal_figures_draw_what_the_library_computes():
-    gain = figure(plotting.draw_multiplexing_gain, max_order=16,
-                  simulated={"measured": ([4], [2.0])})
+    gain = figure(
+        plotting.draw_multiplexing_gain, max_order=16, simulated={"measured": ([4], [2.0])}
+    )
     lines = {line.get_label(): line for line in gain.axes[0].get_lines()}
     np.testing.assert_allclose(lines["Hadamard (±1 masks)"].get_ydata(), [2**0.5, 2, 8**0.5, 4])
-    np.testing.assert_allclose(lines["S-matrix (0/1 masks)"].get_ydata(),
-                               [(n + 1) / (2 * n**0.5) for n in (1, 3, 7, 15)])
+    np.testing.assert_allclose(
+        lines["S-matrix (0/1 masks)"].get_ydata(), [(n + 1) / (2 * n**0.5) for n in (1, 3, 7, 15)]
+    )
     assert "measured" in lines
     with pytest.raises(ValueError, match="max_order=12 is not a power of two from 4 to 4096"):
         figure(plotting.draw_multiplexing_gain, max_order=12)
@@ -111,9 +131,13 @@ def test_signal_figures_draw_what_the_library_computes():
 def test_bad_choices_name_the_argument_and_the_choices():
     with pytest.raises(ValueError, match="kernel='emboss' is not one of 'edge', 'blur', 'sharpen'"):
         figure(plotting.draw_window_walk, kernel="emboss")
-    with pytest.raises(ValueError, match=re.escape(
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
             "layer='wht time' is not one of 'wht channel', 'dct channel', 'wht spatial', "
-            "'dct spatial', 'fft spatial'")):
+            "'dct spatial', 'fft spatial'"
+        ),
+    ):
         figure(plotting.draw_transform_layer, layer="wht time")
 
 
@@ -123,8 +147,9 @@ def test_dyadic_convolution_figure_draws_both_convolutions_and_refuses_bad_sizes
     np.testing.assert_allclose(shift.axes[1].lines[0].get_ydata(), ((k - 5) % 16) / 16, atol=1e-12)
     np.testing.assert_allclose(shift.axes[2].lines[0].get_ydata(), (k ^ 5) / 16, atol=1e-12)
     box = figure(plotting.draw_dyadic_convolution, kernel="box", s=4, n=16)
-    np.testing.assert_allclose(box.axes[2].lines[0].get_ydata(), (k // 4 * 4 + 1.5) / 16,
-                               atol=1e-12)  # the mean over aligned blocks of four
+    np.testing.assert_allclose(
+        box.axes[2].lines[0].get_ydata(), (k // 4 * 4 + 1.5) / 16, atol=1e-12
+    )  # the mean over aligned blocks of four
     assert box.axes[2].get_title() == "dyadic: mean of x[k XOR j], j < 4"
     with pytest.raises(ValueError, match="kernel='gauss' is not one of 'shift', 'box'"):
         figure(plotting.draw_dyadic_convolution, kernel="gauss")
@@ -138,8 +163,9 @@ def test_walsh_filter_figure_starts_at_the_identity_and_learns_the_blur():
     start = figure(plotting.draw_walsh_filter_fit, steps=0)
     learned = start.axes[1].lines[1].get_ydata()  # the kernel ifwht(w) of the filter
     np.testing.assert_allclose(learned, np.eye(32)[0], atol=1e-12)
-    np.testing.assert_allclose(start.axes[0].lines[2].get_ydata(),
-                               start.axes[0].lines[0].get_ydata(), atol=1e-12)
+    np.testing.assert_allclose(
+        start.axes[0].lines[2].get_ydata(), start.axes[0].lines[0].get_ydata(), atol=1e-12
+    )
     fitted = figure(plotting.draw_walsh_filter_fit, steps=200)
     wanted, learned = (line.get_ydata() for line in fitted.axes[1].lines)
     np.testing.assert_allclose(wanted[:3], [0.6, 0.2, 0.2])
@@ -205,8 +231,10 @@ def test_study_saves_the_figures_of_each_setting(tmp_path, capsys):
     import matplotlib.image
 
     written = study.main([str(RESULTS), "--figures", str(tmp_path / "figures")])
-    assert [Path(p).name for p in written] == ["digits8-resnet18w16-accuracy.png",
-                                         "digits8-resnet18w16-curves.png"]
+    assert [Path(p).name for p in written] == [
+        "digits8-resnet18w16-accuracy.png",
+        "digits8-resnet18w16-curves.png",
+    ]
     assert capsys.readouterr().out.split() == written
     for path in written:
         assert matplotlib.image.imread(path).shape == (300, 700, 4)  # 7x3 inches at 100 dpi
@@ -214,8 +242,20 @@ def test_study_saves_the_figures_of_each_setting(tmp_path, capsys):
 
 def test_study_runs_as_a_module(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "hadalib.plotting.study", str(RESULTS), "--figures", str(tmp_path),
-         "--data", "cifar100"], cwd=ROOT, capture_output=True, text=True)
+        [
+            sys.executable,
+            "-m",
+            "hadalib.plotting.study",
+            str(RESULTS),
+            "--figures",
+            str(tmp_path),
+            "--data",
+            "cifar100",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0 and done.stderr == "", done.stderr
     assert done.stdout == f"no records in {RESULTS} with data='cifar100'\n"
     assert list(tmp_path.iterdir()) == []

@@ -78,8 +78,12 @@ def test_kronecker_of_tensors_is_torch_kron_and_differentiates(shape_a, shape_b)
     a = torch.randn(shape_a, dtype=torch.float64, requires_grad=True)
     b = torch.randn(shape_b, dtype=torch.float64)
     y = kronecker_product(a, b)
-    torch.testing.assert_close(y, torch.kron(a, b) if a.ndim == b.ndim else torch.from_numpy(
-        np.kron(a.detach().numpy(), b.numpy())))
+    torch.testing.assert_close(
+        y,
+        torch.kron(a, b)
+        if a.ndim == b.ndim
+        else torch.from_numpy(np.kron(a.detach().numpy(), b.numpy())),
+    )
     assert torch.autograd.gradcheck(lambda t: kronecker_product(t, b), (a,))
 
 

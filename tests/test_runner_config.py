@@ -51,20 +51,26 @@ def test_the_cli_takes_its_options_from_the_configuration():
     assert resnet_wht.main.__module__ == "hadalib.experiments.resnet_wht"
 
 
-@pytest.mark.parametrize("change, error, message", [
-    ({"variant": "wht-middle"}, ValueError, "variant='wht-middle' is not one of 'baseline'"),
-    ({"data": "mnist"}, ValueError, "data='mnist' is not one of 'cifar100', 'digits', "
-                                    "'synthetic'"),
-    ({"width": "16"}, TypeError, "width must be an integer, got '16' (str)"),
-    ({"width": 0}, ValueError, "width must be a positive integer, got 0"),
-    ({"lr": 0.0}, ValueError, "lr must be a finite number > 0, got 0.0"),
-    ({"dropout": float("nan")}, ValueError, "dropout must be in [0, 1), got nan"),
-    ({"image_size": 4}, ValueError, "image_size must be at least 8, got 4"),
-    ({"seed": -1}, ValueError, "seed must be an integer in [0, 2**64), got -1"),
-    ({"device": "tpu"}, ValueError, "device must be cpu, cuda or cuda:N, got 'tpu'"),
-    ({"smoke": 1}, TypeError, "smoke must be True or False, got 1 (int)"),
-    ({"out": None}, TypeError, "out must be a str, got None (NoneType)"),
-])
+@pytest.mark.parametrize(
+    "change, error, message",
+    [
+        ({"variant": "wht-middle"}, ValueError, "variant='wht-middle' is not one of 'baseline'"),
+        (
+            {"data": "mnist"},
+            ValueError,
+            "data='mnist' is not one of 'cifar100', 'digits', 'synthetic'",
+        ),
+        ({"width": "16"}, TypeError, "width must be an integer, got '16' (str)"),
+        ({"width": 0}, ValueError, "width must be a positive integer, got 0"),
+        ({"lr": 0.0}, ValueError, "lr must be a finite number > 0, got 0.0"),
+        ({"dropout": float("nan")}, ValueError, "dropout must be in [0, 1), got nan"),
+        ({"image_size": 4}, ValueError, "image_size must be at least 8, got 4"),
+        ({"seed": -1}, ValueError, "seed must be an integer in [0, 2**64), got -1"),
+        ({"device": "tpu"}, ValueError, "device must be cpu, cuda or cuda:N, got 'tpu'"),
+        ({"smoke": 1}, TypeError, "smoke must be True or False, got 1 (int)"),
+        ({"out": None}, TypeError, "out must be a str, got None (NoneType)"),
+    ],
+)
 def test_bad_values_name_the_field(change, error, message):
     with pytest.raises(error) as info:
         RunConfig(**{"variant": "baseline", **change})
@@ -93,7 +99,8 @@ def test_a_resume_compares_what_the_result_depends_on():
     cpu = dataclasses.asdict(RunConfig("baseline", device="cpu", precision="bf16").resolved())
     # the CPU trains in bf16 where asked (autocast), so that it runs the GPU's code
     assert config.differences(cpu, {**cpu, "precision": "fp32"}) == (
-        "--precision was 'bf16', now 'fp32'")
+        "--precision was 'bf16', now 'fp32'"
+    )
     assert config.differences(cpu, {**cpu, "device": "cpu:0"}) == ""
     # a setting of another version of the runner still tells two runs apart
     assert config.differences({**cpu, "mixup": 0.2}, cpu) == "--mixup was 0.2, now None"
@@ -111,13 +118,15 @@ def test_records_of_the_runner_before_channels_last_read_as_what_it_did():
     old = {k: v for k, v in cuda.items() if k != "channels_last"}
     assert config.differences(old, cuda) == ""
     assert config.differences({**old, "precision": "fp32"}, cuda) == (
-        "--precision was 'fp32', now 'bf16'")
+        "--precision was 'fp32', now 'bf16'"
+    )
 
 
 def test_precision_and_memory_format_default_by_device_and_are_options():
     assert RunConfig("baseline").resolved().precision is None  # the device is not known yet
-    c = RunConfig.from_argv(["--variant", "baseline", "--precision", "bf16",
-                             "--channels-last", "--device", "cpu"]).resolved()
+    c = RunConfig.from_argv(
+        ["--variant", "baseline", "--precision", "bf16", "--channels-last", "--device", "cpu"]
+    ).resolved()
     assert (c.precision, c.channels_last) == ("bf16", True)
     off = RunConfig.from_argv(["--variant", "baseline", "--no-channels-last"])
     assert off.channels_last is False and off.argv(["channels_last"]) == ["--no-channels-last"]
@@ -130,9 +139,11 @@ def test_the_name_of_a_run():
     assert c.axes == "spatial"  # the paper's 2-D WHT (and DCT) over H and W
     assert c.name() == "digits8-resnet18w16-dct-early-spatial-seed0"
     assert RunConfig("dct-early", axes="channel", smoke=True).name() == (
-        "synthetic32-resnet50-dct-early-seed0-smoke")
+        "synthetic32-resnet50-dct-early-seed0-smoke"
+    )
     assert RunConfig("baseline", axes="spatial", smoke=True).name(world=2) == (
-        "synthetic32-resnet50-baseline-seed0-smoke-ddp2")
+        "synthetic32-resnet50-baseline-seed0-smoke-ddp2"
+    )
     assert c.resolved().name() == c.name()
 
 
@@ -141,8 +152,7 @@ def test_defaults_that_depend_on_the_data():
     assert (smoke.image_size, smoke.epochs, smoke.batch_size) == (32, 1, 8)
     assert (smoke.limit_train, smoke.limit_test) == (16, 8)
     full = RunConfig("baseline", data="digits").resolved()
-    assert (full.image_size, full.epochs, full.batch_size, full.limit_train) == (8, 20, 128,
-                                                                               None)
+    assert (full.image_size, full.epochs, full.batch_size, full.limit_train) == (8, 20, 128, None)
     assert full.resolved() == full
 
 
@@ -165,30 +175,52 @@ def test_a_record_holds_every_field_its_metadata_marks():
     assert config.RECORD_KEYS == {n: n if key is True else key for n, key in marked.items()}
     assert set(config.RECORD_TYPES) <= set(marked)  # the fields every record has
     c = RunConfig("dct-early", data="digits", device="cpu", compile=True).resolved()
-    epoch = {"test_acc": 0.5, "train_acc": 0.4, "test_loss": 1.0, "train_seconds": 2.0,
-             "images_per_s": 9.0}
-    record = records.new_record(c, [epoch], params=7, steps=3, energy={},
-                                provenance={"world_size": 1})
+    epoch = {
+        "test_acc": 0.5,
+        "train_acc": 0.4,
+        "test_loss": 1.0,
+        "train_seconds": 2.0,
+        "images_per_s": 9.0,
+    }
+    record = records.new_record(
+        c, [epoch], params=7, steps=3, energy={}, provenance={"world_size": 1}
+    )
     for name, key in config.RECORD_KEYS.items():
         assert record[key] == getattr(c, name), name
-    assert (record["compiled"], record["precision"], record["steps_per_epoch"]) == (
-        True, "fp32", 3)
+    assert (record["compiled"], record["precision"], record["steps_per_epoch"]) == (True, "fp32", 3)
     assert record["transforms"] == {"conv2_block1": "dct"}
 
 
 def test_a_record_gives_back_its_settings_from_where_its_schema_stores_them():
     c = RunConfig("dct-early", data="digits", device="cpu", compile=True).resolved()
     args = {k: v for k, v in dataclasses.asdict(c).items() if k not in config.RECORD_KEYS}
-    record = records.new_record(c, [{"test_acc": 0.5, "train_acc": 0.4, "test_loss": 1.0,
-                                     "train_seconds": 2.0, "images_per_s": 9.0}],
-                                params=7, steps=3, energy={},
-                                provenance={"world_size": 1, "device": "cpu", "args": args})
+    record = records.new_record(
+        c,
+        [
+            {
+                "test_acc": 0.5,
+                "train_acc": 0.4,
+                "test_loss": 1.0,
+                "train_seconds": 2.0,
+                "images_per_s": 9.0,
+            }
+        ],
+        params=7,
+        steps=3,
+        energy={},
+        provenance={"world_size": 1, "device": "cpu", "args": args},
+    )
     assert record["schema"] == 2 and records.record_problem(record) is None
     assert records.settings(record) == dataclasses.asdict(c)
     # schema 1 held them all in the provenance's args, which is what counted
-    old = json.loads((ROOT / "book" / "results" / "digits8-resnet18w16-baseline-seed0.json")
-                     .read_text())
+    old = json.loads(
+        (ROOT / "book" / "results" / "digits8-resnet18w16-baseline-seed0.json").read_text()
+    )
     assert (old["schema"], old["precision"], records.settings(old)["precision"]) == (
-        1, "fp32", "bf16")
+        1,
+        "fp32",
+        "bf16",
+    )
     assert records.record_problem({**record, "schema": 3}) == (
-        "is a record of schema 3; this hadalib reads schemas 1 to 2")
+        "is a record of schema 3; this hadalib reads schemas 1 to 2"
+    )

@@ -56,10 +56,18 @@ def test_python_version_is_stated_the_same_everywhere():
 IMPORT_TO_DIST = {**DISTRIBUTIONS, "IPython": "ipywidgets"}
 # Where each part's imports must be declared: the core dependencies plus these extras.
 PART_EXTRAS = {
-    "transforms": ["fast", "torch"], "_fwht_numba": ["fast"], "_fwht_triton": ["gpu", "torch"],
-    "_fwht_op": ["torch", "gpu"], "_fwht_cpu": ["torch"], "nn": ["torch"],
-    "data": ["data"], "energy": ["gpu", "torch"], "experiments": ["experiments", "plot"],
-    "widgets": ["plot"], "plotting": ["plot", "torch"], "examples": ["plot"],
+    "transforms": ["fast", "torch"],
+    "_fwht_numba": ["fast"],
+    "_fwht_triton": ["gpu", "torch"],
+    "_fwht_op": ["torch", "gpu"],
+    "_fwht_cpu": ["torch"],
+    "nn": ["torch"],
+    "data": ["data"],
+    "energy": ["gpu", "torch"],
+    "experiments": ["experiments", "plot"],
+    "widgets": ["plot"],
+    "plotting": ["plot", "torch"],
+    "examples": ["plot"],
     "quantum": ["quantum"],
 }
 # Imported only when a reader asks for it (torchvision weights), with a message if missing.
@@ -70,7 +78,7 @@ def _extra(name: str) -> set[str]:
     dists = set()
     for spec in PYPROJECT["project"]["optional-dependencies"][name]:
         if spec.startswith("hadalib["):
-            for sub in spec[len("hadalib["):-1].split(","):
+            for sub in spec[len("hadalib[") : -1].split(","):
                 dists |= _extra(sub)
         else:
             dists.add(re.split(r"[<>=!~ ;\[]", spec)[0])
@@ -120,14 +128,18 @@ def _required_extras(path: Path) -> list[tuple[str, set[str]]]:
 
 
 def test_each_required_extra_installs_what_its_block_imports():
-    blocks = [(path, extra, dists) for path in sorted((ROOT / "hadalib").rglob("*.py"))
-              for extra, dists in _required_extras(path)]
+    blocks = [
+        (path, extra, dists)
+        for path in sorted((ROOT / "hadalib").rglob("*.py"))
+        for extra, dists in _required_extras(path)
+    ]
     assert len(blocks) >= 10
     for path, extra, dists in blocks:
         where = path.relative_to(ROOT)
         assert extra in PYPROJECT["project"]["optional-dependencies"], (where, extra)
-        assert dists <= _extra(extra), f"{where}: hadalib[{extra}] does not install " \
-                                       f"{sorted(dists - _extra(extra))}"
+        assert dists <= _extra(extra), (
+            f"{where}: hadalib[{extra}] does not install {sorted(dists - _extra(extra))}"
+        )
 
 
 #: Blocks every import but the standard library's, NumPy's and hadalib's: a machine with
@@ -149,39 +161,62 @@ else:
 """
 
 
-@pytest.mark.parametrize(("argv", "package", "extra"), [
-    (["-m", "hadalib.experiments.resnet_wht", "--help"], "torch", "experiments"),
-    (["-m", "hadalib.experiments.study", "digits", "--out", "{tmp}"], "torch", "experiments"),
-    (["-m", "hadalib.experiments.report", "book/results"], "scipy", "experiments"),
-    (["-m", "hadalib.plotting.study", "book/results", "--figures", "{tmp}"], "scipy",
-     "experiments"),
-    (["-c", "import hadalib; hadalib.nn.Transform()"], "torch", "torch"),
-    (["-c", "import hadalib; hadalib.data.load_digits()"], "torch", "data"),
-    (["-c", "import hadalib; hadalib.data.load_cifar100('{tmp}', download=True)"], "tqdm",
-     "data"),
-    (["-c", "from hadalib.plotting import draw_transform_layer"], "torch", "torch"),
-    (["-c", "from hadalib.widgets import figure; figure(lambda fig: None)"], "matplotlib",
-     "plot"),
-    (["-c", "import hadalib; hadalib.examples.camera_feature_map()"], "scikit-image", "plot"),
-], ids=lambda v: " ".join(v) if isinstance(v, list) else v)
+@pytest.mark.parametrize(
+    ("argv", "package", "extra"),
+    [
+        (["-m", "hadalib.experiments.resnet_wht", "--help"], "torch", "experiments"),
+        (["-m", "hadalib.experiments.study", "digits", "--out", "{tmp}"], "torch", "experiments"),
+        (["-m", "hadalib.experiments.report", "book/results"], "scipy", "experiments"),
+        (
+            ["-m", "hadalib.plotting.study", "book/results", "--figures", "{tmp}"],
+            "scipy",
+            "experiments",
+        ),
+        (["-c", "import hadalib; hadalib.nn.Transform()"], "torch", "torch"),
+        (["-c", "import hadalib; hadalib.data.load_digits()"], "torch", "data"),
+        (
+            ["-c", "import hadalib; hadalib.data.load_cifar100('{tmp}', download=True)"],
+            "tqdm",
+            "data",
+        ),
+        (["-c", "from hadalib.plotting import draw_transform_layer"], "torch", "torch"),
+        (
+            ["-c", "from hadalib.widgets import figure; figure(lambda fig: None)"],
+            "matplotlib",
+            "plot",
+        ),
+        (["-c", "import hadalib; hadalib.examples.camera_feature_map()"], "scikit-image", "plot"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else v,
+)
 def test_a_numpy_only_install_names_the_extra_to_install(tmp_path, argv, package, extra):
     argv = [a.replace("{tmp}", str(tmp_path / "out")) for a in argv]
-    done = subprocess.run([sys.executable, "-c", NUMPY_ONLY, *argv], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", NUMPY_ONLY, *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1] == (
         f"ModuleNotFoundError: {package} is not installed here, and this part of hadalib "
-        f"needs it: pip install 'hadalib[{extra}]'")
+        f"needs it: pip install 'hadalib[{extra}]'"
+    )
 
 
 def test_requires_rewords_only_a_package_missing_here():
     with pytest.raises(ModuleNotFoundError) as info, requires("plot"):
         import skimage_not_here  # noqa: F401
-    assert str(info.value) == ("skimage_not_here is not installed here, and this part of "
-                               "hadalib needs it: pip install 'hadalib[plot]'")
+    assert str(info.value) == (
+        "skimage_not_here is not installed here, and this part of "
+        "hadalib needs it: pip install 'hadalib[plot]'"
+    )
     assert info.value.name == "skimage_not_here"
-    with pytest.raises(ModuleNotFoundError, match=r"^No module named 'hadalib.missing'$"), \
-            requires("plot"):
+    with (
+        pytest.raises(ModuleNotFoundError, match=r"^No module named 'hadalib.missing'$"),
+        requires("plot"),
+    ):
         import hadalib.missing  # noqa: F401
     with pytest.raises(ImportError, match=r"^a broken build$"), requires("plot"):
         raise ImportError("a broken build")
@@ -199,8 +234,13 @@ def test_report_and_study_plan_need_no_torch():
 
 
 def _make(target: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([shutil.which("make"), "-s", "--no-print-directory", target], cwd=ROOT,
-                          capture_output=True, text=True, env={**os.environ, **env})
+    return subprocess.run(
+        [shutil.which("make"), "-s", "--no-print-directory", target],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+    )
 
 
 def test_make_stops_with_one_line_on_an_old_python(tmp_path):
@@ -214,8 +254,9 @@ def test_make_stops_with_one_line_on_an_old_python(tmp_path):
     ]
 
 
-@pytest.mark.parametrize(("target", "says"), [("need-npm", "npm (Node.js)"),
-                                              ("need-chromium", "Chromium")])
+@pytest.mark.parametrize(
+    ("target", "says"), [("need-npm", "npm (Node.js)"), ("need-chromium", "Chromium")]
+)
 def test_make_names_what_to_install(tmp_path, target, says):
     done = _make(target, PATH=str(tmp_path), CHROMIUM="")
     assert done.returncode != 0

@@ -475,8 +475,9 @@ def test_hadamard_rotate_keeps_norms_and_unrotate_inverts(x, rotation):
     y = hadamard_rotate(x, **rotation)
     np.testing.assert_allclose(np.linalg.norm(y, axis=-1), np.linalg.norm(x, axis=-1), atol=1e-9)
     np.testing.assert_allclose(hadamard_unrotate(y, **rotation), x, atol=1e-9)
-    np.testing.assert_allclose(hadamard_rotate(hadamard_unrotate(x, **rotation), **rotation), x,
-                               atol=1e-9)
+    np.testing.assert_allclose(
+        hadamard_rotate(hadamard_unrotate(x, **rotation), **rotation), x, atol=1e-9
+    )
 
 
 def test_hadamard_unrotate_is_the_transpose():
@@ -484,8 +485,7 @@ def test_hadamard_unrotate_is_the_transpose():
     R = hadamard_rotate(np.eye(n), seed=5, axis=0)  # column j is R e_j
     np.testing.assert_allclose(hadamard_unrotate(np.eye(n), seed=5, axis=0), R.T, atol=1e-12)
     plain = scipy.linalg.hadamard(n) / 4  # symmetric: its own inverse
-    np.testing.assert_allclose(hadamard_unrotate(np.eye(n), axis=0, signs=False), plain,
-                               atol=1e-12)
+    np.testing.assert_allclose(hadamard_unrotate(np.eye(n), axis=0, signs=False), plain, atol=1e-12)
 
 
 def test_hadamard_rotate_draws_fresh_signs_without_a_seed():

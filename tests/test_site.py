@@ -129,8 +129,6 @@ def test_page_is_complete_offline(page, server, screenshots, rel):
     )
 
 
-
-
 def _shows_player(notebook: Path) -> bool:
     cells = json.loads(notebook.read_text())["cells"]
     return any("player(" in "".join(c["source"]) for c in cells if c["cell_type"] == "code")
@@ -139,7 +137,8 @@ def _shows_player(notebook: Path) -> bool:
 # Read from the notebooks, not from the build: a build that lost its players fails
 # below instead of leaving nothing to test.
 PLAYER_PAGES = [
-    f"book/{nb.stem}.html" for nb in sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
+    f"book/{nb.stem}.html"
+    for nb in sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
     if _shows_player(nb)
 ]
 
@@ -209,8 +208,10 @@ def test_dark_mode_switch(page, server, screenshots):
 # (secondary sidebar). On a phone each is a button that opens a dialog; on a laptop the
 # chapter list stands beside the text (its button hides and shows it) and so do the
 # page contents.
-MENUS = {"chapters": ("primary-toggle", "pst-primary-sidebar"),
-         "contents": ("secondary-toggle", "pst-secondary-sidebar")}
+MENUS = {
+    "chapters": ("primary-toggle", "pst-primary-sidebar"),
+    "contents": ("secondary-toggle", "pst-secondary-sidebar"),
+}
 CHAPTER = "book/05_walsh_spectrum.html"
 
 

@@ -79,11 +79,19 @@ def test_stages_are_exact_on_narrow_and_huge_integers(x, dtype, last):
 
 def test_masked_arrays_are_refused():
     x = np.ma.array([1.0, 2.0, 3.0, 4.0], mask=[0, 1, 0, 0])
-    for call, func in [(fwht, "fwht"), (ifwht, "ifwht"), (fwht2, "fwht2"), (dct, "dct"),
-                       (fwht_stages, "fwht_stages")]:
-        with pytest.raises(TypeError, match=rf"^x is a numpy masked array; {func} mixes every "
-                           r"entry into every output, so no mask carries over: pass "
-                           r"x\.filled\(value\) \(e\.g\. 0\) or x\.data$"):
+    for call, func in [
+        (fwht, "fwht"),
+        (ifwht, "ifwht"),
+        (fwht2, "fwht2"),
+        (dct, "dct"),
+        (fwht_stages, "fwht_stages"),
+    ]:
+        with pytest.raises(
+            TypeError,
+            match=rf"^x is a numpy masked array; {func} mixes every "
+            r"entry into every output, so no mask carries over: pass "
+            r"x\.filled\(value\) \(e\.g\. 0\) or x\.data$",
+        ):
             call(x.reshape(2, 2) if func == "fwht2" else x)
 
 
@@ -563,8 +571,12 @@ def test_a_damaged_numba_cache_is_compiled_again(tmp_path):
 
 @pytest.mark.parametrize(
     ("shape", "dtype", "axis", "norm"),
-    [((1024,), np.float32, -1, None), ((3, 64), np.float64, 1, "backward"),
-     ((2,), np.float64, 0, "ortho"), ((1 << 19,), np.float32, -1, "forward")],
+    [
+        ((1024,), np.float32, -1, None),
+        ((3, 64), np.float64, 1, "backward"),
+        ((2,), np.float64, 0, "ortho"),
+        ((1 << 19,), np.float32, -1, "forward"),
+    ],
 )
 def test_small_and_large_calls_give_the_dense_transform(path, shape, dtype, axis, norm):
     """Every size takes one path (the kernel's single-thread entry below PARALLEL_MIN

@@ -56,19 +56,23 @@ def test_check_reports_what_is_wrong(capsys):
     assert "shape (2, 3), which is not the shape of the answer" in capsys.readouterr().out
     assert not check([1, 2, 3], [1, 5, 3])
     assert "1 of 3 entries differ; the first at index (1,) is too small, by 10% or more" in (
-        capsys.readouterr().out)
+        capsys.readouterr().out
+    )
     assert check(0.1 + 0.2, 0.3)
     assert capsys.readouterr().out == "Correct!\n"
 
 
-@pytest.mark.parametrize(("answer", "expected", "says"), [
-    (-2.0, 2.0, "has the wrong sign"),
-    (2.01, 2.0, "is too large, by less than 1%"),
-    (1.9, 2.0, "is too small, by 1% to 10%"),
-    (0.5, 0.0, "is too large"),
-    ("a", "b", "is not the right value"),
-    (1j, 2j, "is not the right complex number"),
-])
+@pytest.mark.parametrize(
+    ("answer", "expected", "says"),
+    [
+        (-2.0, 2.0, "has the wrong sign"),
+        (2.01, 2.0, "is too large, by less than 1%"),
+        (1.9, 2.0, "is too small, by 1% to 10%"),
+        (0.5, 0.0, "is too large"),
+        ("a", "b", "is not the right value"),
+        (1j, 2j, "is not the right complex number"),
+    ],
+)
 def test_check_never_shows_the_expected_value(capsys, answer, expected, says):
     assert not check([0.0, answer], [0.0, expected])
     out = capsys.readouterr().out

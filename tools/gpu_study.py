@@ -112,9 +112,18 @@ CIFAR_ARCHIVE = "cifar-100-python.tar.gz"
 WEIGHTS_FILE = "resnet50-imagenet1k-v1.pt"
 SHORT_VARIANTS = ("baseline", "wht-early", "wht-early-late")
 #: Tiny settings for a test of the whole machinery on the CPU (--smoke).
-SMOKE = {"model": "resnet50", "width": 8, "image_size": 32, "batch_size": 4,
-         "limit_train": 8, "limit_test": 4, "epochs": 2, "compile": False, "smoke": True,
-         "device": "cpu"}
+SMOKE = {
+    "model": "resnet50",
+    "width": 8,
+    "image_size": 32,
+    "batch_size": 4,
+    "limit_train": 8,
+    "limit_test": 4,
+    "epochs": 2,
+    "compile": False,
+    "smoke": True,
+    "device": "cpu",
+}
 
 
 class Job(NamedTuple):
@@ -143,30 +152,33 @@ class Step(NamedTuple):
     skipped: str | None = None
 
 
-def _runs_step(key: str, title: str, configs: Sequence[RunConfig],
-               one_process: bool) -> Step:
+def _runs_step(key: str, title: str, configs: Sequence[RunConfig], one_process: bool) -> Step:
     """A step of runs: those not finished, in one process (eager runs, the repeats
     interleaved: every variant's first, then every second) or in one per variant and
     reading (compiled runs: a process compiles one variant)."""
     left = [c for c in configs if not finished(c)]
     if one_process:
         runs = sorted(left, key=lambda c: c.seed)
-        jobs = (Job(key, f"{len({c.variant for c in runs})} variant(s)", tuple(runs)),) \
-            if runs else ()
+        jobs = (
+            (Job(key, f"{len({c.variant for c in runs})} variant(s)", tuple(runs)),) if runs else ()
+        )
     else:
         groups: dict[tuple[str, str], list[RunConfig]] = {}
         for c in left:
             groups.setdefault((c.variant, c.axes), []).append(c)
-        jobs = tuple(Job(key, f"{variant} ({axes})", tuple(group))
-                     for (variant, axes), group in groups.items())
+        jobs = tuple(
+            Job(key, f"{variant} ({axes})", tuple(group))
+            for (variant, axes), group in groups.items()
+        )
     return Step(key, title, jobs, len(configs) - len(left), len(configs))
 
 
 def _study_configs(name: str, axes: str, options: argparse.Namespace) -> list[RunConfig]:
     """A study's runs in one reading, on CUDA (or in the tiny --smoke settings)."""
     change = dict(SMOKE) if options.smoke else {"device": "cuda"}
-    configs = [dataclasses.replace(c, **change) for c in study_configs(name, options.out)
-               if c.axes == axes]
+    configs = [
+        dataclasses.replace(c, **change) for c in study_configs(name, options.out) if c.axes == axes
+    ]
     return [c for c in configs if options.variants is None or c.variant in options.variants]
 
 
@@ -177,20 +189,38 @@ def _accuracy_configs(options: argparse.Namespace) -> tuple[list[RunConfig], str
     root = Path(options.data_root)
     missing = []
     if not ((root / "cifar-100-python").is_dir() or (root / CIFAR_ARCHIVE).is_file()):
-        missing.append(f"{root / CIFAR_ARCHIVE} (CIFAR-100, 161 MB: "
-                       f"hadalib.data.load_cifar100({str(root)!r}, download=True) fetches it "
-                       "where there is a network; a copy of the file will do)")
+        missing.append(
+            f"{root / CIFAR_ARCHIVE} (CIFAR-100, 161 MB: "
+            f"hadalib.data.load_cifar100({str(root)!r}, download=True) fetches it "
+            "where there is a network; a copy of the file will do)"
+        )
     if not (root / WEIGHTS_FILE).is_file():
-        missing.append(f"{root / WEIGHTS_FILE} (torchvision's ResNet-50 IMAGENET1K_V1 "
-                       "state_dict, 98 MB; the README says how to save it)")
+        missing.append(
+            f"{root / WEIGHTS_FILE} (torchvision's ResNet-50 IMAGENET1K_V1 "
+            "state_dict, 98 MB; the README says how to save it)"
+        )
     if missing:
         return [], "not here: " + "; ".join(missing)
-    return [RunConfig(v, data="cifar100", data_root=str(root),
-                      weights=str(root / WEIGHTS_FILE), epochs=2, batch_size=128,
-                      precision="bf16", channels_last=True, compile=True, axes="spatial",
-                      device="cuda", seed=0, out=str(Path(options.out) / "cifar100-short"),
-                      resume=True, progress=False)
-            for v in SHORT_VARIANTS], None
+    return [
+        RunConfig(
+            v,
+            data="cifar100",
+            data_root=str(root),
+            weights=str(root / WEIGHTS_FILE),
+            epochs=2,
+            batch_size=128,
+            precision="bf16",
+            channels_last=True,
+            compile=True,
+            axes="spatial",
+            device="cuda",
+            seed=0,
+            out=str(Path(options.out) / "cifar100-short"),
+            resume=True,
+            progress=False,
+        )
+        for v in SHORT_VARIANTS
+    ], None
 
 
 def _benchmark_result(quick: bool) -> Path:
@@ -203,9 +233,12 @@ def _benchmark_step(key: str, quick: bool, options: argparse.Namespace) -> Step:
     if options.smoke:
         return Step(key, title, (), 0, 0, skipped="--smoke runs on the CPU")
     done = _benchmark_result(quick).is_file()
-    job = Job(key, "benchmark" + (" (quick)" if quick else ""),
-              command=(sys.executable, *args),
-              prior="benchmark_quick_s" if quick else "benchmark_s")
+    job = Job(
+        key,
+        "benchmark" + (" (quick)" if quick else ""),
+        command=(sys.executable, *args),
+        prior="benchmark_quick_s" if quick else "benchmark_s",
+    )
     return Step(key, title, () if done else (job,), int(done), 1)
 
 
@@ -214,29 +247,45 @@ def plan(options: argparse.Namespace) -> list[Step]:
     accuracy, skipped = _accuracy_configs(options)
     title = "short accuracy run: CIFAR-100 from ImageNet weights, 2 epochs, spatial reading"
     return [
-        _runs_step("a", "the headline: throughput, memory and energy of the gpu study, "
-                   "spatial reading", _study_configs("gpu", "spatial", options), True),
+        _runs_step(
+            "a",
+            "the headline: throughput, memory and energy of the gpu study, spatial reading",
+            _study_configs("gpu", "spatial", options),
+            True,
+        ),
         _benchmark_step("b", True, options),
-        _runs_step("c", "the channel ablation of (a): WHT and DCT in the channel reading",
-                   _study_configs("gpu", "channel", options), True),
+        _runs_step(
+            "c",
+            "the channel ablation of (a): WHT and DCT in the channel reading",
+            _study_configs("gpu", "channel", options),
+            True,
+        ),
         _benchmark_step("d", False, options),
-        _runs_step("e", "the compiled runs: (a) with torch.compile",
-                   _study_configs("gpu-compiled", "spatial", options), False),
-        Step("f", title, (), 0, 0, skipped) if skipped else
-        _runs_step("f", title, accuracy, False),
+        _runs_step(
+            "e",
+            "the compiled runs: (a) with torch.compile",
+            _study_configs("gpu-compiled", "spatial", options),
+            False,
+        ),
+        Step("f", title, (), 0, 0, skipped) if skipped else _runs_step("f", title, accuracy, False),
     ]
 
 
 def _outputs(options: argparse.Namespace) -> list[Path]:
     """Every file of the study that exists: records, benchmark results, timings."""
-    configs = [*_study_configs("gpu", "spatial", options),
-               *_study_configs("gpu", "channel", options),
-               *_study_configs("gpu-compiled", "spatial", options),
-               *_accuracy_configs(options)[0]]
+    configs = [
+        *_study_configs("gpu", "spatial", options),
+        *_study_configs("gpu", "channel", options),
+        *_study_configs("gpu-compiled", "spatial", options),
+        *_accuracy_configs(options)[0],
+    ]
     paths = [Path(c.out) / f"{c.name()}.json" for c in configs]
     timings = _cache("gpu-study", "timings.json")
-    return [p for p in (*paths, _benchmark_result(True), _benchmark_result(False), timings)
-            if p.is_file()]
+    return [
+        p
+        for p in (*paths, _benchmark_result(True), _benchmark_result(False), timings)
+        if p.is_file()
+    ]
 
 
 # -- time estimates ----------------------------------------------------------------------
@@ -248,15 +297,20 @@ def _cache(*parts: str) -> Path:
 
 def _plausible(value: Any) -> bool:
     """Whether ``value`` is a number of seconds a timing can be."""
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value) and PLAUSIBLE_S[0] <= value <= PLAUSIBLE_S[1])
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and PLAUSIBLE_S[0] <= value <= PLAUSIBLE_S[1]
+    )
 
 
 def _clean(raw: Any) -> tuple[dict[str, Any], list[str]]:
     """The timings of a parsed timings file that can be used, and what is ignored."""
     if not isinstance(raw, dict) or not isinstance(raw.get("jobs"), dict):
-        return {"jobs": {}}, [f"all of it (a {type(raw).__name__}, not an object with an "
-                              "object 'jobs')"]
+        return {"jobs": {}}, [
+            f"all of it (a {type(raw).__name__}, not an object with an object 'jobs')"
+        ]
     jobs, ignored = {}, []
     for key, times in raw["jobs"].items():
         if not isinstance(times, dict):
@@ -268,8 +322,12 @@ def _clean(raw: Any) -> tuple[dict[str, Any], list[str]]:
                 jobs[key][name] = float(value)
             elif name in TIMES:
                 ignored.append(f"{key} {name}={value!r}")
-            elif name == "device" and isinstance(value, str) or \
-                    name == "compiled" and isinstance(value, bool):
+            elif (
+                name == "device"
+                and isinstance(value, str)
+                or name == "compiled"
+                and isinstance(value, bool)
+            ):
                 jobs[key][name] = value
     return {"jobs": jobs}, ignored
 
@@ -287,8 +345,10 @@ def load_timings(note: bool = False) -> dict[str, Any]:
         timings, ignored = {"jobs": {}}, [f"all of it ({one_line(exc)})"]
     if note and ignored:
         low, high = PLAUSIBLE_S
-        print(f"note: ignored in {path}, as not finite numbers of seconds in [{low:g}, "
-              f"{high:g}]: {'; '.join(ignored)}")
+        print(
+            f"note: ignored in {path}, as not finite numbers of seconds in [{low:g}, "
+            f"{high:g}]: {'; '.join(ignored)}"
+        )
     return timings
 
 
@@ -310,9 +370,11 @@ def _measured(timings: dict[str, Any], job: Job) -> dict[str, float]:
     if mine:
         return {**base, **mine}
     others = [t for t in jobs.values() if t.get("compiled") == compiled and "image_s" in t]
-    means = {k: sum(t[k] for t in others) / len(others)
-             for k in ("start_s", "compile_s", "image_s", "run_extra_s")
-             if others and all(k in t for t in others)}
+    means = {
+        k: sum(t[k] for t in others) / len(others)
+        for k in ("start_s", "compile_s", "image_s", "run_extra_s")
+        if others and all(k in t for t in others)
+    }
     return {**base, **means}
 
 
@@ -352,17 +414,27 @@ def _warm_up(config: RunConfig, idle_watts: float | None) -> dict[str, float]:
 
     folder = _cache("gpu-study", "warm-up")
     shutil.rmtree(folder, ignore_errors=True)
-    warm = dataclasses.replace(config, epochs=2, steps_per_epoch=WARM_STEPS, seed=0,
-                               out=str(folder), resume=False, checkpoints=False,
-                               progress=False)
+    warm = dataclasses.replace(
+        config,
+        epochs=2,
+        steps_per_epoch=WARM_STEPS,
+        seed=0,
+        out=str(folder),
+        resume=False,
+        checkpoints=False,
+        progress=False,
+    )
     started = time.monotonic()
     record = run(warm, idle_watts=idle_watts)
     wall = time.monotonic() - started
     first, second = (h["train_seconds"] for h in record["history"])
     image_s = second / record["history"][1]["train_images"]
-    return {"compile_s": max(first - second, 0.0), "image_s": image_s,
-            "run_extra_s": max(wall - first - second, 0.0),
-            "device": record["provenance"]["device_name"]}
+    return {
+        "compile_s": max(first - second, 0.0),
+        "image_s": image_s,
+        "run_extra_s": max(wall - first - second, 0.0),
+        "device": record["provenance"]["device_name"],
+    }
 
 
 def _run_times(record: dict[str, Any], wall: float) -> dict[str, Any]:
@@ -371,8 +443,11 @@ def _run_times(record: dict[str, Any], wall: float) -> dict[str, Any]:
     steady = record["history"][1:] or record["history"]
     image_s = sum(h["train_seconds"] for h in steady) / sum(h["train_images"] for h in steady)
     images = sum(h["train_images"] for h in record["history"])
-    return {"image_s": image_s, "run_extra_s": max(wall - images * image_s, 0.0),
-            "device": record["provenance"]["device_name"]}
+    return {
+        "image_s": image_s,
+        "run_extra_s": max(wall - images * image_s, 0.0),
+        "device": record["provenance"]["device_name"],
+    }
 
 
 def _say_estimate(label: str, t: dict[str, float], configs: Sequence[RunConfig]) -> float:
@@ -380,10 +455,13 @@ def _say_estimate(label: str, t: dict[str, float], configs: Sequence[RunConfig])
     one = _run_s(configs[0], t)
     c = configs[0].resolved()
     steps = round((one - t["run_extra_s"]) / t["image_s"] / c.batch_size)
-    print(f"{label}: warm-up: compiled in {t['compile_s']:.0f} s, then "
-          f"{1000 * t['image_s'] * c.batch_size:.0f} ms a step of {c.batch_size} images "
-          f"({1 / t['image_s']:,.0f} images/s): {len(configs)} run(s) of {steps} steps, "
-          f"about {len(configs) * one / 60:.1f} min", flush=True)
+    print(
+        f"{label}: warm-up: compiled in {t['compile_s']:.0f} s, then "
+        f"{1000 * t['image_s'] * c.batch_size:.0f} ms a step of {c.batch_size} images "
+        f"({1 / t['image_s']:,.0f} images/s): {len(configs)} run(s) of {steps} steps, "
+        f"about {len(configs) * one / 60:.1f} min",
+        flush=True,
+    )
     return one
 
 
@@ -413,8 +491,11 @@ def worker(job_file: Path) -> int:
     failed, walls = 0, []
     for i, config in enumerate(configs):
         if time.time() + one > deadline:
-            print(f"{label}: {len(configs) - i} run(s) would not fit in this invocation's "
-                  "time; they run next time", flush=True)
+            print(
+                f"{label}: {len(configs) - i} run(s) would not fit in this invocation's "
+                "time; they run next time",
+                flush=True,
+            )
             return 3
         started = time.time()
         try:
@@ -436,10 +517,13 @@ def worker(job_file: Path) -> int:
 def _say_run(config: RunConfig, record: dict[str, Any], seconds: float) -> None:
     s = record["summary"]
     energy = s.get("energy_above_idle_per_image_j")
-    print(f"{config.variant} ({config.axes}), seed {config.seed}: {s['images_per_s']:,.0f} "
-          f"images/s, peak {(s['peak_memory_bytes'] or 0) / 2**30:.1f} GiB, "
-          + (f"{energy:.3f} J/image above idle" if energy is not None else "energy not measured")
-          + f" ({seconds:.0f} s)", flush=True)
+    print(
+        f"{config.variant} ({config.axes}), seed {config.seed}: {s['images_per_s']:,.0f} "
+        f"images/s, peak {(s['peak_memory_bytes'] or 0) / 2**30:.1f} GiB, "
+        + (f"{energy:.3f} J/image above idle" if energy is not None else "energy not measured")
+        + f" ({seconds:.0f} s)",
+        flush=True,
+    )
 
 
 # -- the parent: the plan, the budget, the processes ---------------------------------------
@@ -462,10 +546,18 @@ def _launch(job: Job, idle_watts: float | None, soft: float, hard: float) -> str
     else:
         job_file = _cache("gpu-study", "job.json")
         job_file.parent.mkdir(parents=True, exist_ok=True)
-        job_file.write_text(json.dumps({
-            "step": job.step, "label": job.label, "idle_watts": idle_watts,
-            "deadline": soft, "launched": time.time(),
-            "configs": [dataclasses.asdict(c) for c in job.configs]}))
+        job_file.write_text(
+            json.dumps(
+                {
+                    "step": job.step,
+                    "label": job.label,
+                    "idle_watts": idle_watts,
+                    "deadline": soft,
+                    "launched": time.time(),
+                    "configs": [dataclasses.asdict(c) for c in job.configs],
+                }
+            )
+        )
         command = [sys.executable, "-m", "tools.gpu_study", "--worker", str(job_file)]
     started = time.time()
     # its own process group, so that a stop also ends its compile workers
@@ -475,8 +567,10 @@ def _launch(job: Job, idle_watts: float | None, soft: float, hard: float) -> str
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-        print(f"{job.label}: stopped at the time limit; its unfinished run starts over next "
-              "time", flush=True)
+        print(
+            f"{job.label}: stopped at the time limit; its unfinished run starts over next time",
+            flush=True,
+        )
         return "stopped"
     if job.command and returncode == 0:
         _save_timings(job.key, {"seconds": time.time() - started})
@@ -494,13 +588,17 @@ def _measure_idle(seconds: float) -> float | None:
     if meter.idle_watts is None:
         print(f"idle power not measured ({meter.reason}); each run measures its own for 1 s")
     else:
-        print(f"idle power: {meter.idle_watts:.1f} W over {seconds:g} s of {meter.gpu_name}, "
-              "before any work; energies above idle subtract it", flush=True)
+        print(
+            f"idle power: {meter.idle_watts:.1f} W over {seconds:g} s of {meter.gpu_name}, "
+            "before any work; energies above idle subtract it",
+            flush=True,
+        )
     return meter.idle_watts
 
 
-def _work(steps: Sequence[Step], idle: float | None, started: float,
-          budget: float) -> tuple[bool, bool]:
+def _work(
+    steps: Sequence[Step], idle: float | None, started: float, budget: float
+) -> tuple[bool, bool]:
     """Run the jobs in order while each fits in ``budget`` seconds from ``started``;
     returns (all done, any failed)."""
     soft, hard = started + budget, started + budget + HARD_LIMIT_S - BUDGET_S
@@ -510,15 +608,23 @@ def _work(steps: Sequence[Step], idle: float | None, started: float,
             first, whole = estimate(job, load_timings(), _cold())
             left = soft - time.time()
             if first > left:
-                print(f"stopping: ({step.key}) {job.label} needs about {first:.0f} s to start "
-                      f"and finish a run; {max(left, 0):.0f} s of this invocation are left",
-                      flush=True)
+                print(
+                    f"stopping: ({step.key}) {job.label} needs about {first:.0f} s to start "
+                    f"and finish a run; {max(left, 0):.0f} s of this invocation are left",
+                    flush=True,
+                )
                 return False, failed
-            print(f"-- ({step.key}) {job.label}: {len(job.configs) or 1} piece(s), about "
-                  f"{whole / 60:.1f} min by the estimate", flush=True)
+            print(
+                f"-- ({step.key}) {job.label}: {len(job.configs) or 1} piece(s), about "
+                f"{whole / 60:.1f} min by the estimate",
+                flush=True,
+            )
             outcome = _launch(job, idle, soft, hard)
-            print(f"-- {outcome}; {time.time() - started:.0f} s of this invocation's "
-                  f"{budget:.0f} used", flush=True)
+            print(
+                f"-- {outcome}; {time.time() - started:.0f} s of this invocation's "
+                f"{budget:.0f} used",
+                flush=True,
+            )
             if outcome == "stopped":
                 return False, failed
             failed |= outcome == "failed"
@@ -544,8 +650,9 @@ def invocations(seconds: Sequence[float], budget: float) -> list[list[int]]:
     return plans
 
 
-def first_invocation(steps: Sequence[Step], timings: dict[str, Any],
-                     budget: float) -> tuple[float, list[Job]]:
+def first_invocation(
+    steps: Sequence[Step], timings: dict[str, Any], budget: float
+) -> tuple[float, list[Job]]:
     """The estimated seconds of the next invocation (its own start, the idle power and
     its jobs) and the jobs it finishes."""
     jobs, seconds = _estimates(steps, timings)
@@ -553,8 +660,9 @@ def first_invocation(steps: Sequence[Step], timings: dict[str, Any],
     goes_on = plans[1][0] if len(plans) > 1 and plans[1][0] == plans[0][-1] else None
     whole = [i for i in plans[0] if i != goes_on]
     overhead = PRIORS["parent_s"] + IDLE_SECONDS
-    return overhead + min(sum(seconds[i] for i in plans[0]), budget - overhead), \
-        [jobs[i] for i in whole]
+    return overhead + min(sum(seconds[i] for i in plans[0]), budget - overhead), [
+        jobs[i] for i in whole
+    ]
 
 
 def _estimates(steps: Sequence[Step], timings: dict[str, Any]) -> tuple[list[Job], list[float]]:
@@ -571,10 +679,14 @@ def _estimates(steps: Sequence[Step], timings: dict[str, Any]) -> tuple[list[Job
 
 def describe(steps: Sequence[Step], timings: dict[str, Any], budget: float) -> None:
     """Print the plan: each step's state and estimate, the next invocation's, and all's."""
-    devices = sorted({str(t.get("device")) for t in timings.get("jobs", {}).values()
-                      if "device" in t})
-    source = (f"times measured by earlier invocations on {', '.join(devices)}" if devices
-              else "guesses for one H100 (PRIORS), until the runs measure them")
+    devices = sorted(
+        {str(t.get("device")) for t in timings.get("jobs", {}).values() if "device" in t}
+    )
+    source = (
+        f"times measured by earlier invocations on {', '.join(devices)}"
+        if devices
+        else "guesses for one H100 (PRIORS), until the runs measure them"
+    )
     jobs, seconds = _estimates(steps, timings)
     for step in steps:
         mine = sum(s for j, s in zip(jobs, seconds, strict=True) if j.step == step.key)
@@ -584,20 +696,25 @@ def describe(steps: Sequence[Step], timings: dict[str, Any], budget: float) -> N
             state = f"done ({step.total} of {step.total})"
         else:
             runs = sum(len(j.configs) or 1 for j in step.jobs)
-            state = (f"{step.done} of {step.total} done; {runs} to go in {len(step.jobs)} "
-                     f"process(es), about {mine / 60:.1f} min")
+            state = (
+                f"{step.done} of {step.total} done; {runs} to go in {len(step.jobs)} "
+                f"process(es), about {mine / 60:.1f} min"
+            )
         print(f"({step.key}) {step.title}: {state}")
     if not jobs:
         return
     first_s, first = first_invocation(steps, timings, budget)
-    named = ", ".join(f"({j.step}) " + (f"{len(j.configs)} runs" if j.configs else j.label)
-                      for j in first)
+    named = ", ".join(
+        f"({j.step}) " + (f"{len(j.configs)} runs" if j.configs else j.label) for j in first
+    )
     count = len(invocations(seconds, budget))
-    print(f"estimated from {source}: the next invocation about {first_s / 60:.1f} min "
-          f"({named or 'part of a piece'}, with its start and the idle power); all about "
-          f"{sum(seconds) / 60:.1f} min of the GPU, in about {count} invocation(s) of "
-          f"`make gpu-study` of at most {(budget + HARD_LIMIT_S - BUDGET_S) / 60:.1f} min "
-          "each")
+    print(
+        f"estimated from {source}: the next invocation about {first_s / 60:.1f} min "
+        f"({named or 'part of a piece'}, with its start and the idle power); all about "
+        f"{sum(seconds) / 60:.1f} min of the GPU, in about {count} invocation(s) of "
+        f"`make gpu-study` of at most {(budget + HARD_LIMIT_S - BUDGET_S) / 60:.1f} min "
+        "each"
+    )
 
 
 def _export(dest: Path, options: argparse.Namespace) -> None:
@@ -631,25 +748,52 @@ def _seconds(low: float, inclusive: bool) -> Callable[[str], float]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m tools.gpu_study",
-                                description="The book's GPU work in invocations of under 7 "
-                                            "minutes, the headline first (make gpu-study).")
-    p.add_argument("--dry-run", action="store_true",
-                   help="print the plan and its time estimate; run nothing (no GPU needed)")
+    p = argparse.ArgumentParser(
+        prog="python -m tools.gpu_study",
+        description="The book's GPU work in invocations of under 7 "
+        "minutes, the headline first (make gpu-study).",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the plan and its time estimate; run nothing (no GPU needed)",
+    )
     p.add_argument("--out", default="book/results", help="folder of the run records")
-    p.add_argument("--data-root", default="data",
-                   help=f"folder of {CIFAR_ARCHIVE} and {WEIGHTS_FILE}, for step (f)")
-    p.add_argument("--variants", type=lambda text: text.split(","), default=None,
-                   help="only these variants, comma-separated (default: all ten)")
-    p.add_argument("--budget", type=_seconds(0, inclusive=False), default=BUDGET_S,
-                   help=f"seconds after which no work starts (default {BUDGET_S:g}); a "
-                        f"worker still running {HARD_LIMIT_S - BUDGET_S:g} s later is stopped")
-    p.add_argument("--idle-seconds", type=_seconds(0, inclusive=True), default=IDLE_SECONDS,
-                   help="seconds of idle power measured before any work (0: none)")
-    p.add_argument("--export", type=Path, default=None,
-                   help="copy the records, benchmark results and timings into this folder")
-    p.add_argument("--smoke", action="store_true",
-                   help="tiny settings on the CPU, without compiling: a test of the machinery")
+    p.add_argument(
+        "--data-root",
+        default="data",
+        help=f"folder of {CIFAR_ARCHIVE} and {WEIGHTS_FILE}, for step (f)",
+    )
+    p.add_argument(
+        "--variants",
+        type=lambda text: text.split(","),
+        default=None,
+        help="only these variants, comma-separated (default: all ten)",
+    )
+    p.add_argument(
+        "--budget",
+        type=_seconds(0, inclusive=False),
+        default=BUDGET_S,
+        help=f"seconds after which no work starts (default {BUDGET_S:g}); a "
+        f"worker still running {HARD_LIMIT_S - BUDGET_S:g} s later is stopped",
+    )
+    p.add_argument(
+        "--idle-seconds",
+        type=_seconds(0, inclusive=True),
+        default=IDLE_SECONDS,
+        help="seconds of idle power measured before any work (0: none)",
+    )
+    p.add_argument(
+        "--export",
+        type=Path,
+        default=None,
+        help="copy the records, benchmark results and timings into this folder",
+    )
+    p.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny settings on the CPU, without compiling: a test of the machinery",
+    )
     p.add_argument("--worker", type=Path, default=None, help=argparse.SUPPRESS)
     return p
 
@@ -693,8 +837,10 @@ def _finish(args: argparse.Namespace, steps: Sequence[Step], failed: bool) -> in
     if args.export is not None and not args.dry_run:
         _export(args.export, args)
     if not args.dry_run and not any(step.jobs for step in steps):
-        print("nothing remains: commit book/results and benchmarks/results, then re-execute "
-              "chapters 6 and 10 (README, 'How to run the experiments and the GPU chapter')")
+        print(
+            "nothing remains: commit book/results and benchmarks/results, then re-execute "
+            "chapters 6 and 10 (README, 'How to run the experiments and the GPU chapter')"
+        )
     elif not args.dry_run:
         print("run `make gpu-study` again for the rest")
     return 1 if failed else 0

@@ -37,7 +37,8 @@ _DEVICE = re.compile(r"(cpu|cuda)(:\d+)?")
 def _variant(text: str) -> str:
     if text not in ALL_VARIANTS:
         raise argparse.ArgumentTypeError(
-            f"unknown variant {text!r}; accepted: {', '.join(ALL_VARIANTS)}")
+            f"unknown variant {text!r}; accepted: {', '.join(ALL_VARIANTS)}"
+        )
     return text
 
 
@@ -64,11 +65,17 @@ def _seed(text: str) -> int:
 _POSITIVE = (lambda n: n >= 1, "must be a positive integer")
 
 
-def _option(help: str, *, parse: Callable[[str], Any] | None = None,
-            choices: Sequence[str] | None = None,
-            check: tuple[Callable[[Any], bool], str] | None = None, result: bool = True,
-            record: bool | str = False, report: str | None = None,
-            flag: str | None = None) -> dict[str, Any]:
+def _option(
+    help: str,
+    *,
+    parse: Callable[[str], Any] | None = None,
+    choices: Sequence[str] | None = None,
+    check: tuple[Callable[[Any], bool], str] | None = None,
+    result: bool = True,
+    record: bool | str = False,
+    report: str | None = None,
+    flag: str | None = None,
+) -> dict[str, Any]:
     """A field's metadata.
 
     ``parse`` reads the option's text (argparse's ``type``); ``choices`` are the accepted
@@ -81,9 +88,16 @@ def _option(help: str, *, parse: Callable[[str], Any] | None = None,
     ``"repeat"`` (what differs between a row's runs); ``flag`` is the option of a boolean
     that defaults to True (``--no-NAME``).
     """
-    return {"help": help, "parse": parse, "choices": choices, "check": check,
-            "result": result, "record": bool(report) or record, "report": report,
-            "flag": flag}
+    return {
+        "help": help,
+        "parse": parse,
+        "choices": choices,
+        "check": check,
+        "result": result,
+        "record": bool(report) or record,
+        "report": report,
+        "flag": flag,
+    }
 
 
 @dataclass(frozen=True)
@@ -112,87 +126,201 @@ class RunConfig:
     Introduced in: book/09_transform_layers.ipynb
     """
 
-    variant: str = field(metadata=_option(
-        f"one of: {', '.join(ALL_VARIANTS)}", parse=_variant, choices=tuple(ALL_VARIANTS),
-        report="row"))
-    data: str = field(default="synthetic", metadata=_option(
-        "cifar100 (official archive under --data-root), scikit-learn digits, or random "
-        "CIFAR-shaped images (for throughput/energy)", choices=DATA, report="table"))
-    data_root: str = field(default="data", metadata=_option(
-        "folder of cifar-100-python[.tar.gz]", result=False))
-    download: bool = field(default=False, metadata=_option(
-        "download CIFAR-100 if missing", result=False))
-    model: str = field(default="resnet50", metadata=_option(
-        " or ".join(MODELS), choices=MODELS, report="table"))
-    width: int = field(default=64, metadata=_option(
-        "base width (64 standard)", parse=_positive_int, check=_POSITIVE, report="table"))
-    stem: str = field(default="imagenet", metadata=_option(
-        "imagenet (7x7 stride 2, max pooling) or cifar (3x3 stride 1, for small images)",
-        choices=STEMS, record=True))
-    axes: str = field(default="spatial", metadata=_option(
-        "axes of the WHT, DCT and Walsh-filter layers: spatial (H and W, the paper's 2-D "
-        "WHT) or channel (the ablation); FFT layers act on H, W",
-        choices=AXES, report="row"))
-    weights: str = field(default="none", metadata=_option(
-        "none, torchvision (ImageNet, needs torchvision) or a state_dict path"))
-    image_size: int | None = field(default=None, metadata=_option(
-        "input size after resizing on the device (default 224; 8 for digits)",
-        parse=_positive_int, check=(lambda n: n >= 8, "must be at least 8"), report="table"))
-    epochs: int | None = field(default=None, metadata=_option(
-        "default 20 (1 in --smoke)", parse=_positive_int, check=_POSITIVE))
-    batch_size: int | None = field(default=None, metadata=_option(
-        "global batch size (default 128; 8 in --smoke)", parse=_positive_int, check=_POSITIVE,
-        record=True))
-    steps_per_epoch: int | None = field(default=None, metadata=_option(
-        "cap on training steps per epoch (default: one pass over the data)",
-        parse=_positive_int, check=_POSITIVE))
-    limit_train: int | None = field(default=None, metadata=_option(
-        "use only the first N training images", parse=_positive_int, check=_POSITIVE))
-    limit_test: int | None = field(default=None, metadata=_option(
-        "use only the first N test images", parse=_positive_int, check=_POSITIVE))
-    lr: float = field(default=1e-3, metadata=_option(
-        "Adam learning rate", parse=float,
-        check=(lambda x: math.isfinite(x) and x > 0, "must be a finite number > 0")))
-    weight_decay: float = field(default=1e-4, metadata=_option(
-        "L2 regularization", parse=float,
-        check=(lambda x: math.isfinite(x) and x >= 0, "must be a finite number >= 0")))
-    dropout: float = field(default=0.5, metadata=_option(
-        "dropout before the head", parse=float,
-        check=(lambda x: 0.0 <= x < 1.0, "must be in [0, 1)")))  # also refuses nan
-    precision: str | None = field(default=None, metadata=_option(
-        "bf16 (autocast, on CUDA or the CPU) or fp32 (default: bf16 on CUDA, fp32 on the CPU)",
-        choices=("bf16", "fp32"), record=True))
-    channels_last: bool | None = field(default=None, metadata=_option(
-        "channels-last memory format for the model and its inputs (default: on CUDA only)",
-        record=True))
-    compile: bool = field(default=False, metadata=_option(
-        "torch.compile the model", record="compiled"))
-    device: str | None = field(default=None, metadata=_option(
-        "cuda or cpu (default: cuda if available)",
-        check=(lambda d: _DEVICE.fullmatch(d) is not None, "must be cpu, cuda or cuda:N")))
-    seed: int = field(default=0, metadata=_option(
-        "an integer in [0, 2**64)", parse=_seed,
-        check=(lambda n: 0 <= n < 2**64, "must be an integer in [0, 2**64)"),
-        report="repeat"))
-    out: str = field(default="book/results", metadata=_option(
-        "folder of the JSON records", result=False))
-    checkpoint_dir: str | None = field(default=None, metadata=_option(
-        "folder of the per-epoch checkpoints (default OUT/checkpoints)", result=False))
-    keep_checkpoint: bool = field(default=False, metadata=_option(
-        "keep the last checkpoint after a finished run", result=False))
-    checkpoints: bool = field(default=True, metadata=_option(
-        "no checkpoint after each epoch (a stopped run starts over; for short measurements)",
-        result=False, flag="--no-checkpoints"))
-    resume: bool = field(default=False, metadata=_option(
-        "continue from the checkpoint of an interrupted run", result=False))
-    smoke: bool = field(default=False, metadata=_option(
-        "a few steps at a tiny size (32x32, or 8x8 digits), for tests", report="table"))
-    progress: bool = field(default=True, metadata=_option(
-        "no progress bars or per-epoch lines", result=False, flag="--no-progress"))
-    cpu_memory: bool = field(default=False, metadata=_option(
-        "on the CPU, record as the peak memory how much the process's peak resident memory "
-        "(getrusage's ru_maxrss; Unix) grew during training: a measurement only in a process "
-        "that runs this run alone (the cpu-speed study starts one per run)", result=False))
+    variant: str = field(
+        metadata=_option(
+            f"one of: {', '.join(ALL_VARIANTS)}",
+            parse=_variant,
+            choices=tuple(ALL_VARIANTS),
+            report="row",
+        )
+    )
+    data: str = field(
+        default="synthetic",
+        metadata=_option(
+            "cifar100 (official archive under --data-root), scikit-learn digits, or random "
+            "CIFAR-shaped images (for throughput/energy)",
+            choices=DATA,
+            report="table",
+        ),
+    )
+    data_root: str = field(
+        default="data", metadata=_option("folder of cifar-100-python[.tar.gz]", result=False)
+    )
+    download: bool = field(
+        default=False, metadata=_option("download CIFAR-100 if missing", result=False)
+    )
+    model: str = field(
+        default="resnet50", metadata=_option(" or ".join(MODELS), choices=MODELS, report="table")
+    )
+    width: int = field(
+        default=64,
+        metadata=_option(
+            "base width (64 standard)", parse=_positive_int, check=_POSITIVE, report="table"
+        ),
+    )
+    stem: str = field(
+        default="imagenet",
+        metadata=_option(
+            "imagenet (7x7 stride 2, max pooling) or cifar (3x3 stride 1, for small images)",
+            choices=STEMS,
+            record=True,
+        ),
+    )
+    axes: str = field(
+        default="spatial",
+        metadata=_option(
+            "axes of the WHT, DCT and Walsh-filter layers: spatial (H and W, the paper's 2-D "
+            "WHT) or channel (the ablation); FFT layers act on H, W",
+            choices=AXES,
+            report="row",
+        ),
+    )
+    weights: str = field(
+        default="none",
+        metadata=_option("none, torchvision (ImageNet, needs torchvision) or a state_dict path"),
+    )
+    image_size: int | None = field(
+        default=None,
+        metadata=_option(
+            "input size after resizing on the device (default 224; 8 for digits)",
+            parse=_positive_int,
+            check=(lambda n: n >= 8, "must be at least 8"),
+            report="table",
+        ),
+    )
+    epochs: int | None = field(
+        default=None,
+        metadata=_option("default 20 (1 in --smoke)", parse=_positive_int, check=_POSITIVE),
+    )
+    batch_size: int | None = field(
+        default=None,
+        metadata=_option(
+            "global batch size (default 128; 8 in --smoke)",
+            parse=_positive_int,
+            check=_POSITIVE,
+            record=True,
+        ),
+    )
+    steps_per_epoch: int | None = field(
+        default=None,
+        metadata=_option(
+            "cap on training steps per epoch (default: one pass over the data)",
+            parse=_positive_int,
+            check=_POSITIVE,
+        ),
+    )
+    limit_train: int | None = field(
+        default=None,
+        metadata=_option(
+            "use only the first N training images", parse=_positive_int, check=_POSITIVE
+        ),
+    )
+    limit_test: int | None = field(
+        default=None,
+        metadata=_option("use only the first N test images", parse=_positive_int, check=_POSITIVE),
+    )
+    lr: float = field(
+        default=1e-3,
+        metadata=_option(
+            "Adam learning rate",
+            parse=float,
+            check=(lambda x: math.isfinite(x) and x > 0, "must be a finite number > 0"),
+        ),
+    )
+    weight_decay: float = field(
+        default=1e-4,
+        metadata=_option(
+            "L2 regularization",
+            parse=float,
+            check=(lambda x: math.isfinite(x) and x >= 0, "must be a finite number >= 0"),
+        ),
+    )
+    dropout: float = field(
+        default=0.5,
+        metadata=_option(
+            "dropout before the head",
+            parse=float,
+            check=(lambda x: 0.0 <= x < 1.0, "must be in [0, 1)"),
+        ),
+    )  # also refuses nan
+    precision: str | None = field(
+        default=None,
+        metadata=_option(
+            "bf16 (autocast, on CUDA or the CPU) or fp32 (default: bf16 on CUDA, fp32 on the CPU)",
+            choices=("bf16", "fp32"),
+            record=True,
+        ),
+    )
+    channels_last: bool | None = field(
+        default=None,
+        metadata=_option(
+            "channels-last memory format for the model and its inputs (default: on CUDA only)",
+            record=True,
+        ),
+    )
+    compile: bool = field(
+        default=False, metadata=_option("torch.compile the model", record="compiled")
+    )
+    device: str | None = field(
+        default=None,
+        metadata=_option(
+            "cuda or cpu (default: cuda if available)",
+            check=(lambda d: _DEVICE.fullmatch(d) is not None, "must be cpu, cuda or cuda:N"),
+        ),
+    )
+    seed: int = field(
+        default=0,
+        metadata=_option(
+            "an integer in [0, 2**64)",
+            parse=_seed,
+            check=(lambda n: 0 <= n < 2**64, "must be an integer in [0, 2**64)"),
+            report="repeat",
+        ),
+    )
+    out: str = field(
+        default="book/results", metadata=_option("folder of the JSON records", result=False)
+    )
+    checkpoint_dir: str | None = field(
+        default=None,
+        metadata=_option(
+            "folder of the per-epoch checkpoints (default OUT/checkpoints)", result=False
+        ),
+    )
+    keep_checkpoint: bool = field(
+        default=False,
+        metadata=_option("keep the last checkpoint after a finished run", result=False),
+    )
+    checkpoints: bool = field(
+        default=True,
+        metadata=_option(
+            "no checkpoint after each epoch (a stopped run starts over; for short measurements)",
+            result=False,
+            flag="--no-checkpoints",
+        ),
+    )
+    resume: bool = field(
+        default=False,
+        metadata=_option("continue from the checkpoint of an interrupted run", result=False),
+    )
+    smoke: bool = field(
+        default=False,
+        metadata=_option(
+            "a few steps at a tiny size (32x32, or 8x8 digits), for tests", report="table"
+        ),
+    )
+    progress: bool = field(
+        default=True,
+        metadata=_option("no progress bars or per-epoch lines", result=False, flag="--no-progress"),
+    )
+    cpu_memory: bool = field(
+        default=False,
+        metadata=_option(
+            "on the CPU, record as the peak memory how much the process's peak resident memory "
+            "(getrusage's ru_maxrss; Unix) grew during training: a measurement only in a process "
+            "that runs this run alone (the cpu-speed study starts one per run)",
+            result=False,
+        ),
+    )
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -207,22 +335,28 @@ class RunConfig:
         """The command line's parser: one option per field."""
         p = argparse.ArgumentParser(
             prog=prog,
-            description="Train one variant of the ResNet WHT study and write one JSON record.")
+            description="Train one variant of the ResNet WHT study and write one JSON record.",
+        )
         for f in dataclasses.fields(cls):
             meta, option = f.metadata, _option_name(f)
             if meta["flag"]:
                 p.add_argument(meta["flag"], dest=f.name, action="store_false", help=meta["help"])
             elif _TYPES[f.name] is bool and _OPTIONAL[f.name]:  # --NAME / --no-NAME / unset
-                p.add_argument(option, action=argparse.BooleanOptionalAction, default=None,
-                               help=meta["help"])
+                p.add_argument(
+                    option, action=argparse.BooleanOptionalAction, default=None, help=meta["help"]
+                )
             elif _TYPES[f.name] is bool:
                 p.add_argument(option, action="store_true", help=meta["help"])
             else:
                 required = f.default is dataclasses.MISSING
-                p.add_argument(option, required=required, help=meta["help"],
-                               type=meta["parse"] or str,
-                               choices=None if meta["parse"] else meta["choices"],
-                               **({} if required else {"default": f.default}))
+                p.add_argument(
+                    option,
+                    required=required,
+                    help=meta["help"],
+                    type=meta["parse"] or str,
+                    choices=None if meta["parse"] else meta["choices"],
+                    **({} if required else {"default": f.default}),
+                )
         return p
 
     @classmethod
@@ -323,8 +457,11 @@ def _hints() -> tuple[dict[str, type], dict[str, bool]]:
 _FIELDS = {f.name: f for f in dataclasses.fields(RunConfig)}
 _TYPES, _OPTIONAL = _hints()
 #: The record's top-level key of each field it holds (see ``record`` in the metadata).
-RECORD_KEYS = {name: name if f.metadata["record"] is True else f.metadata["record"]
-               for name, f in _FIELDS.items() if f.metadata["record"]}
+RECORD_KEYS = {
+    name: name if f.metadata["record"] is True else f.metadata["record"]
+    for name, f in _FIELDS.items()
+    if f.metadata["record"]
+}
 #: The record fields from the configuration that every record has, with their types.
 RECORD_TYPES = {name: _TYPES[name] for name, f in _FIELDS.items() if f.metadata["report"]}
 #: Record fields of one table of the report: runs that differ in these are never compared.
@@ -356,12 +493,11 @@ def result_settings(args: Mapping[str, Any]) -> dict[str, Any]:
     return settings
 
 
-def differences(saved: Mapping[str, Any], now: Mapping[str, Any],
-                free: Iterable[str] = ()) -> str:
+def differences(saved: Mapping[str, Any], now: Mapping[str, Any], free: Iterable[str] = ()) -> str:
     """The settings that change the result and differ, as ``--lr was 0.001, now 0.01``
     (empty if none); keys in ``free`` are not compared."""
     old, new = result_settings(saved), result_settings(now)
-    keys = sorted(k for k in old.keys() | new.keys()
-                  if k not in free and old.get(k) != new.get(k))
-    return "; ".join(f"--{k.replace('_', '-')} was {old.get(k)!r}, now {new.get(k)!r}"
-                     for k in keys)
+    keys = sorted(k for k in old.keys() | new.keys() if k not in free and old.get(k) != new.get(k))
+    return "; ".join(
+        f"--{k.replace('_', '-')} was {old.get(k)!r}, now {new.get(k)!r}" for k in keys
+    )

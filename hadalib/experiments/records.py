@@ -90,8 +90,11 @@ def _is_int(value: Any) -> bool:
 def _is_number(value: Any) -> bool:
     """Whether ``value`` is a real number within ``MAX_NUMBER`` (so never NaN nor infinite,
     and a float without overflow)."""
-    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
-            and -MAX_NUMBER <= value <= MAX_NUMBER)
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and -MAX_NUMBER <= value <= MAX_NUMBER
+    )
 
 
 def _deeper_than(value: Any, depth: int) -> bool:
@@ -102,8 +105,9 @@ def _deeper_than(value: Any, depth: int) -> bool:
         if isinstance(item, (dict, list)):
             if level > depth:
                 return True
-            stack.extend((v, level + 1) for v in (item.values() if isinstance(item, dict)
-                                                   else item))
+            stack.extend(
+                (v, level + 1) for v in (item.values() if isinstance(item, dict) else item)
+            )
     return False
 
 
@@ -141,8 +145,7 @@ def record_problem(record: Any) -> str | None:
         if not isinstance(value, kind) or (kind is int and not _is_int(value)):
             return f"is not a valid record: field {key!r} is not a {kind.__name__}"
     provenance = record["provenance"]
-    if not (isinstance(provenance.get("args"), dict)
-            and isinstance(provenance.get("device"), str)):
+    if not (isinstance(provenance.get("args"), dict) and isinstance(provenance.get("device"), str)):
         return "is not a valid record: its provenance has no 'args' or 'device'"
     return None
 
@@ -176,8 +179,11 @@ def summary_problem(record: Mapping[str, Any]) -> str | None:
     if not (_is_int(epochs) and 1 <= epochs <= MAX_EPOCHS):
         return f"has no valid summary: 'epochs' is not an integer in [1, {MAX_EPOCHS}]"
     history = record.get("history")
-    if "history" in record and not (isinstance(history, list) and len(history) == epochs
-                                    and all(isinstance(h, dict) for h in history)):
+    if "history" in record and not (
+        isinstance(history, list)
+        and len(history) == epochs
+        and all(isinstance(h, dict) for h in history)
+    ):
         return f"has no valid summary: the history does not hold its {epochs} epochs"
     if summary.get("final_test_acc") is None:
         return "has no valid summary: 'final_test_acc' is missing"
@@ -205,6 +211,7 @@ def summarize_history(history: list[dict[str, Any]], params: int) -> dict[str, A
     the steady epochs, all but the first, which warms up), peak memory, the total energy,
     and the energy per epoch and per training image over the steady epochs, also above
     the GPU's idle power (None unless every such epoch measured it)."""
+
     def column(key: str) -> list[Any]:
         return [h.get(key) for h in history]
 
@@ -214,8 +221,10 @@ def summarize_history(history: list[dict[str, Any]], params: int) -> dict[str, A
     n_steady = max(len(history) - 1, 1)
     images = _steady_sum(column("train_images"))
     per_epoch, above = _steady_sum(energy), _steady_sum(column("energy_above_idle_j"))
-    train, train_above = (_steady_sum(column("train_energy_j")),
-                          _steady_sum(column("train_energy_above_idle_j")))
+    train, train_above = (
+        _steady_sum(column("train_energy_j")),
+        _steady_sum(column("train_energy_above_idle_j")),
+    )
     idle = _steady_sum(column("idle_watts"))
     return {
         "params": params,
@@ -227,8 +236,9 @@ def summarize_history(history: list[dict[str, Any]], params: int) -> dict[str, A
         "train_seconds": sum(column("train_seconds")),
         "seconds_per_epoch": sum(column("train_seconds")) / len(history),
         "images_per_s": sorted(steady)[len(steady) // 2],
-        "peak_memory_bytes": max((m for m in column("peak_memory_bytes") if m is not None),
-                                 default=None),
+        "peak_memory_bytes": max(
+            (m for m in column("peak_memory_bytes") if m is not None), default=None
+        ),
         "energy_j": None if None in energy else math.fsum(energy),
         "energy_per_epoch_j": None if per_epoch is None else per_epoch / n_steady,
         "energy_per_image_j": None if train is None else train / images,
@@ -238,8 +248,15 @@ def summarize_history(history: list[dict[str, Any]], params: int) -> dict[str, A
     }
 
 
-def new_record(config: RunConfig, history: list[dict[str, Any]], *, params: int, steps: int,
-               energy: dict[str, Any], provenance: dict[str, Any]) -> dict[str, Any]:
+def new_record(
+    config: RunConfig,
+    history: list[dict[str, Any]],
+    *,
+    params: int,
+    steps: int,
+    energy: dict[str, Any],
+    provenance: dict[str, Any],
+) -> dict[str, Any]:
     """The record of a finished run of the resolved ``config`` (see :func:`provenance`):
     the configuration's fields marked ``record`` in their metadata (``RECORD_KEYS``), the
     variant's layers, the training steps each epoch took, the summary and history."""
@@ -253,9 +270,12 @@ def new_record(config: RunConfig, history: list[dict[str, Any]], *, params: int,
         "steps_per_epoch": steps,
         "summary": summarize_history(history, params),
         "history": history,
-        "energy": {**energy, "devices": world,
-                   "note": "per-epoch energy is in history; this block describes the meter "
-                           "of the last (possibly resumed) session on rank 0"},
+        "energy": {
+            **energy,
+            "devices": world,
+            "note": "per-epoch energy is in history; this block describes the meter "
+            "of the last (possibly resumed) session on rank 0",
+        },
         "provenance": provenance,
     }
 
@@ -265,8 +285,9 @@ def _git(*cmd: str, env: Mapping[str, str] | None = None) -> str:
     saying why if git is missing or fails."""
     root = Path(hadalib.__file__).resolve().parent.parent
     try:
-        out = subprocess.run(["git", *cmd], cwd=root, capture_output=True, text=True,
-                             timeout=60, check=True, env=env)
+        out = subprocess.run(
+            ["git", *cmd], cwd=root, capture_output=True, text=True, timeout=60, check=True, env=env
+        )
     except subprocess.CalledProcessError as exc:
         lines = exc.stderr.strip().splitlines() or [f"exit status {exc.returncode}"]
         raise RuntimeError(f"git {cmd[0]} fails: {lines[0][:200]}") from None
@@ -285,8 +306,10 @@ def source() -> dict[str, Any]:
     try:
         top = _git("rev-parse", "--show-toplevel")
         if Path(top).resolve() != root:
-            raise RuntimeError(f"{root / 'hadalib'} is not the hadalib folder of a git "
-                               f"checkout (git's work tree here is {top})")
+            raise RuntimeError(
+                f"{root / 'hadalib'} is not the hadalib folder of a git "
+                f"checkout (git's work tree here is {top})"
+            )
         commit = _git("rev-parse", "HEAD")
         dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
         with tempfile.TemporaryDirectory() as tmp:  # an index of its own: git's is untouched
@@ -295,8 +318,7 @@ def source() -> dict[str, Any]:
             _git("add", "--all", "--", "hadalib", env=env)
             tree = _git("write-tree", "--prefix=hadalib/", env=env)
     except RuntimeError as exc:
-        return {"git_commit": None, "git_dirty": None, "hadalib_tree": None,
-                "git_error": str(exc)}
+        return {"git_commit": None, "git_dirty": None, "hadalib_tree": None, "git_error": str(exc)}
     return {"git_commit": commit, "git_dirty": dirty, "hadalib_tree": tree, "git_error": None}
 
 
@@ -338,17 +360,33 @@ def _device_facts(device: torch.device) -> dict[str, Any]:
     import torch
 
     if device.type != "cuda":
-        return {"device_name": _cpu_name(), "gpu_name": None, "cuda_capability": None,
-                "gpu_memory_bytes": None, "cudnn": None}
+        return {
+            "device_name": _cpu_name(),
+            "gpu_name": None,
+            "cuda_capability": None,
+            "gpu_memory_bytes": None,
+            "cudnn": None,
+        }
     props = torch.cuda.get_device_properties(device)
-    return {"device_name": props.name, "gpu_name": props.name,
-            "cuda_capability": f"{props.major}.{props.minor}",
-            "gpu_memory_bytes": int(props.total_memory),
-            "cudnn": torch.backends.cudnn.version()}
+    return {
+        "device_name": props.name,
+        "gpu_name": props.name,
+        "cuda_capability": f"{props.major}.{props.minor}",
+        "gpu_memory_bytes": int(props.total_memory),
+        "cudnn": torch.backends.cudnn.version(),
+    }
 
 
-def provenance(config: RunConfig, device: torch.device, world: int, energy: dict[str, Any],
-               *, code: dict[str, Any], started: str, resumed: bool) -> dict[str, Any]:
+def provenance(
+    config: RunConfig,
+    device: torch.device,
+    world: int,
+    energy: dict[str, Any],
+    *,
+    code: dict[str, Any],
+    started: str,
+    resumed: bool,
+) -> dict[str, Any]:
     """Where a run comes from: the code (``code``, what :func:`source` gave at the start), the
     versions (Python, torch, CUDA, cuDNN, the driver, triton, numba, NumPy), the device
     (its name; on CUDA its compute capability and memory), how the run computed
@@ -370,8 +408,11 @@ def provenance(config: RunConfig, device: torch.device, world: int, energy: dict
         "weights_sha256": _file_sha256(config.weights),
         "cpu_threads": torch.get_num_threads(),
         "world_size": world,
-        "args": {name: value for name, value in sorted(dataclasses.asdict(config).items())
-                 if name not in RECORD_KEYS},
+        "args": {
+            name: value
+            for name, value in sorted(dataclasses.asdict(config).items())
+            if name not in RECORD_KEYS
+        },
         "argv": list(sys.argv),
         "energy_method": energy.get("method"),
         "started_utc": started,

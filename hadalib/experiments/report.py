@@ -147,8 +147,11 @@ def _once_each(found: Iterable[tuple[Path, dict[str, Any]]]) -> list[dict[str, A
             first = kept[key]
             if file.stem == record.get("name") != first[0].stem:  # the runner's file wins
                 kept[key], (file, record) = (file, record), first
-            warnings.warn(f"{file} repeats seed {record['seed']} of {kept[key][0].name} "
-                          "(same configuration); counted once", stacklevel=3)
+            warnings.warn(
+                f"{file} repeats seed {record['seed']} of {kept[key][0].name} "
+                "(same configuration); counted once",
+                stacklevel=3,
+            )
             continue
         kept[key] = (file, record)
     return [record for _, record in sorted(kept.values(), key=lambda fr: fr[0])]
@@ -222,18 +225,24 @@ def interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, 
 def _group_key(record: Mapping[str, Any], by: Sequence[str]) -> tuple[Any, ...]:
     missing = [k for k in by if k not in record]
     if missing:
-        raise ValueError(f"by names {missing[0]!r}, which a record lacks; fields: "
-                         f"{', '.join(record)}")
+        raise ValueError(
+            f"by names {missing[0]!r}, which a record lacks; fields: {', '.join(record)}"
+        )
     if not isinstance(record.get("summary"), Mapping):
         raise ValueError("a record has no summary; pass records of load_results")
     return tuple(record[k] for k in by)
 
 
 def _check_names(name: str, value: Any, what: str, example: str) -> None:
-    if (isinstance(value, str) or not isinstance(value, Sequence)
-            or not all(isinstance(v, str) for v in value)):
-        raise TypeError(f"{name} must be a sequence of {what} such as {example}, not the "
-                        f"{type(value).__name__} {value!r}")
+    if (
+        isinstance(value, str)
+        or not isinstance(value, Sequence)
+        or not all(isinstance(v, str) for v in value)
+    ):
+        raise TypeError(
+            f"{name} must be a sequence of {what} such as {example}, not the "
+            f"{type(value).__name__} {value!r}"
+        )
 
 
 def summarize(
@@ -280,13 +289,15 @@ def summarize(
     _check_names("by", by, "record fields", "('variant', 'axes')")
     groups = _groups(results, by, include_missing)
     order = {name: i for i, name in enumerate(ALL_VARIANTS)}
-    return [_row(dict(zip(by, key, strict=True)), groups[key], metrics)
-            for key in sorted(groups, key=lambda k: (order.get(k[0], len(order)),
-                                                     [str(v) for v in k]))]
+    return [
+        _row(dict(zip(by, key, strict=True)), groups[key], metrics)
+        for key in sorted(groups, key=lambda k: (order.get(k[0], len(order)), [str(v) for v in k]))
+    ]
 
 
-def _groups(results: Iterable[Mapping[str, Any]], by: Sequence[str],
-            include_missing: bool) -> dict[tuple[Any, ...], list[Mapping[str, Any]]]:
+def _groups(
+    results: Iterable[Mapping[str, Any]], by: Sequence[str], include_missing: bool
+) -> dict[tuple[Any, ...], list[Mapping[str, Any]]]:
     """The records by their ``by`` fields, with an empty group for each variant that has
     none if ``include_missing``."""
     groups: dict[tuple[Any, ...], list[Mapping[str, Any]]] = {}
@@ -302,8 +313,9 @@ def _groups(results: Iterable[Mapping[str, Any]], by: Sequence[str],
     return groups
 
 
-def _row(row: dict[str, Any], members: Sequence[Mapping[str, Any]],
-         metrics: Sequence[str]) -> dict[str, Any]:
+def _row(
+    row: dict[str, Any], members: Sequence[Mapping[str, Any]], metrics: Sequence[str]
+) -> dict[str, Any]:
     """``row`` (a group's fields) with its count, seeds and each metric's interval."""
     row["n"] = len(members)
     row["seeds"] = sorted(m["seed"] for m in members)
@@ -330,8 +342,10 @@ def _cell(value: Any, scale: float, decimals: int) -> str:
     return str(value)
 
 
-def format_table(rows: Sequence[Mapping[str, Any]],
-                 columns: Sequence[tuple[str, str, float, int]] = ACCURACY_COLUMNS) -> str:
+def format_table(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[tuple[str, str, float, int]] = ACCURACY_COLUMNS,
+) -> str:
     """Format :func:`summarize` rows as a plain-text table.
 
     A metric shows as ``mean [low, high]`` (its 95% interval) and as ``not yet
@@ -408,8 +422,10 @@ def _tables(results: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Any]]]
         peers = [s for s, _ in groups.values() if all(s[k] == settings[k] for k in TABLE_KEYS)]
         differ = sorted({k for p in peers for k in p if p.get(k) != settings.get(k)})
         size, smoke = settings["image_size"], " (smoke)" if settings["smoke"] else ""
-        title = (f"== {settings['data']}, {size}x{size}, {settings['model']} width "
-                 f"{settings['width']}{smoke}")
+        title = (
+            f"== {settings['data']}, {size}x{size}, {settings['model']} width "
+            f"{settings['width']}{smoke}"
+        )
         title += "".join(f", {k.replace('_', ' ')} {settings.get(k)}" for k in differ)
         tables.append((f"{title}: {len(group)} runs", group))
     return tables
@@ -437,25 +453,39 @@ def main(argv: Sequence[str] | None = None) -> str:
 
     Introduced in: book/09_transform_layers.ipynb
     """
-    p = argparse.ArgumentParser(prog="python -m hadalib.experiments.report",
-                                description="Tables over the JSON records of resnet_wht.")
+    p = argparse.ArgumentParser(
+        prog="python -m hadalib.experiments.report",
+        description="Tables over the JSON records of resnet_wht.",
+    )
     p.add_argument("folder", help="folder of the JSON records, e.g. book/results")
     p.add_argument("--data", choices=DATA, default=None)
     args = p.parse_args(argv)
     where = {} if args.data is None else {"data": args.data}
     if not Path(args.folder).is_dir():
         p.error(f"{args.folder} is not a folder of JSON records")
-    metrics = ("final_test_acc", "seconds_per_epoch", "params", "images_per_s",
-               "peak_memory_bytes", "energy_per_epoch_j", "energy_per_image_j", "idle_watts",
-               "energy_above_idle_per_epoch_j", "energy_above_idle_per_image_j")
+    metrics = (
+        "final_test_acc",
+        "seconds_per_epoch",
+        "params",
+        "images_per_s",
+        "peak_memory_bytes",
+        "energy_per_epoch_j",
+        "energy_per_image_j",
+        "idle_watts",
+        "energy_above_idle_per_epoch_j",
+        "energy_above_idle_per_image_j",
+    )
     cost = (COST_COLUMNS[0], ("axes", "axes", 1, 0), *COST_COLUMNS[1:])
     parts = []
     for title, group in _tables(load_results(args.folder, **where)):
         parts.append(title)
         rows = summarize(group, metrics)
         parts.append(format_table(rows, ACCURACY_COLUMNS))
-        if any(r["summary"].get("energy_j") is not None or r["summary"].get(
-                "peak_memory_bytes") is not None for r in group):
+        if any(
+            r["summary"].get("energy_j") is not None
+            or r["summary"].get("peak_memory_bytes") is not None
+            for r in group
+        ):
             parts.append(format_table(rows, cost))
         if any(r["summary"].get("energy_above_idle_per_image_j") is not None for r in group):
             parts.append(format_table(rows, IDLE_COLUMNS))

@@ -38,8 +38,9 @@ from hadalib.experiments.training import EpochHook
 __all__ = ["main"]
 
 
-def main(argv: Sequence[str] | None = None,
-         on_epoch: EpochHook | None = None) -> dict[str, Any] | None:
+def main(
+    argv: Sequence[str] | None = None, on_epoch: EpochHook | None = None
+) -> dict[str, Any] | None:
     """Run the command line: train one variant and write its JSON record.
 
     Parameters

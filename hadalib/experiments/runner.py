@@ -53,8 +53,12 @@ class _Files(NamedTuple):
     saved: dict[str, Any] | None  # the checkpoint to resume from
 
 
-def run(config: RunConfig, on_epoch: training.EpochHook | None = None, *,
-        idle_watts: float | None = None) -> dict[str, Any] | None:
+def run(
+    config: RunConfig,
+    on_epoch: training.EpochHook | None = None,
+    *,
+    idle_watts: float | None = None,
+) -> dict[str, Any] | None:
     """Train and measure one run and write its JSON record (on rank 0).
 
     Parameters
@@ -105,8 +109,7 @@ def run(config: RunConfig, on_epoch: training.EpochHook | None = None, *,
 def _environment() -> tuple[int, int, int]:
     """WORLD_SIZE, RANK and LOCAL_RANK as torchrun sets them (1, 0, 0 without torchrun)."""
     values = []
-    for name, default, low in (("WORLD_SIZE", "1", 1), ("RANK", "0", 0),
-                               ("LOCAL_RANK", "0", 0)):
+    for name, default, low in (("WORLD_SIZE", "1", 1), ("RANK", "0", 0), ("LOCAL_RANK", "0", 0)):
         text = os.environ.get(name, default)
         try:
             value = int(text)
@@ -125,23 +128,22 @@ def _check(config: RunConfig, world: int) -> None:
     """Refuse what the values alone do not show: a batch the processes cannot share, a
     weights file that is not there."""
     if config.batch_size % world:
-        raise Refused(f"--batch-size {config.batch_size} is not divisible by the {world} "
-                      "processes")
+        raise Refused(f"--batch-size {config.batch_size} is not divisible by the {world} processes")
     try:
         Weights.verify(config.weights)
     except ValueError:
         named = ", ".join(["none", *(w.value for w in Weights)])
-        raise Refused(f"--weights {config.weights} is not a file; pass {named} or the path "
-                      "of a saved state_dict") from None
+        raise Refused(
+            f"--weights {config.weights} is not a file; pass {named} or the path "
+            "of a saved state_dict"
+        ) from None
 
 
-def _device(config: RunConfig, world: int,
-            local_rank: int) -> tuple[RunConfig, torch.device]:
+def _device(config: RunConfig, world: int, local_rank: int) -> tuple[RunConfig, torch.device]:
     """This process's device (under torchrun, cuda:LOCAL_RANK), with the configuration's
     device and the defaults that depend on it filled in; refuses one this machine lacks."""
     if config.device is None:
-        config = dataclasses.replace(config, device="cuda" if torch.cuda.is_available()
-                                     else "cpu")
+        config = dataclasses.replace(config, device="cuda" if torch.cuda.is_available() else "cpu")
     config = config.resolved()
     device = torch.device(config.device)
     if device.type == "cpu":
@@ -150,8 +152,10 @@ def _device(config: RunConfig, world: int,
         raise Refused(f"--device {config.device}: CUDA is not available here; use --device cpu")
     index = local_rank if world > 1 or device.index is None else device.index
     if index >= torch.cuda.device_count():
-        raise Refused(f"--device {config.device}: there is no CUDA device {index} on this "
-                      f"machine ({torch.cuda.device_count()} devices)")
+        raise Refused(
+            f"--device {config.device}: there is no CUDA device {index} on this "
+            f"machine ({torch.cuda.device_count()} devices)"
+        )
     return config, torch.device("cuda", index)
 
 
@@ -160,8 +164,10 @@ def _prepare(config: RunConfig, world: int, rank: int) -> _Files:
     name = config.name(world)
     out = Path(config.out)
     ckpt_dir = Path(config.checkpoint_dir) if config.checkpoint_dir else out / "checkpoints"
-    for option, folder in (("--out", out),
-                           ("--checkpoint-dir" if config.checkpoint_dir else "--out", ckpt_dir)):
+    for option, folder in (
+        ("--out", out),
+        ("--checkpoint-dir" if config.checkpoint_dir else "--out", ckpt_dir),
+    ):
         problem = unwritable(folder)
         if problem:
             raise Refused(f"{option} {folder}: {problem}")
@@ -194,8 +200,10 @@ def _finished_record(path: Path, config: RunConfig) -> dict[str, Any] | None:
         raise Refused(f"{path} {problem}; move it away or choose another --out")
     differ = differences(records.settings(record), dataclasses.asdict(config))
     if differ:
-        raise Refused(f"{path} holds a run made with other settings ({differ}); remove it "
-                      "to run with these, or choose another --out")
+        raise Refused(
+            f"{path} holds a run made with other settings ({differ}); remove it "
+            "to run with these, or choose another --out"
+        )
     problem = records.summary_problem(record)
     if problem and record.get("summary") is not None:
         raise Refused(f"{path} {problem}; move it away or choose another --out")
@@ -208,10 +216,16 @@ def _checkpoint_problem(checkpoint: Any, world: int) -> str | None:
     missing = [k for k in ("args", "model", "optimizer", "history", "rng") if k not in checkpoint]
     if missing:
         return f"it has no {', '.join(missing)}"
-    if not (isinstance(checkpoint["args"], dict) and isinstance(checkpoint["history"], list)
-            and isinstance(checkpoint["rng"], list) and len(checkpoint["rng"]) == world):
-        return (f"its args, history or random states (one for each of {world} processes) "
-                "are not what this runner writes")
+    if not (
+        isinstance(checkpoint["args"], dict)
+        and isinstance(checkpoint["history"], list)
+        and isinstance(checkpoint["rng"], list)
+        and len(checkpoint["rng"]) == world
+    ):
+        return (
+            f"its args, history or random states (one for each of {world} processes) "
+            "are not what this runner writes"
+        )
     return None
 
 
@@ -226,20 +240,27 @@ def _load_checkpoint(path: Path, config: RunConfig, world: int) -> dict[str, Any
     except Exception as exc:  # torch raises many kinds for a file it cannot read
         problem = f"torch.load fails: {one_line(exc)}"
     if problem:
-        raise Refused(f"--resume: {path} is not a checkpoint of this runner ({problem}); "
-                      "remove it to start the run over")
+        raise Refused(
+            f"--resume: {path} is not a checkpoint of this runner ({problem}); "
+            "remove it to start the run over"
+        )
     differ = differences(checkpoint["args"], dataclasses.asdict(config), free={"epochs"})
     if differ:
-        raise Refused(f"--resume: {path} was written with other settings ({differ}); rerun "
-                      "with those, or without --resume to start over")
+        raise Refused(
+            f"--resume: {path} was written with other settings ({differ}); rerun "
+            "with those, or without --resume to start over"
+        )
     if len(checkpoint["history"]) > config.epochs:
-        raise Refused(f"--resume: {path} holds {len(checkpoint['history'])} epochs, more "
-                      f"than --epochs {config.epochs}")
+        raise Refused(
+            f"--resume: {path} holds {len(checkpoint['history'])} epochs, more "
+            f"than --epochs {config.epochs}"
+        )
     return checkpoint
 
 
-def _data_and_model(config: RunConfig,
-                    device: torch.device) -> tuple[dict[str, Any], torch.nn.Module]:
+def _data_and_model(
+    config: RunConfig, device: torch.device
+) -> tuple[dict[str, Any], torch.nn.Module]:
     """The data (on the CPU) and the model (on ``device``); a data set or weights file that
     cannot be read is refused, naming it."""
     try:
@@ -248,9 +269,14 @@ def _data_and_model(config: RunConfig,
         raise Refused(f"--data {config.data}: {exc}") from None
     try:
         model = getattr(networks, config.model)(  # a builder MODELS names
-            data["classes"], ALL_VARIANTS[config.variant], axes=config.axes,
-            width=config.width, stem=config.stem, in_channels=data["x_train"].shape[1],
-            dropout=config.dropout, image_size=config.image_size,
+            data["classes"],
+            ALL_VARIANTS[config.variant],
+            axes=config.axes,
+            width=config.width,
+            stem=config.stem,
+            in_channels=data["x_train"].shape[1],
+            dropout=config.dropout,
+            image_size=config.image_size,
             weights=config.weights,
         )
     except (OSError, ValueError, RuntimeError, EOFError, pickle.UnpicklingError) as exc:
@@ -263,8 +289,13 @@ def _data_and_model(config: RunConfig,
     return data, model
 
 
-def _restore(files: _Files, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
-             rank: int, device: torch.device) -> list[dict[str, Any]]:
+def _restore(
+    files: _Files,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    rank: int,
+    device: torch.device,
+) -> list[dict[str, Any]]:
     """Put the model, optimizer and random state back as the checkpoint holds them;
     returns the epochs it holds."""
     checkpoint = files.saved
@@ -276,8 +307,10 @@ def _restore(files: _Files, model: torch.nn.Module, optimizer: torch.optim.Optim
         if device.type == "cuda" and "cuda" in rng:
             torch.cuda.set_rng_state(rng["cuda"], device)
     except (RuntimeError, ValueError, KeyError, TypeError, IndexError) as exc:
-        raise Refused(f"--resume: {files.checkpoint} does not fit this run ({one_line(exc)}); "
-                      "remove it to start the run over") from None
+        raise Refused(
+            f"--resume: {files.checkpoint} does not fit this run ({one_line(exc)}); "
+            "remove it to start the run over"
+        ) from None
     return checkpoint["history"]
 
 
@@ -285,12 +318,15 @@ def _check_finite(metrics: dict[str, Any]) -> None:
     """Stop a run whose loss is no longer a number: its record would mean nothing."""
     for key, what in (("train_loss", "training"), ("test_loss", "test")):
         if not math.isfinite(metrics[key]):
-            raise Refused(f"training diverged: the {what} loss is {metrics[key]} in epoch "
-                          f"{metrics['epoch']}; no record written (a smaller --lr may help)")
+            raise Refused(
+                f"training diverged: the {what} loss is {metrics[key]} in epoch "
+                f"{metrics['epoch']}; no record written (a smaller --lr may help)"
+            )
 
 
-def _save_checkpoint(path: Path, state: dict[str, Any], device: torch.device, rank: int,
-                     world: int) -> None:
+def _save_checkpoint(
+    path: Path, state: dict[str, Any], device: torch.device, rank: int, world: int
+) -> None:
     """Save ``state`` with every process's random state (rank 0 writes)."""
     rng = training.rng_states(device, world)
     if rank == 0:
@@ -298,9 +334,15 @@ def _save_checkpoint(path: Path, state: dict[str, Any], device: torch.device, ra
         atomic_write(path, lambda f: torch.save(state, f), suffix=records.PARTIAL)
 
 
-def _train(config: RunConfig, device: torch.device, rank: int, world: int, files: _Files,
-           on_epoch: training.EpochHook | None,
-           idle_watts: float | None) -> dict[str, Any] | None:
+def _train(
+    config: RunConfig,
+    device: torch.device,
+    rank: int,
+    world: int,
+    files: _Files,
+    on_epoch: training.EpochHook | None,
+    idle_watts: float | None,
+) -> dict[str, Any] | None:
     say = print if rank == 0 and config.progress else (lambda *a, **k: None)
     name = files.record.stem
     torch.manual_seed(config.seed)
@@ -308,11 +350,11 @@ def _train(config: RunConfig, device: torch.device, rank: int, world: int, files
     data, model = _data_and_model(config, device)
     n_train = len(data["y_train"])
     if training.steps_per_epoch(n_train, config) == 0:
-        raise Refused(f"--batch-size {config.batch_size} is larger than the {n_train} "
-                      "training images")
+        raise Refused(
+            f"--batch-size {config.batch_size} is larger than the {n_train} training images"
+        )
     params = sum(p.numel() for p in model.parameters())
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr,
-                                 weight_decay=config.weight_decay)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     history: list[dict[str, Any]] = []
     if files.saved is not None:
         history = _restore(files, model, optimizer, rank, device)
@@ -325,27 +367,57 @@ def _train(config: RunConfig, device: torch.device, rank: int, world: int, files
     def after_epoch(h: dict[str, Any]) -> None:
         _check_finite(h)
         history.append(h)
-        say(f"{name} epoch {h['epoch']}/{config.epochs}: train loss {h['train_loss']:.4f} "
+        say(
+            f"{name} epoch {h['epoch']}/{config.epochs}: train loss {h['train_loss']:.4f} "
             f"acc {h['train_acc']:.4f} | test loss {h['test_loss']:.4f} "
-            f"acc {h['test_acc']:.4f} | {h['images_per_s']:.0f} images/s")
+            f"acc {h['test_acc']:.4f} | {h['images_per_s']:.0f} images/s"
+        )
         if config.checkpoints:
-            _save_checkpoint(files.checkpoint, {"args": dataclasses.asdict(config),
-                                                "model": model.state_dict(),
-                                                "optimizer": optimizer.state_dict(),
-                                                "history": history}, device, rank, world)
+            _save_checkpoint(
+                files.checkpoint,
+                {
+                    "args": dataclasses.asdict(config),
+                    "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "history": history,
+                },
+                device,
+                rank,
+                world,
+            )
         if on_epoch is not None:
             on_epoch(h)
 
-    energy = training.fit(model, optimizer, data, config, device, rank=rank, world=world,
-                          start_epoch=len(history), on_epoch=after_epoch,
-                          idle_watts=idle_watts)
+    energy = training.fit(
+        model,
+        optimizer,
+        data,
+        config,
+        device,
+        rank=rank,
+        world=world,
+        start_epoch=len(history),
+        on_epoch=after_epoch,
+        idle_watts=idle_watts,
+    )
     if rank != 0:
         return None
     record = records.new_record(
-        config, history, params=params, steps=training.steps_per_epoch(n_train, config),
+        config,
+        history,
+        params=params,
+        steps=training.steps_per_epoch(n_train, config),
         energy=energy,
-        provenance=records.provenance(config, device, world, energy, code=code,
-                                      started=started, resumed=files.saved is not None))
+        provenance=records.provenance(
+            config,
+            device,
+            world,
+            energy,
+            code=code,
+            started=started,
+            resumed=files.saved is not None,
+        ),
+    )
     records.write_record(files.record, record)
     if not config.keep_checkpoint and files.checkpoint.is_file():
         files.checkpoint.unlink()

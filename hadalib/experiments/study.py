@@ -132,8 +132,14 @@ STUDIES = {
         "reading, and three learned Walsh filters in both readings (records in OUT/filters), "
         "5 seeds (about 12 min on one CPU core: each run uses one thread, and the committed "
         "records' measured times add up to 11 min)",
-        {"data": "digits", "model": "resnet18", "width": 16, "stem": "cifar", "epochs": 10,
-         "batch_size": 64},
+        {
+            "data": "digits",
+            "model": "resnet18",
+            "width": 16,
+            "stem": "cifar",
+            "epochs": 10,
+            "batch_size": 64,
+        },
         (0, 1, 2, 3, 4),
         ("channel", "spatial"),
         "filters",
@@ -145,9 +151,17 @@ STUDIES = {
         "the spatial reading and the six WHT and DCT variants in the channel reading, 3 "
         "repeats each, one process per run (records in OUT/cpu-speed; about 20 min on 2 "
         "cores)",
-        {"data": "synthetic", "image_size": 224, "epochs": 3, "batch_size": 4,
-         "limit_train": 8, "limit_test": 4, "device": "cpu", "checkpoints": False,
-         "cpu_memory": True},
+        {
+            "data": "synthetic",
+            "image_size": 224,
+            "epochs": 3,
+            "batch_size": 4,
+            "limit_train": 8,
+            "limit_test": 4,
+            "device": "cpu",
+            "checkpoints": False,
+            "cpu_memory": True,
+        },
         (0, 1, 2),
         ("spatial", "channel"),
         folder="cpu-speed",
@@ -156,8 +170,7 @@ STUDIES = {
         # 0.97 s a step of 4 images once warm, and 19.8 s beyond them (4 s to start
         # Python and torch, 13 s more in the first epoch's two steps, the model,
         # evaluation and record); a quiet machine takes less.
-        cost=Cost(0.97 / 4, 19.8, "one run of the baseline on 2 cores shared with other "
-                  "work"),
+        cost=Cost(0.97 / 4, 19.8, "one run of the baseline on 2 cores shared with other work"),
     ),
     "gpu": Study(
         "chapter 10: speed, memory and energy of ResNet-50 at 224x224 on synthetic data "
@@ -166,9 +179,17 @@ STUDIES = {
         "paper's spatial reading and the six WHT and DCT variants in the channel reading, "
         "3 repeats each (about 8 min on one H100; the first invocation of `make gpu-study` "
         "runs the spatial reading in one process, within 7 minutes)",
-        {"data": "synthetic", "image_size": 224, "epochs": 2, "batch_size": 256,
-         "limit_train": 5120, "limit_test": 512, "precision": "bf16",
-         "channels_last": True, "checkpoints": False},
+        {
+            "data": "synthetic",
+            "image_size": 224,
+            "epochs": 2,
+            "batch_size": 256,
+            "limit_train": 5120,
+            "limit_test": 512,
+            "precision": "bf16",
+            "channels_last": True,
+            "checkpoints": False,
+        },
         (0, 1, 2),
         ("spatial", "channel"),
     ),
@@ -176,9 +197,18 @@ STUDIES = {
         "chapter 10: the gpu study's spatial reading compiled (torch.compile; 3 epochs of "
         "50 steps of 256 images, the first of which compiles and is left out), 3 repeats "
         "(records in OUT/gpu-compiled; about 25 min on one H100)",
-        {"data": "synthetic", "image_size": 224, "epochs": 3, "batch_size": 256,
-         "limit_train": 12800, "limit_test": 1024, "precision": "bf16",
-         "channels_last": True, "compile": True, "checkpoints": False},
+        {
+            "data": "synthetic",
+            "image_size": 224,
+            "epochs": 3,
+            "batch_size": 256,
+            "limit_train": 12800,
+            "limit_test": 1024,
+            "precision": "bf16",
+            "channels_last": True,
+            "compile": True,
+            "checkpoints": False,
+        },
         (0, 1, 2),
         ("spatial",),
         folder="gpu-compiled",
@@ -188,8 +218,16 @@ STUDIES = {
         "the ten variants in the spatial reading and the six WHT and DCT variants in the "
         "channel reading, 3 seeds, 25 epochs (hours on one GPU; needs the CIFAR-100 archive "
         "in data/ and torchvision for the weights)",
-        {"data": "cifar100", "data_root": "data", "weights": "torchvision", "epochs": 25,
-         "batch_size": 128, "precision": "bf16", "channels_last": True, "compile": True},
+        {
+            "data": "cifar100",
+            "data_root": "data",
+            "weights": "torchvision",
+            "epochs": 25,
+            "batch_size": 128,
+            "precision": "bf16",
+            "channels_last": True,
+            "compile": True,
+        },
         (0, 1, 2),
         ("spatial", "channel"),
     ),
@@ -243,19 +281,31 @@ def study_configs(name: str, out: str | os.PathLike = "book/results") -> list[Ru
     variant, each in its readings (the default first) and seeds (see :func:`study_runs`);
     in a study of one process per run, seed by seed (the repeats interleaved)."""
     if not isinstance(name, str):
-        raise TypeError(f"name must be a str, one of {', '.join(STUDIES)}; got "
-                        f"{type(name).__name__}")
+        raise TypeError(
+            f"name must be a str, one of {', '.join(STUDIES)}; got {type(name).__name__}"
+        )
     if name not in STUDIES:
         raise ValueError(f"unknown study {name!r}; accepted: {', '.join(STUDIES)}")
     study = STUDIES[name]
     folders = [(VARIANTS, os.path.join(out, study.folder) if study.folder else os.fspath(out))]
     if study.filters is not None:
         folders.append((FILTER_VARIANTS, os.path.join(out, study.filters)))
-    configs = [RunConfig(variant.name, **study.settings, axes=axes, seed=seed, out=folder,
-                         resume=True, progress=False)
-               for variants, folder in folders
-               for variant in variants.values() for axes in study.readings
-               for seed in study.seeds if axes == study.readings[0] or variant.has_axes]
+    configs = [
+        RunConfig(
+            variant.name,
+            **study.settings,
+            axes=axes,
+            seed=seed,
+            out=folder,
+            resume=True,
+            progress=False,
+        )
+        for variants, folder in folders
+        for variant in variants.values()
+        for axes in study.readings
+        for seed in study.seeds
+        if axes == study.readings[0] or variant.has_axes
+    ]
     return sorted(configs, key=lambda c: c.seed) if study.process_per_run else configs
 
 
@@ -327,11 +377,16 @@ def main(argv: Sequence[str] | None = None, on_epoch: EpochHook | None = None) -
     if args.dry_run:
         runs = study_runs(args.name, args.out)
         for run in runs:
-            print("python -m hadalib.experiments.resnet_wht", " ".join(run),
-                  *(("--device", args.device) if args.device else ()))
+            print(
+                "python -m hadalib.experiments.resnet_wht",
+                " ".join(run),
+                *(("--device", args.device) if args.device else ()),
+            )
         if study.cost is not None:
-            print(f"estimated: about {_estimate(args.name, args.out) / 60:.0f} min for "
-                  f"{len(runs)} runs, from {study.cost.measured}")
+            print(
+                f"estimated: about {_estimate(args.name, args.out) / 60:.0f} min for "
+                f"{len(runs)} runs, from {study.cost.measured}"
+            )
         return len(runs)
     problem = unwritable(Path(args.out))
     if problem:
@@ -339,37 +394,60 @@ def main(argv: Sequence[str] | None = None, on_epoch: EpochHook | None = None) -
     threads = args.threads or (1 if args.name == "digits" else None)
     if study.process_per_run:
         failed = _run_in_processes(configs, threads)
-        print(speed_table([records.read_json(Path(c.out) / f"{c.name()}.json")
-                           for c in configs if finished(c)]))
+        print(
+            speed_table(
+                [
+                    records.read_json(Path(c.out) / f"{c.name()}.json")
+                    for c in configs
+                    if finished(c)
+                ]
+            )
+        )
     else:
         failed = _run_all(configs, threads, on_epoch)
     if failed:
-        raise SystemExit(f"error: {len(failed)} of {len(configs)} runs failed: "
-                         f"{'; '.join(failed)}")
+        raise SystemExit(f"error: {len(failed)} of {len(configs)} runs failed: {'; '.join(failed)}")
     return len(configs)
 
 
 def _estimate(name: str, out: str | os.PathLike) -> float:
     """Seconds the study's runs not yet finished take, by its cost."""
     cost = STUDIES[name].cost
-    return sum(run_seconds(c, cost.image_s, cost.run_s)
-               for c in study_configs(name, out) if not finished(c))
+    return sum(
+        run_seconds(c, cost.image_s, cost.run_s)
+        for c in study_configs(name, out)
+        if not finished(c)
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m hadalib.experiments.study",
-                                description="Run one of the book's studies.")
-    p.add_argument("name", choices=tuple(STUDIES),
-                   help="; ".join(f"{k}: {v.description}" for k, v in STUDIES.items()))
+    p = argparse.ArgumentParser(
+        prog="python -m hadalib.experiments.study", description="Run one of the book's studies."
+    )
+    p.add_argument(
+        "name",
+        choices=tuple(STUDIES),
+        help="; ".join(f"{k}: {v.description}" for k, v in STUDIES.items()),
+    )
     p.add_argument("--out", default="book/results", help="folder of the JSON records")
-    p.add_argument("--threads", type=int, default=None,
-                   help="CPU threads per run (the digits study uses 1 by default)")
-    p.add_argument("--device", default=None,
-                   help="device of every run (the digits study, whose records were made on "
-                        "the CPU, uses cpu by default, and cpu-speed cpu; else the runner's "
-                        "default)")
-    p.add_argument("--dry-run", action="store_true",
-                   help="print the runs, run nothing (cpu-speed: also the time estimate)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="CPU threads per run (the digits study uses 1 by default)",
+    )
+    p.add_argument(
+        "--device",
+        default=None,
+        help="device of every run (the digits study, whose records were made on "
+        "the CPU, uses cpu by default, and cpu-speed cpu; else the runner's "
+        "default)",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the runs, run nothing (cpu-speed: also the time estimate)",
+    )
     return p
 
 
@@ -390,8 +468,12 @@ def _run_in_processes(configs: Sequence[RunConfig], threads: int | None) -> list
         if finished(config):
             print(f"{head}: finished before", flush=True)
             continue
-        done = subprocess.run([sys.executable, "-m", "hadalib.experiments.resnet_wht",
-                               *config.argv(names)], env=env, capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "hadalib.experiments.resnet_wht", *config.argv(names)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if done.returncode:
             lines = (done.stderr or done.stdout).strip().splitlines() or ["no output"]
             failed.append(f"run {i} ({config.name()}): status {done.returncode}: {lines[-1]}")
@@ -399,10 +481,13 @@ def _run_in_processes(configs: Sequence[RunConfig], threads: int | None) -> list
             continue
         s = records.read_json(Path(config.out) / f"{config.name()}.json")["summary"]
         memory = s["peak_memory_bytes"]
-        print(f"{head}: {1000 * config.resolved().batch_size / s['images_per_s']:.0f} ms a "
-              "step, peak memory " + ("not measured" if memory is None else
-                                      f"+{memory / 2**20:.0f} MiB")
-              + f" ({time.perf_counter() - start:.0f} s)", flush=True)
+        print(
+            f"{head}: {1000 * config.resolved().batch_size / s['images_per_s']:.0f} ms a "
+            "step, peak memory "
+            + ("not measured" if memory is None else f"+{memory / 2**20:.0f} MiB")
+            + f" ({time.perf_counter() - start:.0f} s)",
+            flush=True,
+        )
     return failed
 
 
@@ -421,16 +506,26 @@ def speed_table(results: Sequence[dict[str, Any]]) -> str:
         groups.setdefault((r["variant"], r["axes"]), []).append(r)
     order = list(ALL_VARIANTS)
     rows = []
-    for (variant, axes), group in sorted(groups.items(),
-                                         key=lambda kv: (order.index(kv[0][0]), kv[0][1])):
+    for (variant, axes), group in sorted(
+        groups.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1])
+    ):
         steps = [r["batch_size"] / r["summary"]["images_per_s"] for r in group]
         memory = [r["summary"]["peak_memory_bytes"] for r in group]
-        rows.append((variant, axes, len(group), interval(steps) if steps else None,
-                     [r["summary"]["images_per_s"] for r in group],
-                     interval(memory) if None not in memory else None))
+        rows.append(
+            (
+                variant,
+                axes,
+                len(group),
+                interval(steps) if steps else None,
+                [r["summary"]["images_per_s"] for r in group],
+                interval(memory) if None not in memory else None,
+            )
+        )
     base = next((row for row in rows if ALL_VARIANTS[row[0]].kind is None), None)
-    lines = [f"{'variant':<16}{'axes':<9}{'repeats':>8}  {'step ms (95% CI)':<22}"
-             f"{'images/s':>9}  {'peak MiB (95% CI)':<22}overhead vs baseline (range)"]
+    lines = [
+        f"{'variant':<16}{'axes':<9}{'repeats':>8}  {'step ms (95% CI)':<22}"
+        f"{'images/s':>9}  {'peak MiB (95% CI)':<22}overhead vs baseline (range)"
+    ]
 
     def cell(value: tuple[float, float, float] | None, scale: float) -> str:
         if value is None:
@@ -445,13 +540,16 @@ def speed_table(results: Sequence[dict[str, Any]]) -> str:
             over = f"{100 * (m / bm - 1):+.0f}%"
             if not math.isnan(lo + blo):
                 over += f" ({100 * (lo / bhi - 1):+.0f}% to {100 * (hi / blo - 1):+.0f}%)"
-        lines.append(f"{variant:<16}{axes:<9}{n:>8}  {cell(step, 1000):<22}"
-                     f"{sum(rates) / n:>9.1f}  {cell(memory, 2.0**-20):<22}{over}")
+        lines.append(
+            f"{variant:<16}{axes:<9}{n:>8}  {cell(step, 1000):<22}"
+            f"{sum(rates) / n:>9.1f}  {cell(memory, 2.0**-20):<22}{over}"
+        )
     return "\n".join(lines)
 
 
-def _run_all(configs: Sequence[RunConfig], threads: int | None,
-             on_epoch: EpochHook | None) -> list[str]:
+def _run_all(
+    configs: Sequence[RunConfig], threads: int | None, on_epoch: EpochHook | None
+) -> list[str]:
     """Run each run; a refused one is reported with a warning. Returns the refusals."""
     with requires("experiments"):
         import torch
@@ -463,21 +561,25 @@ def _run_all(configs: Sequence[RunConfig], threads: int | None,
     start = time.perf_counter()
     failed = []
     for i, config in enumerate(configs, 1):
-        if config.compile and i > 1 and configs[i - 2].argv(["variant", "axes"]) != \
-                config.argv(["variant", "axes"]):
+        if (
+            config.compile
+            and i > 1
+            and configs[i - 2].argv(["variant", "axes"]) != config.argv(["variant", "axes"])
+        ):
             # A fresh start for each variant: dynamo keeps only a few graphs of a function.
             torch.compiler.reset()
         try:
             record = run(config, on_epoch)
         except Refused as exc:
-            failed.append(f"run {i} ({' '.join(config.argv(['variant', 'axes', 'seed']))}): "
-                          f"{exc}")
-            warnings.warn(f"[{i}/{len(configs)}] refused, the study goes on: {exc}",
-                          stacklevel=3)
+            failed.append(f"run {i} ({' '.join(config.argv(['variant', 'axes', 'seed']))}): {exc}")
+            warnings.warn(f"[{i}/{len(configs)}] refused, the study goes on: {exc}", stacklevel=3)
             continue
         acc = record["summary"]["final_test_acc"] if record else float("nan")
-        print(f"[{i}/{len(configs)}] {record['name'] if record else '?'}: test accuracy "
-              f"{acc:.4f} ({time.perf_counter() - start:.0f} s)", flush=True)
+        print(
+            f"[{i}/{len(configs)}] {record['name'] if record else '?'}: test accuracy "
+            f"{acc:.4f} ({time.perf_counter() - start:.0f} s)",
+            flush=True,
+        )
     return failed
 
 

@@ -49,8 +49,9 @@ def load_data(config: RunConfig) -> dict[str, Any]:
         if config.data == "cifar100":
             d = load_cifar100(config.data_root, download=config.download)
         else:
-            d = synthetic_arrays(config.limit_train or 50000, config.limit_test or 10000,
-                                 seed=12345)
+            d = synthetic_arrays(
+                config.limit_train or 50000, config.limit_test or 10000, seed=12345
+            )
         x_train = torch.from_numpy(d["x_train"]).permute(0, 3, 1, 2).contiguous()
         x_test = torch.from_numpy(d["x_test"]).permute(0, 3, 1, 2).contiguous()
         norm = (_IMAGENET_MEAN, _IMAGENET_STD)
@@ -60,15 +61,23 @@ def load_data(config: RunConfig) -> dict[str, Any]:
         x_train, y_train = x_train[: config.limit_train], y_train[: config.limit_train]
     if config.limit_test:
         x_test, y_test = x_test[: config.limit_test], y_test[: config.limit_test]
-    return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test,
-            "mean": norm[0], "std": norm[1], "classes": classes}
+    return {
+        "x_train": x_train,
+        "y_train": y_train,
+        "x_test": x_test,
+        "y_test": y_test,
+        "mean": norm[0],
+        "std": norm[1],
+        "classes": classes,
+    }
 
 
 class _Batches:
     """Turns stored images into normalized, resized float batches on the device."""
 
-    def __init__(self, data: dict[str, Any], size: int, device: torch.device,
-                 channels_last: bool) -> None:
+    def __init__(
+        self, data: dict[str, Any], size: int, device: torch.device, channels_last: bool
+    ) -> None:
         self.data = {k: data[k].to(device) for k in ("x_train", "y_train", "x_test", "y_test")}
         shape = (1, -1, 1, 1)
         self.mean = torch.tensor(data["mean"], device=device).view(shape)
@@ -81,8 +90,7 @@ class _Batches:
         x = x.float() / 255.0 if x.dtype == torch.uint8 else x.float()
         x = (x - self.mean) / self.std
         if x.shape[-1] != self.size or x.shape[-2] != self.size:
-            x = F.interpolate(x, size=(self.size, self.size), mode="bilinear",
-                              align_corners=False)
+            x = F.interpolate(x, size=(self.size, self.size), mode="bilinear", align_corners=False)
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         return x, self.data[f"y_{split}"][index]
@@ -125,16 +133,23 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def _train_epoch(model: torch.nn.Module, batches: _Batches, optimizer: torch.optim.Optimizer,
-                 order: torch.Tensor, batch: int, steps: int, autocast: dict[str, Any],
-                 bar: Any) -> tuple[float, float]:
+def _train_epoch(
+    model: torch.nn.Module,
+    batches: _Batches,
+    optimizer: torch.optim.Optimizer,
+    order: torch.Tensor,
+    batch: int,
+    steps: int,
+    autocast: dict[str, Any],
+    bar: Any,
+) -> tuple[float, float]:
     """One epoch of training on this process's share; returns (loss sum, correct count)."""
     model.train()
     device = batches.mean.device
     loss_sum = torch.zeros((), device=device, dtype=torch.float64)
     correct = torch.zeros((), device=device, dtype=torch.int64)
     for step in range(steps):
-        x, y = batches.get("train", order[step * batch:(step + 1) * batch].to(device))
+        x, y = batches.get("train", order[step * batch : (step + 1) * batch].to(device))
         with torch.autocast(**autocast):
             logits = model(x)
             loss = F.cross_entropy(logits, y)
@@ -147,8 +162,14 @@ def _train_epoch(model: torch.nn.Module, batches: _Batches, optimizer: torch.opt
     return float(loss_sum), float(correct)
 
 
-def _evaluate(model: torch.nn.Module, batches: _Batches, rank: int, world: int, batch: int,
-              autocast: dict[str, Any]) -> tuple[float, float, float]:
+def _evaluate(
+    model: torch.nn.Module,
+    batches: _Batches,
+    rank: int,
+    world: int,
+    batch: int,
+    autocast: dict[str, Any],
+) -> tuple[float, float, float]:
     """Loss sum, correct count and image count over the test set, summed over processes."""
     model.eval()
     n = len(batches.data["y_test"])
@@ -156,7 +177,7 @@ def _evaluate(model: torch.nn.Module, batches: _Batches, rank: int, world: int, 
     loss_sum, correct = 0.0, 0.0
     with torch.no_grad(), torch.autocast(**autocast):
         for start in range(0, len(index), batch):
-            x, y = batches.get("test", index[start:start + batch])
+            x, y = batches.get("test", index[start : start + batch])
             logits = model(x).float()
             loss_sum += float(F.cross_entropy(logits, y, reduction="sum"))
             correct += float((logits.argmax(1) == y).sum())
@@ -194,32 +215,50 @@ def steps_per_epoch(n_train: int, config: RunConfig) -> int:
 class _Epochs:
     """What every epoch of a run uses: the wrapped model, the batches, the settings."""
 
-    def __init__(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
-                 data: dict[str, Any], config: RunConfig, device: torch.device, rank: int,
-                 world: int) -> None:
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        optimizer: torch.optim.Optimizer,
+        data: dict[str, Any],
+        config: RunConfig,
+        device: torch.device,
+        rank: int,
+        world: int,
+    ) -> None:
         cuda = device.type == "cuda"
         # Evaluation runs on each process's share without DDP, whose forward would wait for
         # the other processes (shares of the test set may differ by one batch), and eagerly:
         # graphs for the eval mode and its batch would add compile time to every run for a
         # pass that runs once an epoch.
         self.eval_net = model
-        net: torch.nn.Module = model if world == 1 else torch.nn.parallel.DistributedDataParallel(
-            model, device_ids=[device.index] if cuda else None)
+        net: torch.nn.Module = (
+            model
+            if world == 1
+            else torch.nn.parallel.DistributedDataParallel(
+                model, device_ids=[device.index] if cuda else None
+            )
+        )
         # DDP first, then compile (as torch documents): the compiled graph is split at DDP's
         # gradient buckets, so their all-reduce overlaps the rest of the backward pass.
         self.net = torch.compile(net) if config.compile else net
         self.optimizer, self.config, self.device = optimizer, config, device
         self.rank, self.world = rank, world
-        self.batches = _Batches(data, config.image_size, device,
-                                channels_last=bool(config.channels_last))
+        self.batches = _Batches(
+            data, config.image_size, device, channels_last=bool(config.channels_last)
+        )
         # bf16 autocast on CUDA and on the CPU alike, so that the CPU runs the GPU's code.
-        self.autocast = {"device_type": device.type, "dtype": torch.bfloat16,
-                         "enabled": config.precision == "bf16"}
+        self.autocast = {
+            "device_type": device.type,
+            "dtype": torch.bfloat16,
+            "enabled": config.precision == "bf16",
+        }
         self.n_train = len(data["y_train"])
         self.steps = steps_per_epoch(self.n_train, config)
         if self.steps == 0:
-            raise ValueError(f"--batch-size {config.batch_size} is larger than the "
-                             f"{self.n_train} training images")
+            raise ValueError(
+                f"--batch-size {config.batch_size} is larger than the "
+                f"{self.n_train} training images"
+            )
         # Peak memory counts from here, the model and data in place: on CUDA all that is
         # allocated (a process may have run other runs before: their tensors are collected
         # first); on the CPU, with --cpu-memory, what the process's peak grows by.
@@ -234,13 +273,25 @@ class _Epochs:
         from tqdm.auto import tqdm
 
         c, per_rank = self.config, self.config.batch_size // self.world
-        order = _permutation(self.n_train, c.seed, epoch)[self.rank::self.world]
+        order = _permutation(self.n_train, c.seed, epoch)[self.rank :: self.world]
         _sync(self.device)
         t0 = time.perf_counter()
-        with tqdm(total=self.steps, desc=f"{c.variant} epoch {epoch + 1}/{c.epochs}",
-                  leave=False, disable=not (self.rank == 0 and c.progress)) as bar:
-            loss_sum, correct = _train_epoch(self.net, self.batches, self.optimizer, order,
-                                             per_rank, self.steps, self.autocast, bar)
+        with tqdm(
+            total=self.steps,
+            desc=f"{c.variant} epoch {epoch + 1}/{c.epochs}",
+            leave=False,
+            disable=not (self.rank == 0 and c.progress),
+        ) as bar:
+            loss_sum, correct = _train_epoch(
+                self.net,
+                self.batches,
+                self.optimizer,
+                order,
+                per_rank,
+                self.steps,
+                self.autocast,
+                bar,
+            )
         _sync(self.device)
         return _all_reduce([time.perf_counter() - t0], op="max")[0], loss_sum, correct
 
@@ -252,14 +303,18 @@ class _Epochs:
         loss_sum, correct = _all_reduce([loss_sum, correct])
         seen = self.steps * self.config.batch_size
         test_loss, test_correct, test_count = _evaluate(
-            self.eval_net, self.batches, self.rank, self.world,
-            2 * (self.config.batch_size // self.world), self.autocast)
+            self.eval_net,
+            self.batches,
+            self.rank,
+            self.world,
+            2 * (self.config.batch_size // self.world),
+            self.autocast,
+        )
         _sync(self.device)
         eval_energy, eval_above = _lap(meter, idle_watts)
         peak = None
         if self.device.type == "cuda":
-            peak = int(_all_reduce([float(torch.cuda.max_memory_allocated(self.device))],
-                                   "max")[0])
+            peak = int(_all_reduce([float(torch.cuda.max_memory_allocated(self.device))], "max")[0])
         elif self.rss_start is not None:
             peak = int(_all_reduce([float(_peak_rss_bytes() - self.rss_start)], "max")[0])
         return {
@@ -273,20 +328,31 @@ class _Epochs:
             "images_per_s": seen / train_seconds,
             "train_energy_j": train_energy,
             "eval_energy_j": eval_energy,
-            "energy_j": (None if train_energy is None or eval_energy is None
-                         else train_energy + eval_energy),
+            "energy_j": (
+                None if train_energy is None or eval_energy is None else train_energy + eval_energy
+            ),
             "idle_watts": _sum_energy(idle_watts),
             "train_energy_above_idle_j": train_above,
-            "energy_above_idle_j": (None if train_above is None or eval_above is None
-                                    else train_above + eval_above),
+            "energy_above_idle_j": (
+                None if train_above is None or eval_above is None else train_above + eval_above
+            ),
             "peak_memory_bytes": peak,
         }
 
 
-def fit(model: torch.nn.Module, optimizer: torch.optim.Optimizer, data: dict[str, Any],
-        config: RunConfig, device: torch.device, *, rank: int = 0, world: int = 1,
-        start_epoch: int = 0, on_epoch: EpochHook | None = None,
-        idle_watts: float | None = None) -> dict[str, Any]:
+def fit(
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    data: dict[str, Any],
+    config: RunConfig,
+    device: torch.device,
+    *,
+    rank: int = 0,
+    world: int = 1,
+    start_epoch: int = 0,
+    on_epoch: EpochHook | None = None,
+    idle_watts: float | None = None,
+) -> dict[str, Any]:
     """Train ``model`` for the epochs ``start_epoch + 1`` to ``config.epochs``.
 
     Parameters
@@ -349,8 +415,15 @@ def _meter_record(meter: EnergyMeter, idle: float | None, given: bool) -> dict[s
     """The meter's record with the idle power the energies above idle subtract."""
     record = meter.record()
     seconds = record["seconds"]
-    return {**record, "idle_watts": idle,
-            "idle_joules": None if idle is None or seconds is None else idle * seconds,
-            "idle_source": ("measured by the caller before the run" if given
-                            else "measured for 1 s before training" if idle is not None
-                            else None)}
+    return {
+        **record,
+        "idle_watts": idle,
+        "idle_joules": None if idle is None or seconds is None else idle * seconds,
+        "idle_source": (
+            "measured by the caller before the run"
+            if given
+            else "measured for 1 s before training"
+            if idle is not None
+            else None
+        ),
+    }

@@ -19,8 +19,9 @@ from hadalib.nn.variants import FILTER_VARIANTS, PLACEMENTS, VARIANTS, Weights
 
 # The layers and networks need torch; the names of the study do not, so that the
 # report and the study's plan work where torch is not installed.
-_LAZY = {name: module for module in ("layers", "resnet")
-         for name in exported_names(__name__, module)}
+_LAZY = {
+    name: module for module in ("layers", "resnet") for name in exported_names(__name__, module)
+}
 
 __all__ = ["FILTER_VARIANTS", "PLACEMENTS", "VARIANTS", "Weights", *_LAZY]
 

@@ -161,8 +161,11 @@ class ResNet(nn.Module):
         check_choice("stem", stem, STEMS)
         num_classes, width, in_channels = (
             _positive_int(value, name)
-            for name, value in (("num_classes", num_classes), ("width", width),
-                                ("in_channels", in_channels))
+            for name, value in (
+                ("num_classes", num_classes),
+                ("width", width),
+                ("in_channels", in_channels),
+            )
         )
         if not 0.0 <= as_real(dropout, "dropout") < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
@@ -190,7 +193,8 @@ class ResNet(nn.Module):
         if image_size is not None:
             image_size = _positive_int(image_size, "image_size")
         self.transforms = nn.ModuleDict(
-            _transform_modules(transforms, axes, self.placement_shapes, image_size))
+            _transform_modules(transforms, axes, self.placement_shapes, image_size)
+        )
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
@@ -234,8 +238,9 @@ class ResNet(nn.Module):
         Introduced in: book/09_transform_layers.ipynb
         """
         shapes: dict[str, tuple[int, int, int]] = {}
-        x = torch.zeros(1, self.conv1.in_channels, image_size, image_size,
-                        device=self.conv1.weight.device)
+        x = torch.zeros(
+            1, self.conv1.in_channels, image_size, image_size, device=self.conv1.weight.device
+        )
         shapes["input"] = tuple(x.shape[1:])
         was_training = self.training
         self.eval()
@@ -252,8 +257,10 @@ class ResNet(nn.Module):
 
 
 def _transform_modules(
-    transforms: Mapping[str, str | nn.Module] | None, axes: str,
-    shapes: Callable[[int], dict[str, tuple[int, int, int]]], image_size: int | None,
+    transforms: Mapping[str, str | nn.Module] | None,
+    axes: str,
+    shapes: Callable[[int], dict[str, tuple[int, int, int]]],
+    image_size: int | None,
 ) -> dict[str, nn.Module]:
     """The layer of each placement; ``shapes(image_size)`` gives the maps' shapes
     (C, H, W), which the Walsh filters need (asked once, and only if there is one)."""
@@ -261,9 +268,7 @@ def _transform_modules(
     known: dict[str, tuple[int, int, int]] = {}
     for placement, spec in (transforms or {}).items():
         if placement not in PLACEMENTS:
-            raise ValueError(
-                f"unknown placement {placement!r}; accepted: {', '.join(PLACEMENTS)}"
-            )
+            raise ValueError(f"unknown placement {placement!r}; accepted: {', '.join(PLACEMENTS)}")
         if isinstance(spec, nn.Module):
             modules[placement] = spec
         elif spec in KINDS:
@@ -326,9 +331,15 @@ def _load_weights(model: ResNet, weights: Weights | Path | Mapping[str, Any], ar
         ) from exc
 
 
-def _build(arch: str, block: str, layers: tuple[int, int, int, int], num_classes: int,
-           transforms: Mapping[str, str | nn.Module] | None, weights: Any,
-           **options: Any) -> ResNet:
+def _build(
+    arch: str,
+    block: str,
+    layers: tuple[int, int, int, int],
+    num_classes: int,
+    transforms: Mapping[str, str | nn.Module] | None,
+    weights: Any,
+    **options: Any,
+) -> ResNet:
     weights = Weights.verify(weights)  # a bad value fails here, before the network is built
     model = ResNet(block, layers, num_classes, transforms, **options)
     if weights is not None:
@@ -401,9 +412,20 @@ def resnet18(
 
     Introduced in: book/09_transform_layers.ipynb
     """
-    return _build("resnet18", "basic", (2, 2, 2, 2), num_classes, transforms, weights,
-                  axes=axes, width=width, stem=stem, in_channels=in_channels, dropout=dropout,
-                  image_size=image_size)
+    return _build(
+        "resnet18",
+        "basic",
+        (2, 2, 2, 2),
+        num_classes,
+        transforms,
+        weights,
+        axes=axes,
+        width=width,
+        stem=stem,
+        in_channels=in_channels,
+        dropout=dropout,
+        image_size=image_size,
+    )
 
 
 def resnet50(
@@ -468,6 +490,17 @@ def resnet50(
 
     Introduced in: book/10_resnet50_wht.ipynb
     """
-    return _build("resnet50", "bottleneck", (3, 4, 6, 3), num_classes, transforms, weights,
-                  axes=axes, width=width, stem=stem, in_channels=in_channels, dropout=dropout,
-                  image_size=image_size)
+    return _build(
+        "resnet50",
+        "bottleneck",
+        (3, 4, 6, 3),
+        num_classes,
+        transforms,
+        weights,
+        axes=axes,
+        width=width,
+        stem=stem,
+        in_channels=in_channels,
+        dropout=dropout,
+        image_size=image_size,
+    )

@@ -40,11 +40,13 @@ __all__ = [
 #: The three placements of the study, named as in the paper (Keras layer names).
 PLACEMENTS = ("input", "conv2_block1", "conv4_block6")
 #: The groups of placements a variant puts its layers at, by the name of the group.
-PLACEMENT_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "input": ("input",),
-    "early": ("conv2_block1",),
-    "early-late": ("conv2_block1", "conv4_block6"),
-})
+PLACEMENT_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "input": ("input",),
+        "early": ("conv2_block1",),
+        "early-late": ("conv2_block1", "conv4_block6"),
+    }
+)
 
 #: The parameter-free transform kinds a placement can take: the 2-D transforms of
 #: hadalib.signal (imported from there: one list).

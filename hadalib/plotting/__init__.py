@@ -40,9 +40,13 @@ from hadalib._lazy import exported_names, lazy_attributes
 
 # Each topic module's drawing functions, from its own __all__ (``study`` also lists its
 # command line's ``main``, which stays there).
-_WHERE = {name: topic.name for topic in pkgutil.iter_modules(__path__)
-          if not topic.name.startswith("_")
-          for name in exported_names(__name__, topic.name) if name.startswith("draw_")}
+_WHERE = {
+    name: topic.name
+    for topic in pkgutil.iter_modules(__path__)
+    if not topic.name.startswith("_")
+    for name in exported_names(__name__, topic.name)
+    if name.startswith("draw_")
+}
 
 __all__ = list(_WHERE)
 

@@ -14,8 +14,16 @@ def no_ticks(*axes: Any) -> None:
         ax.set_yticks([])
 
 
-def annotated_image(ax: Any, m: np.ndarray, title: str, *, cmap: str, vmin: float, vmax: float,
-                    max_labels: int | None = None) -> None:
+def annotated_image(
+    ax: Any,
+    m: np.ndarray,
+    title: str,
+    *,
+    cmap: str,
+    vmin: float,
+    vmax: float,
+    max_labels: int | None = None,
+) -> None:
     """Draw the 2-D array ``m`` with each finite entry written on its cell.
 
     Entries are written only when there are at most ``max_labels`` of them
@@ -34,5 +42,8 @@ def outline(ax: Any, row: int, col: int, height: int, width: int, linewidth: flo
     """Outline the cells ``[row, row + height) x [col, col + width)`` of an image in red."""
     from matplotlib.patches import Rectangle
 
-    ax.add_patch(Rectangle((col - 0.5, row - 0.5), width, height, fill=False, edgecolor="C3",
-                           linewidth=linewidth))
+    ax.add_patch(
+        Rectangle(
+            (col - 0.5, row - 0.5), width, height, fill=False, edgecolor="C3", linewidth=linewidth
+        )
+    )

@@ -67,8 +67,9 @@ def draw_training(
     _draw_regions(ax_regions, model, X, Y.argmax(axis=1), names)
 
 
-def _draw_regions(ax: Any, model: TinyMLP, X: np.ndarray, labels: np.ndarray,
-                  names: tuple[str, ...]) -> None:
+def _draw_regions(
+    ax: Any, model: TinyMLP, X: np.ndarray, labels: np.ndarray, names: tuple[str, ...]
+) -> None:
     """The plane of the first two features coloured by the predicted class, and the data."""
     _, Y_hat = model.forward(X)
     accuracy = float(np.mean(Y_hat.argmax(axis=1) == labels))

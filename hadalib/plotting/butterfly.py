@@ -45,9 +45,15 @@ def draw_butterfly(fig: Any, stage: int = 0, n: int = 8) -> None:
     for s in range(m + 1):
         for j in range(n):
             done = s <= stage
-            ax.text(s, j, f"{stages[s][j]:d}" if done else "·", ha="center", va="center",
-                    fontsize=8 if n > 8 else 9,
-                    bbox={"boxstyle": "round", "fc": "white" if done else "0.93", "ec": "0.6"})
+            ax.text(
+                s,
+                j,
+                f"{stages[s][j]:d}" if done else "·",
+                ha="center",
+                va="center",
+                fontsize=8 if n > 8 else 9,
+                bbox={"boxstyle": "round", "fc": "white" if done else "0.93", "ec": "0.6"},
+            )
     ax.set_xlim(-0.5, m + 0.5)
     ax.set_ylim(n - 0.5, -0.5)
     ax.set_xticks(range(m + 1), ["x"] + [f"stage {s}" for s in range(1, m + 1)], fontsize=8)

@@ -59,9 +59,11 @@ def draw_network(fig: Any, show: str = "backward") -> None:
     check_choice("show", show, _PASSES)
     ax = fig.subplots()
     xs = {"x": 0.0, "h": 2.2, "y": 4.4}
-    layers = {"x": _node_column(ax, xs["x"], 3, "x", "#dce9f7"),
-              "h": _node_column(ax, xs["h"], 4, "h", "#fde3c8"),
-              "y": _node_column(ax, xs["y"], 2, "ŷ", "#d9f0d3")}
+    layers = {
+        "x": _node_column(ax, xs["x"], 3, "x", "#dce9f7"),
+        "h": _node_column(ax, xs["h"], 4, "h", "#fde3c8"),
+        "y": _node_column(ax, xs["y"], 2, "ŷ", "#d9f0d3"),
+    }
     edge = "tab:gray" if show == "forward" else "tab:red"
     _connect(ax, xs["x"], layers["x"], xs["h"], layers["h"], edge)
     _connect(ax, xs["h"], layers["h"], xs["y"], layers["y"], edge)
@@ -82,15 +84,24 @@ def draw_network(fig: Any, show: str = "backward") -> None:
     ax.set_title(f"the 3-4-2 network: {show} pass", fontsize=10)
 
 
-def _stack(ax: Any, x: float, y: float, count: int, size: float, colours: list[str],
-           label: str) -> None:
+def _stack(
+    ax: Any, x: float, y: float, count: int, size: float, colours: list[str], label: str
+) -> None:
     """Draw ``count`` squares of side ``size``, each offset a little up and right."""
     from matplotlib.patches import Rectangle
 
     for k in range(count):
-        ax.add_patch(Rectangle((x + 0.18 * k, y + 0.18 * k), size, size,
-                               facecolor=colours[k % len(colours)], edgecolor="black",
-                               alpha=0.9, zorder=2 + k))
+        ax.add_patch(
+            Rectangle(
+                (x + 0.18 * k, y + 0.18 * k),
+                size,
+                size,
+                facecolor=colours[k % len(colours)],
+                edgecolor="black",
+                alpha=0.9,
+                zorder=2 + k,
+            )
+        )
     ax.text(x + size / 2 + 0.09 * count, y - 0.35, label, ha="center", va="top", fontsize=8)
 
 
@@ -126,24 +137,26 @@ def draw_multichannel_convolution(fig: Any, in_channels: int = 3, out_channels: 
     for o in range(c_out):
         y = 2.2 - 1.6 * o
         _stack(ax, 4.0, y, c_in, 0.7, colours, f"kernels K[{o + 1}, c]: {c_in} × k × k")
-        ax.annotate("", xy=(6.3, y + 0.45), xytext=(5.3, y + 0.45),
-                    arrowprops={"arrowstyle": "->"})
+        ax.annotate("", xy=(6.3, y + 0.45), xytext=(5.3, y + 0.45), arrowprops={"arrowstyle": "->"})
         ax.text(5.8, y + 0.6, f"Σ_c X[c] ⋆ K[{o + 1}, c]", ha="center", fontsize=7)
-    _stack(ax, 6.6, 0.2, c_out, 2.0, ["#9ecae1", "#fdae6b", "#a1d99b"],
-           f"output Y: {c_out} channels")
-    ax.annotate("", xy=(3.9, 1.2), xytext=(2.9 + 0.18 * c_in, 1.2),
-                arrowprops={"arrowstyle": "->"})
+    _stack(
+        ax, 6.6, 0.2, c_out, 2.0, ["#9ecae1", "#fdae6b", "#a1d99b"], f"output Y: {c_out} channels"
+    )
+    ax.annotate("", xy=(3.9, 1.2), xytext=(2.9 + 0.18 * c_in, 1.2), arrowprops={"arrowstyle": "->"})
     ax.set_xlim(-0.3, 9.6)
     ax.set_ylim(-1.0 - 1.6 * max(c_out - 2, 0), 3.6)
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.set_title(f"a convolution layer with {c_in} input and {c_out} output channels",
-                 fontsize=10)
+    ax.set_title(f"a convolution layer with {c_in} input and {c_out} output channels", fontsize=10)
 
 
 # ResNet-50: the stem, then (stage, blocks, output channels) as in torchvision.
-_STAGES = (("layer1 (conv2_x)", 3, 256), ("layer2 (conv3_x)", 4, 512),
-           ("layer3 (conv4_x)", 6, 1024), ("layer4 (conv5_x)", 3, 2048))
+_STAGES = (
+    ("layer1 (conv2_x)", 3, 256),
+    ("layer2 (conv3_x)", 4, 512),
+    ("layer3 (conv4_x)", 6, 1024),
+    ("layer4 (conv5_x)", 3, 2048),
+)
 # Where each placement sits: before the stem, or after (stage index, block index).
 _AT = {"input": None, "conv2_block1": (0, 0), "conv4_block6": (2, 5)}
 
@@ -190,8 +203,14 @@ def draw_resnet_placements(fig: Any, placements: tuple[str, ...] = PLACEMENTS) -
                 ax.add_patch(Rectangle((x, 0), 0.25, 1.2, facecolor="tab:red"))
                 ax.text(x + 0.12, 1.35, at[0], ha="center", fontsize=7, color="tab:red")
                 x += 0.3
-        ax.text((start + x) / 2, -0.25, f"{name}\n{blocks} blocks, {channels} ch.",
-                ha="center", va="top", fontsize=7)
+        ax.text(
+            (start + x) / 2,
+            -0.25,
+            f"{name}\n{blocks} blocks, {channels} ch.",
+            ha="center",
+            va="top",
+            fontsize=7,
+        )
         x += 0.3
     ax.add_patch(Rectangle((x, 0), 0.8, 1.2, facecolor="#d9d9d9", edgecolor="black"))
     ax.text(x + 0.4, 0.6, "pool\nfc", ha="center", va="center", fontsize=7)

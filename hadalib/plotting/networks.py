@@ -60,8 +60,9 @@ def draw_transform_layer(fig: Any, layer: str = "wht channel") -> None:
     for c in range(4):
         vmax = float(np.abs(x[c]).max()) or 1.0
         grey = c in (0, 3)
-        grid[0, c].imshow(x[c], cmap="gray" if grey else "RdBu_r", vmin=0 if grey else -vmax,
-                          vmax=vmax)
+        grid[0, c].imshow(
+            x[c], cmap="gray" if grey else "RdBu_r", vmin=0 if grey else -vmax, vmax=vmax
+        )
         grid[0, c].set_title(f"in {c}: {_CHANNELS[c]}", fontsize=8)
         if axes == "spatial":
             grid[1, c].imshow(np.log10(1e-3 + np.abs(y[c])), cmap="magma")

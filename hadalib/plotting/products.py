@@ -42,5 +42,12 @@ def draw_products(fig: Any, kind: str = "hadamard", n: int = 2) -> None:
     axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": width})
     titles = ("A", "B", f"A {_SYMBOLS[kind]} B")
     for ax, m, title in zip(axes, (a, b, c), titles, strict=True):
-        annotated_image(ax, m, f"{title}  {m.shape[0]}x{m.shape[1]}", cmap="RdBu_r",
-                        vmin=-vmax, vmax=vmax, max_labels=64)
+        annotated_image(
+            ax,
+            m,
+            f"{title}  {m.shape[0]}x{m.shape[1]}",
+            cmap="RdBu_r",
+            vmin=-vmax,
+            vmax=vmax,
+            max_labels=64,
+        )

@@ -29,11 +29,20 @@ __all__ = ["draw_variant_intervals", "draw_study_curves", "draw_energy_plausibil
 
 #: The colour of each kind of layer (None: the baseline) and the line of each group of
 #: placements, in the figures.
-_COLOURS = {None: "black", "wht": "tab:blue", "dct": "tab:green", "fft": "tab:red",
-            "walsh": "tab:purple"}
+_COLOURS = {
+    None: "black",
+    "wht": "tab:blue",
+    "dct": "tab:green",
+    "fft": "tab:red",
+    "walsh": "tab:purple",
+}
 _PLACEMENT_STYLES = dict(zip(PLACEMENT_GROUPS, (":", "--", "-"), strict=True))
-_METRIC_LABELS = {"test_acc": "test accuracy", "train_acc": "training accuracy",
-                  "test_loss": "test loss", "train_loss": "training loss"}
+_METRIC_LABELS = {
+    "test_acc": "test accuracy",
+    "train_acc": "training accuracy",
+    "test_loss": "test loss",
+    "train_loss": "training loss",
+}
 
 
 def _variant_label(row: Mapping[str, Any]) -> str:
@@ -45,8 +54,13 @@ def _variant_colour(variant: str) -> str:
     return _COLOURS[ALL_VARIANTS[variant].kind]
 
 
-def draw_variant_intervals(fig: Any, rows: Any = (), metric: str = "final_test_acc",
-                           scale: float = 100.0, xlabel: str = "test accuracy (%)") -> None:
+def draw_variant_intervals(
+    fig: Any,
+    rows: Any = (),
+    metric: str = "final_test_acc",
+    scale: float = 100.0,
+    xlabel: str = "test accuracy (%)",
+) -> None:
     """Draw each variant's runs (dots) and mean with its 95% interval (bar).
 
     Parameters
@@ -77,8 +91,14 @@ def draw_variant_intervals(fig: Any, rows: Any = (), metric: str = "final_test_a
     for i, row in enumerate(rows):
         m = row[metric]
         colour = _variant_colour(row["variant"])
-        ax.plot([v * scale for v in m["values"]], [i] * len(m["values"]), "o", ms=3,
-                color=colour, alpha=0.4)
+        ax.plot(
+            [v * scale for v in m["values"]],
+            [i] * len(m["values"]),
+            "o",
+            ms=3,
+            color=colour,
+            alpha=0.4,
+        )
         if not np.isnan(m["low"]):
             ax.plot([m["low"] * scale, m["high"] * scale], [i, i], "-", lw=2, color=colour)
         ax.plot([m["mean"] * scale], [i], "|", ms=12, mew=2, color=colour)
@@ -88,8 +108,9 @@ def draw_variant_intervals(fig: Any, rows: Any = (), metric: str = "final_test_a
     ax.grid(axis="x", alpha=0.3)
 
 
-def draw_study_curves(fig: Any, results: Any = (), metric: str = "test_acc",
-                      axes: str = "channel") -> None:
+def draw_study_curves(
+    fig: Any, results: Any = (), metric: str = "test_acc", axes: str = "channel"
+) -> None:
     """Draw the mean learning curve over seeds of each variant.
 
     Parameters
@@ -116,21 +137,29 @@ def draw_study_curves(fig: Any, results: Any = (), metric: str = "test_acc",
     ax = fig.subplots()
     for variant in ALL_VARIANTS.values():
         baseline = variant.kind is None
-        runs = [r for r in results if r["variant"] == variant.name
-                and (baseline or r["axes"] == axes)]
+        runs = [
+            r for r in results if r["variant"] == variant.name and (baseline or r["axes"] == axes)
+        ]
         if not runs:
             continue
         curve = np.mean([[h[metric] for h in r["history"]] for r in runs], axis=0)
-        ax.plot(np.arange(1, len(curve) + 1), curve, _PLACEMENT_STYLES.get(variant.group, "-"),
-                color=_COLOURS[variant.kind], lw=2.5 if baseline else 1.2, label=variant.name)
+        ax.plot(
+            np.arange(1, len(curve) + 1),
+            curve,
+            _PLACEMENT_STYLES.get(variant.group, "-"),
+            color=_COLOURS[variant.kind],
+            lw=2.5 if baseline else 1.2,
+            label=variant.name,
+        )
     ax.set_xlabel("epoch")
     ax.set_ylabel(_METRIC_LABELS.get(metric, metric))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, ncol=2)
 
 
-def draw_energy_plausibility(fig: Any, images_per_s: float = 2470.0, watts: float = 400.0,
-                             epochs: int = 25) -> None:
+def draw_energy_plausibility(
+    fig: Any, images_per_s: float = 2470.0, watts: float = 400.0, epochs: int = 25
+) -> None:
     """Compare the paper's energy claims with the energy of a training run of given speed.
 
     Parameters
@@ -210,12 +239,17 @@ def main(argv: Sequence[str] | None = None) -> list[str]:
 
     Introduced in: book/09_transform_layers.ipynb
     """
-    p = argparse.ArgumentParser(prog="python -m hadalib.plotting.study",
-                                description="Save the study figures of the JSON records of "
-                                            "resnet_wht as PNG files.")
+    p = argparse.ArgumentParser(
+        prog="python -m hadalib.plotting.study",
+        description="Save the study figures of the JSON records of resnet_wht as PNG files.",
+    )
     p.add_argument("folder", help="folder of the JSON records, e.g. book/results")
-    p.add_argument("--figures", required=True, metavar="DIR",
-                   help="folder to save the PNG files into (created if missing)")
+    p.add_argument(
+        "--figures",
+        required=True,
+        metavar="DIR",
+        help="folder to save the PNG files into (created if missing)",
+    )
     p.add_argument("--data", choices=DATA, default=None)
     args = p.parse_args(argv)
     if not Path(args.folder).is_dir():
@@ -228,8 +262,9 @@ def main(argv: Sequence[str] | None = None) -> list[str]:
     settings: dict[str, list[dict[str, Any]]] = {}
     for record in load_results(args.folder, **where):
         settings.setdefault(_stem(record), []).append(record)  # one stem per setting
-    written = [str(path) for stem, group in settings.items()
-               for path in _save_figures(group, folder, stem)]
+    written = [
+        str(path) for stem, group in settings.items() for path in _save_figures(group, folder, stem)
+    ]
     which = "" if args.data is None else f" with data={args.data!r}"
     print("\n".join(written) if written else f"no records in {args.folder}{which}")
     return written
