@@ -26,6 +26,7 @@ import html
 import io
 import itertools
 import json
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -189,7 +190,9 @@ _PLAYER_SCRIPT = """
       if (shown) { shown.textContent = choices[k][i]; }
     });
     img.src = frames[key.join(",")];
-    img.alt = "frame " + key.join(",");
+    img.alt = %(subject)s + ", at " + choices.map(function (values, k) {
+      return inputs[k].dataset.control + " = " + values[key[k]];
+    }).join(", ");
   }
   inputs.forEach(function (input) { input.addEventListener("input", update); });
   update();
@@ -257,22 +260,48 @@ def player(
         frames[",".join(map(str, index))] = _png_data_url(
             figure(draw, figsize=figsize, **values), dpi
         )
-    return HTML(_player_html(frames, choices))
+    return HTML(_player_html(frames, choices, _subject(draw)))
 
 
-def _player_html(frames: dict[str, str], choices: dict[str, list]) -> str:
-    """The player's page: the controls, the first picture, the script that switches them."""
+def _subject(draw: Draw) -> str:
+    """What ``draw`` draws, in words for alt text: the first sentence of its docstring in
+    plain text (roles and literals unwrapped, remarks about chapters dropped, a leading
+    "Draw" left out), else its name (``draw_energy_plausibility``: "Energy plausibility")."""
+    doc = (getattr(draw, "__doc__", None) or "").strip()
+    text = doc.split("\n\n")[0].replace("\n", " ").split(". ")[0].rstrip(".")
+    text = re.sub(r":\w+:`~?(?:[\w.]*\.)?([^`]+)`", r"\1", text).replace("``", "")
+    text = re.sub(r"\s*\([^)]*chapter[^)]*\)", "", text).removeprefix("Draw ")
+    if not text:
+        name = getattr(draw, "__name__", "")
+        text = name.removeprefix("draw_").replace("_", " ") if name.isidentifier() else "figure"
+    return text[:1].upper() + text[1:]
+
+
+def _alt(subject: str, values: dict[str, Any]) -> str:
+    """A frame's alt text: what is drawn and the control values it is drawn at."""
+    return subject + ", at " + ", ".join(f"{name} = {value}" for name, value in values.items())
+
+
+def _player_html(frames: dict[str, str], choices: dict[str, list], subject: str) -> str:
+    """The player's page: the controls, the first picture, the script that switches them
+    (and the picture's alt text, which names what is drawn and at which values)."""
     frames_json = json.dumps(frames)
     uid = "hadalib-player-" + hashlib.sha1(frames_json.encode()).hexdigest()[:12]
     labels = json.dumps([[str(v) for v in values] for values in choices.values()])
-    script = _PLAYER_SCRIPT % {"id": uid, "frames": frames_json, "choices": labels}
+    script = _PLAYER_SCRIPT % {
+        "id": uid,
+        "frames": frames_json,
+        "choices": labels,
+        "subject": json.dumps(subject),
+    }
     rows = "".join(_control_html(name, values) for name, values in choices.items())
+    first = _alt(subject, {name: values[0] for name, values in choices.items()})
     return (
         f'<div class="hadalib-player" id="{uid}">'
         f'<div class="hadalib-controls" style="display:flex;gap:1.5em;flex-wrap:wrap">'
         f"{rows}</div>"
         f'<img class="hadalib-frame" style="max-width:100%" src="{frames[next(iter(frames))]}" '
-        f'alt="frame 0">'
+        f'alt="{html.escape(first)}">'
         f"<script>{script}</script></div>"
     )
 

@@ -171,6 +171,8 @@ def test_kernel_free_players_respond(page, server, screenshots, rel):
             after = img.get_attribute("src")
             assert after != before, f"{rel}: player {k} did not change when {control} moved"
             assert after.startswith("data:image/png;base64,")
+            alt = img.get_attribute("alt")  # what is drawn, at the values the controls show
+            assert ", at " in alt and not alt.startswith("frame"), f"{rel}: alt text {alt!r}"
     name = Path(rel).with_suffix("").as_posix().replace("/", "_")
     players.first.screenshot(path=str(screenshots / f"{name}_player.png"))
 

@@ -44,6 +44,24 @@ def test_player_holds_every_combination_and_is_deterministic():
     assert "http" not in a  # nothing to fetch
 
 
+def test_player_frames_say_what_they_show():
+    page = player(draw_products, kind=["hadamard", "matrix"], n=[2, 3]).data
+    assert 'alt="A, B and one of their products, at kind = hadamard, n = 2"' in page
+    assert "``" not in page and "frame 0" not in page
+
+
+def test_player_alt_text_of_an_undocumented_drawing():
+    def draw_noise_floor(fig, level):
+        fig.add_subplot().plot([level])
+
+    def unnamed(fig, level):
+        "Draw ``level`` as a line (chapter 1's widget)."
+        fig.add_subplot().plot([level])
+
+    assert 'alt="Noise floor, at level = 1"' in player(draw_noise_floor, level=[1, 2]).data
+    assert 'alt="Level as a line, at level = 1"' in player(unnamed, level=[1, 2]).data
+
+
 def test_player_errors():
     with pytest.raises(TypeError, match="control 'n' must be a non-empty list of values"):
         player(draw_products, n=[])
