@@ -330,8 +330,9 @@ def check(answer: Any, expected: Any, *, rtol: float = 1e-7, atol: float = 1e-12
 
     Parameters
     ----------
-    answer : array_like or scalar
-        The reader's answer.
+    answer : array_like, scalar or None
+        The reader's answer; None (what an exercise cell holds before the reader answers)
+        says that there is no answer yet.
     expected : array_like or scalar
         The correct value (compared entry by entry, all of it).
     rtol, atol : float
@@ -353,9 +354,15 @@ def check(answer: Any, expected: Any, *, rtol: float = 1e-7, atol: float = 1e-12
     >>> check([1, 2], [1, 2])
     Correct!
     True
+    >>> check(None, [1, 2])
+    No answer yet: replace None with your answer and run the cell again.
+    False
 
     Introduced in: book/01_hadamard_product.ipynb
     """
+    if answer is None:
+        print("No answer yet: replace None with your answer and run the cell again.")
+        return False
     got, want = np.asarray(answer), np.asarray(expected)
     if got.shape != want.shape:
         print(f"Not yet: your answer has shape {got.shape}, which is not the shape of the answer.")
