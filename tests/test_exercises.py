@@ -4,16 +4,14 @@ A reader's exercise cell holds no answer (``answer = None``) and calls the exerc
 self-check with that one argument, ``check_ch05_ex2(answer)``; the self-check is defined
 in a cell removed from the page (tag ``remove-cell``) before it, so the expected value
 and its formula never stand in a cell the page shows. These tests read the notebooks'
-sources only. The rules for the stored outputs of those cells (no verdict that names an
-entry, no stray True/False) hold once the notebooks are executed from these sources;
-they are in their own test at the end, run with ``HADALIB_CHECK_STORED_EXERCISES=1``.
+sources only; the rules for the stored outputs of those cells (no verdict that names an
+entry, no stray True/False) are in their own test at the end.
 """
 
 from __future__ import annotations
 
 import ast
 import json
-import os
 import re
 from pathlib import Path
 
@@ -185,13 +183,7 @@ def test_no_visible_cell_holds_an_expected_value(nb_path):
         )
 
 
-# Stored outputs: these hold once every chapter is executed from the sources above (the
-# stored outputs of an edited cell are those of its previous source until then).
-@pytest.mark.skipif(
-    os.environ.get("HADALIB_CHECK_STORED_EXERCISES") != "1",
-    reason="stored outputs are checked after the chapters are re-executed: "
-    "HADALIB_CHECK_STORED_EXERCISES=1",
-)
+# Stored outputs: what a reader sees under an exercise before answering it.
 @pytest.mark.parametrize(("nb_path", "index"), _cases())
 def test_stored_exercise_output_shows_no_answer(nb_path, index):
     cell = _cells(nb_path)[index]
