@@ -614,9 +614,18 @@ def main(argv: list[str] | None = None) -> int:
         default=ROOT / "_build" / "html",
         help="a built site whose objects.inv resolves the cross-references (if present)",
     )
+    write.add_argument(
+        "--replace-sources",
+        action="store_true",
+        help="allow OUT to be the repository itself (Binder: a throwaway checkout)",
+    )
     commands.add_parser("install-cells", help="add or update book/*.ipynb's install cell")
     args = parser.parse_args(argv)
     if args.command == "write":
+        if (args.out / "book").resolve() == BOOK and not args.replace_sources:
+            parser.error(
+                f"{args.out} would replace book/*.ipynb, the source: add --replace-sources"
+            )
         written = write_notebooks(args.out, args.html)
         print(f"{len(written)} notebooks in {(args.out / 'book').resolve()}")
     else:
