@@ -26,12 +26,14 @@ import html
 import io
 import itertools
 import json
+import math
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from hadalib._checks import as_real, is_tensor
 from hadalib._optional import requires
 
 __all__ = ["live", "player", "figure", "check"]
@@ -321,64 +323,101 @@ def _control_html(name: str, values: list) -> str:
     )
 
 
-def check(answer: Any, expected: Any, *, rtol: float = 1e-7, atol: float = 1e-12) -> bool:
-    """Self-check for an exercise: say whether the whole answer is right, and where it is not.
+def check(answer: Any, expected: Any, *, rtol: float = 1e-7, atol: float = 1e-12) -> None:
+    """Self-check for an exercise: print whether the whole answer is right, and where not.
 
-    The verdict never shows the expected value: it names the shape that differs, or
-    how many entries differ and, for the first of them, its index and whether it has
-    the wrong sign, is too large or too small, and roughly by how much.
+    The verdict never shows the expected value. The answer is first made a plain NumPy
+    array (a tensor is detached and copied to the CPU; anything that is not numbers, or
+    text, is refused), so the expected value is never handed to the reader's objects.
+    Where the answer has few possible values (booleans, signs or bits, short tuples) the
+    verdict is only "Correct!" or "Not yet.", since naming the wrong entry would give the
+    answer away; otherwise it names the shape that differs, or how many entries differ and,
+    for the first of them, its index and whether it is NaN, has the wrong sign, is too
+    large or too small (in magnitude, for a negative value), and roughly by how much.
 
     Parameters
     ----------
-    answer : array_like or scalar
-        The reader's answer.
+    answer : array_like, scalar, torch.Tensor or None
+        The reader's answer; None (what an exercise cell holds before the reader answers)
+        says that there is no answer yet.
     expected : array_like or scalar
-        The correct value (compared entry by entry, all of it).
+        The correct value (compared entry by entry, all of it); a NaN expects a NaN.
     rtol, atol : float
-        Tolerances, as in ``numpy.allclose``.
+        Tolerances, as in ``numpy.allclose``: finite, >= 0, and rtol below 1.
 
-    Returns
-    -------
-    bool
-        Whether the answer is right; a one-line verdict is printed.
+    Raises
+    ------
+    TypeError, ValueError
+        If a tolerance is not a real number in its range.
 
     Examples
     --------
     >>> check([[1, 2]], [[1, 2], [3, 4]])
     Not yet: your answer has shape (1, 2), which is not the shape of the answer.
-    False
-    >>> check([1, 2.5], [1, 2])
-    Not yet: 1 of 2 entries differ; the first at index (1,) is too large, by 10% or more.
-    False
+    >>> check(2.5, 2)
+    Not yet: your answer is too large, by 10% or more.
     >>> check([1, 2], [1, 2])
     Correct!
-    True
+    >>> check([1, 0], [1, 1])
+    Not yet.
+    >>> check(None, [1, 2])
+    No answer yet: replace None with your answer and run the cell again.
 
     Introduced in: book/01_hadamard_product.ipynb
     """
-    got, want = np.asarray(answer), np.asarray(expected)
+    rtol, atol = as_real(rtol, "rtol"), as_real(atol, "atol")
+    if not (0 <= rtol < 1 and 0 <= atol < math.inf):
+        raise ValueError(
+            f"rtol={rtol} and atol={atol}: tolerances must be finite and >= 0, rtol below 1"
+        )
+    if answer is None:
+        print("No answer yet: replace None with your answer and run the cell again.")
+        return
+    got, want = _plain(answer), np.asarray(expected)
+    if got is None:
+        print("Not yet: your answer is not a number, an array of numbers, or text.")
+        return
     if got.shape != want.shape:
         print(f"Not yet: your answer has shape {got.shape}, which is not the shape of the answer.")
-        return False
-    try:
-        wrong = ~np.isclose(got, want, rtol=rtol, atol=atol)
-    except TypeError:
-        wrong = np.asarray(got != want)
-    if wrong.any():
+        return
+    if got.dtype.kind in "biufc" and want.dtype.kind in "biufc":
+        wrong = ~np.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
+    else:
+        wrong = got != want
+    if not wrong.any():
+        print("Correct!")
+    elif _few_values(want):
+        print("Not yet.")
+    elif want.ndim == 0:
+        print(f"Not yet: your answer {_how_wrong(got[()], want[()])}.")
+    else:
         first = tuple(int(i) for i in np.argwhere(wrong)[0])
         print(
             f"Not yet: {int(wrong.sum())} of {wrong.size} entries differ; the first at index "
             f"{first} {_how_wrong(got[first], want[first])}."
         )
-        return False
-    print("Correct!")
-    return True
+
+
+def _plain(answer: Any) -> np.ndarray | None:
+    """The answer as a plain array of numbers or text, or None for anything else."""
+    if is_tensor(answer):
+        answer = answer.detach().cpu().numpy()
+    try:
+        got = np.asarray(answer)
+    except (TypeError, ValueError):
+        return None
+    return got if got.dtype.kind in "biufcUS" else None
+
+
+def _few_values(want: np.ndarray) -> bool:
+    """Whether an answer has few possible values: booleans, signs or bits, short tuples."""
+    if want.dtype.kind == "b" or 1 < want.size <= 4:
+        return True
+    return want.dtype.kind in "iuf" and want.size > 0 and bool(np.isin(want, (-1, 0, 1)).all())
 
 
 def _how_wrong(got: Any, want: Any) -> str:
     """Where one entry is off, in words that do not give the expected value away."""
-    if isinstance(got, (bool, np.bool_)) or isinstance(want, (bool, np.bool_)):
-        return "is not the right value"
     try:
         g, w = complex(got), complex(want)
     except (TypeError, ValueError):
@@ -386,9 +425,15 @@ def _how_wrong(got: Any, want: Any) -> str:
     if g.imag or w.imag:
         return "is not the right complex number"
     g, w = g.real, w.real
+    if math.isnan(g):
+        return "is NaN (not a number)"
+    if math.isnan(w) or math.isinf(g) or math.isinf(w):
+        return "is not the right value"
     if w != 0 and g != 0 and (g > 0) != (w > 0):
         return "has the wrong sign"
     size = "too large" if abs(g) > abs(w) else "too small"
+    if w < 0:
+        size += " in magnitude"
     if w == 0:
         return f"is {size}"
     off = abs(g - w) / abs(w)

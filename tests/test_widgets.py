@@ -69,15 +69,25 @@ def test_player_errors():
         player(draw_products, kind=["hadamard"] * 9, n=list(range(9)))
 
 
+def _verdict(capsys, answer, expected, **tolerances) -> str:
+    assert check(answer, expected, **tolerances) is None  # it prints; a cell shows no False
+    return capsys.readouterr().out.strip()
+
+
 def test_check_reports_what_is_wrong(capsys):
-    assert not check(np.zeros((2, 3)), np.zeros((3, 2)))
-    assert "shape (2, 3), which is not the shape of the answer" in capsys.readouterr().out
-    assert not check([1, 2, 3], [1, 5, 3])
-    assert "1 of 3 entries differ; the first at index (1,) is too small, by 10% or more" in (
-        capsys.readouterr().out
+    assert _verdict(capsys, np.zeros((2, 3)), np.zeros((3, 2))) == (
+        "Not yet: your answer has shape (2, 3), which is not the shape of the answer."
     )
-    assert check(0.1 + 0.2, 0.3)
-    assert capsys.readouterr().out == "Correct!\n"
+    assert _verdict(capsys, [1, 2, 3, 4, 5], [1, 7, 3, 4, 5]) == (
+        "Not yet: 1 of 5 entries differ; the first at index (1,) is too small, by 10% or more."
+    )
+    assert _verdict(capsys, 0.1 + 0.2, 0.3) == "Correct!"
+    assert _verdict(capsys, None, 0.3) == (
+        "No answer yet: replace None with your answer and run the cell again."
+    )
+
+
+FIVE = [5.0, 6.0, 7.0, 8.0]
 
 
 @pytest.mark.parametrize(
@@ -86,24 +96,61 @@ def test_check_reports_what_is_wrong(capsys):
         (-2.0, 2.0, "has the wrong sign"),
         (2.01, 2.0, "is too large, by less than 1%"),
         (1.9, 2.0, "is too small, by 1% to 10%"),
+        (-0.2, -0.032, "is too large in magnitude, by 10% or more"),
         (0.5, 0.0, "is too large"),
+        (float("nan"), 2.0, "is NaN (not a number)"),
         ("a", "b", "is not the right value"),
         (1j, 2j, "is not the right complex number"),
     ],
 )
 def test_check_never_shows_the_expected_value(capsys, answer, expected, says):
-    assert not check([0.0, answer], [0.0, expected])
-    out = capsys.readouterr().out
+    out = _verdict(capsys, [answer, *FIVE], [expected, *FIVE])
     assert says in out
-    assert str(expected) not in out.replace("index (1,)", "")
-    for shape_answer, shape_expected in [((2,), (3,)), ((4, 4), (40, 40))]:
-        check(np.zeros(shape_answer), np.zeros(shape_expected))
-        assert str(shape_expected) not in capsys.readouterr().out
+    assert str(expected) not in out.replace("index (0,)", "")
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [(True, False), ([1, -1, 1, 1, -1], [1, -1, 1, -1, -1]), ((3, 9), (3, 10)), (0, 1)],
+)
+def test_check_says_only_not_yet_where_few_values_are_possible(capsys, answer, expected):
+    assert _verdict(capsys, answer, expected) == "Not yet."
+
+
+def test_check_never_hands_the_expected_value_to_the_answer(capsys):
+    seen = []
+
+    class Spy:
+        def __ne__(self, other):
+            seen.append(other)
+            return True
+
+        __eq__ = __ne__
+
+    assert _verdict(capsys, Spy(), 42.0) == (
+        "Not yet: your answer is not a number, an array of numbers, or text."
+    )
+    assert seen == []
+
+
+def test_check_tolerances_and_nan(capsys):
+    with pytest.raises(ValueError, match=r"rtol=1e-07 and atol=inf: tolerances must be finite"):
+        check(1.0, 2.0, atol=float("inf"))
+    with pytest.raises(TypeError, match="rtol must be a real number, got 'big' \\(str\\)"):
+        check(1.0, 2.0, rtol="big")
+    with pytest.raises(ValueError, match="rtol=2.0 and atol=1e-12"):
+        check(1.0, 2.0, rtol=2.0)
+    assert _verdict(capsys, float("nan"), float("nan")) == "Correct!"
+
+
+def test_check_takes_a_tensor_that_requires_grad(capsys):
+    torch = pytest.importorskip("torch")
+    answer = torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0], requires_grad=True) * 2
+    assert _verdict(capsys, answer, [2.0, 4.0, 6.0, 8.0, 10.0]) == "Correct!"
 
 
 def test_check_compares_the_whole_answer(capsys):
     expected = np.arange(1600.0).reshape(40, 40)
     answer = expected.copy()
     answer[39, 39] += 1
-    assert not check(answer, expected)
-    assert "index (39, 39)" in capsys.readouterr().out
+    assert "index (39, 39)" in _verdict(capsys, answer, expected)

@@ -21,15 +21,16 @@ in invocations of under 7 minutes, the first of which records the headline.
 The ``cpu-speed`` study measures ResNet-50 itself on the machine that runs it, at the
 paper's shape (224x224) and in fp32 (the CPU's default precision): the time of a training
 step (forward, backward and Adam's update), images per second and memory, at a small
-batch (4 images) so that its 48 runs take about 20 minutes on 2 cores. Each run is a
+batch (4 images) so that its 48 runs fit in about 20 minutes (its ``STUDIES`` entry says
+how long; ``--dry-run`` estimates it). Each run is a
 process of its own (``python -m hadalib.experiments.resnet_wht --cpu-memory``), for two
 reasons: the peak memory is what the process's peak resident memory (getrusage's
 ``ru_maxrss``, which only grows over a process's life) grows by during training, which
 means something only in a process that ran nothing before; and each repeat then
 includes what differs between processes. Each run's first epoch (2 steps) warms up
 (oneDNN creates its kernels in the first steps of a process, which take several times a
-normal step) and is left out of the summary; its 2 further epochs of 2 steps are timed.
-The repeats are interleaved (every variant's first repeat, then every second one), so
+normal step) and is left out of the summary; its 3 further epochs of 2 steps are timed,
+and the median epoch counts. The repeats are interleaved (every variant's first repeat, then every second one), so
 that a change in the machine's load spreads over all variants; at the end, a table gives
 each variant's step time, images/s and peak memory (mean and 95% interval over the 3
 repeats) and its overhead against the baseline of the same study.
@@ -146,15 +147,16 @@ STUDIES = {
     ),
     "cpu-speed": Study(
         "chapter 10: ResNet-50 at 224x224 on this machine's CPU (fp32, synthetic data, "
-        "batch 4; an epoch of 2 steps to warm up, then 2 timed epochs of 2 steps): step "
+        "batch 4; an epoch of 2 steps to warm up, then 3 timed epochs of 2 steps, whose "
+        "median counts): step "
         "time, images/s and the growth of the process's peak memory of the ten variants in "
         "the spatial reading and the six WHT and DCT variants in the channel reading, 3 "
-        "repeats each, one process per run (records in OUT/cpu-speed; about 20 min on 2 "
+        "repeats each, one process per run (records in OUT/cpu-speed; about 22 min on 2 "
         "cores)",
         {
             "data": "synthetic",
             "image_size": 224,
-            "epochs": 3,
+            "epochs": 4,
             "batch_size": 4,
             "limit_train": 8,
             "limit_test": 4,
