@@ -177,6 +177,7 @@ def add_install_cell(nb, config: dict[str, str]) -> bool:
 def _latex(text: str) -> str:
     from pybtex.richtext import Text
 
+    text = re.sub(r"\\url\{([^}]*)\}", r"<\1>", text)
     return Text.from_latex(text).render_as("text")
 
 
@@ -311,15 +312,17 @@ class Learner:
     def _glue(self, role: str, content: str) -> str:
         from myst_nb.core.variables import format_plain_text
 
-        key, _, spec = content.partition(":") if role == "glue:text" else (content, "", "")
-        if "::" in key:
+        if "::" in content:
             raise ValueError(f"{self.docname}: glue from another document ({content}) is not kept")
+        key, spec = content, ""
+        if role == "glue:text" and ":" in content:  # as myst-nb reads it: key:format_spec
+            key, spec = content.rsplit(":", 1)
         if key not in self.glued:
             raise ValueError(f"{self.docname}: nothing is glued under {key!r}")
         data = self.glued[key]
         if role == "glue:md" or (role in ("glue", "glue:any") and "text/markdown" in data):
             return data["text/markdown"].strip()
-        return format_plain_text(data["text/plain"], spec or "")
+        return format_plain_text(data["text/plain"], spec)
 
     # -- citations
     def _cite(self, role: str, content: str) -> str:
