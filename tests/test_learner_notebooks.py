@@ -80,7 +80,9 @@ def test_citations_read_author_year_with_the_references_listed(written):
     assert "the forget gate of (Gers et al., 2000)" in text
     assert "(Magnus and Neudecker, 2019)" in text
     listed = re.findall(r"^- (.*)$", text, re.M)
-    assert any(r.startswith("Felix A. Gers") and "Learning to forget" in r for r in listed)
+    assert "Felix A. Gers, Jürgen Schmidhuber and Fred Cummins (2000). Learning to Forget" in text
+    assert "Networks and Deep Learning. *Determination Press*." in text
+    assert "<http://neuralnetworksanddeeplearning.com>" in text
     assert len(listed) == len(set(listed)) >= 10
 
 
@@ -259,8 +261,16 @@ def lab_on_the_learners_notebooks(out, chromium_path):  # noqa: ARG001 (needs Ch
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     token = "hadamard-book-learner"
+    # Its own workspace (no notebook left open by another run) and every cell rendered, not
+    # only those in view, so that the page holds the whole text.
+    lab = out / "lab"
+    settings = lab / "settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
            f"--port={port}", f"--ServerApp.root_dir={out / 'book'}",
+           f"--LabApp.workspaces_dir={lab / 'workspaces'}",
+           f"--LabApp.user_settings_dir={lab / 'settings'}",
            f"--IdentityProvider.token={token}", "--allow-root", "--LabApp.news_url=None",
            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]  # fmt: skip
     log = out / "lab.log"
@@ -288,7 +298,7 @@ def test_jupyterlab_shows_the_learners_notebook_with_no_raw_myst(
 ):
     url, token = lab_on_the_learners_notebooks
     page = browser.new_page()
-    page.goto(f"{url}/lab/tree/02_backpropagation.ipynb?token={token}")
+    page.goto(f"{url}/lab/tree/02_backpropagation.ipynb?reset&token={token}")
     page.locator(".jp-Notebook").first.wait_for(timeout=90_000)
     rendered = page.locator(".jp-MarkdownCell .jp-RenderedMarkdown")
     page.wait_for_function(
