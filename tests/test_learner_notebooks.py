@@ -93,15 +93,15 @@ def test_cross_references_link_to_the_site(written):
     assert f"[chapter 3]({site}book/03_convolution_filters.html)" in text
 
 
-def test_the_pages_download_and_colab_buttons_offer_the_learners_copy(built_site):
+def test_the_pages_download_button_offers_the_learners_copy(built_site):
     chapter = "01_hadamard_product"
     download = nbformat.read(built_site / "_sources" / "book" / f"{chapter}.ipynb", as_version=4)
     assert [t for t in _markdown(download) if RAW_MYST.search(t)] == []
     assert download.cells[1].get("id") == ln.INSTALL_CELL_ID
     page = (built_site / "book" / f"{chapter}.html").read_text()
     repository = ln.settings()["repository"].split("github.com/", 1)[1]
-    colab = f"https://colab.research.google.com/github/{repository}/blob/gh-pages/_sources/book"
-    assert f"{colab}/{chapter}.ipynb" in page
+    colab = f"https://colab.research.google.com/github/{repository}/blob/main/book"
+    assert f"{colab}/{chapter}.ipynb" in page  # the source: its install cell runs it there
     binder = f"https://mybinder.org/v2/gh/{repository}/main?urlpath=lab/tree/book/{chapter}.ipynb"
     assert binder in page
 
@@ -313,3 +313,23 @@ def test_jupyterlab_shows_the_learners_notebook_with_no_raw_myst(
         "Solution to Exercise 2.1"
     )
     page.close()
+
+
+def test_colab_opens_the_branch_of_learners_copies_when_one_is_named():
+    colab = "https://colab.research.google.com/github/o/r/blob/main/book/01_x.ipynb"
+    context = {"header_buttons": [{"label": "launch-buttons", "buttons": [
+        {"text": "Binder", "url": "https://mybinder.org/v2/gh/o/r/main"},
+        {"text": "Colab", "url": colab}]}]}  # fmt: skip
+
+    class App:
+        class config:  # noqa: N801 (Sphinx's attribute)
+            learner_notebooks_branch = ""
+
+    ln._colab_opens_the_learners_copy(App, "book/01_x", "page.html", context, None)
+    assert context["header_buttons"][0]["buttons"][1]["url"] == colab
+    App.config.learner_notebooks_branch = "notebooks"
+    ln._colab_opens_the_learners_copy(App, "book/01_x", "page.html", context, None)
+    assert context["header_buttons"][0]["buttons"][1]["url"] == (
+        "https://colab.research.google.com/github/o/r/blob/notebooks/book/01_x.ipynb"
+    )
+    assert context["header_buttons"][0]["buttons"][0]["url"].endswith("/main")

@@ -22,8 +22,9 @@ reads; in the book's own set-up that cell does nothing and prints nothing.
     python book/_ext/learner_notebooks.py install-cells            # rewrite book/*.ipynb's cell
 
 As a Sphinx extension it writes the learner's copy over the notebook that the page's
-download button offers (``_sources/book/NAME.ipynb``), and points the Colab button at that
-copy as published with the site (the branch ``learner_notebooks_branch``).
+download button offers (``_sources/book/NAME.ipynb``). Colab opens notebooks from GitHub
+only: the source in book/ (whose install cell also stands in for myst-nb), or, where
+``learner_notebooks_branch`` names a branch holding `make notebooks`' output, the copy there.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def stored_results(nb) -> dict[str, str]:
 
 _INSTALL = """\
 # Where hadalib is missing (Colab, a downloaded chapter), install it with the book's pins;
-# elsewhere (the book's own set-up, Binder) this cell does nothing.
+# in the book's own set-up (and on Binder) this cell does nothing.
 import importlib
 import os
 import subprocess
@@ -113,6 +114,14 @@ if find_spec("hadalib") is None:
     pip = [sys.executable, "-m", "pip", "install", "--quiet", "--constraint", pins]
     subprocess.run([*pip, f"hadalib[all] @ {{source}}"], check=True)
     importlib.invalidate_caches()
+if find_spec("myst_nb") is None:  # outside the book's build, glue only shows a value
+    import types
+
+    from IPython.display import display as show
+
+    myst_nb = types.ModuleType("myst_nb")
+    myst_nb.glue = lambda name, variable, display=True: show(variable) if display else None
+    sys.modules["myst_nb"] = myst_nb
 """
 
 _FETCH = """
@@ -593,12 +602,12 @@ def _colab_opens_the_learners_copy(app, pagename, templatename, context, doctree
         for button in group.get("buttons", []) if group.get("label") == "launch-buttons" else []:
             if button.get("text") == "Colab" and branch:
                 head, _, _ = button["url"].partition("/blob/")
-                button["url"] = f"{head}/blob/{branch}/_sources/{pagename}.ipynb"
+                button["url"] = f"{head}/blob/{branch}/{pagename}.ipynb"
 
 
 def setup(app):
-    # The branch the site is published from (with its _sources/), where Colab opens a
-    # chapter's learner's copy; empty: Colab opens the source notebook in book/.
+    # A branch holding `make notebooks`' output (_build/notebooks/: book/NAME.ipynb), where
+    # Colab then opens the learner's copy; empty: Colab opens the source notebook in book/.
     app.add_config_value("learner_notebooks_branch", "", "html")
     app.connect("build-finished", _write_downloads)
     # After sphinx-book-theme's launch buttons (priority 501).
