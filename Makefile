@@ -130,7 +130,7 @@ need-npm:
 
 need-chromium:
 	@test -x "$${CHROMIUM:-}" || command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
-	  echo "make: the browser tests and the PDF need Chromium: apt-get install chromium (Debian/Ubuntu), or set CHROMIUM=/path/to/chrome"; exit 1; }
+	  echo "make: the browser tests need Chromium: apt-get install chromium (Debian/Ubuntu), or set CHROMIUM=/path/to/chrome"; exit 1; }
 
 node_modules/.package-lock.json: package.json package-lock.json | need-npm
 	npm ci --no-audit --no-fund --ignore-scripts

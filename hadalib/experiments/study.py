@@ -30,10 +30,10 @@ means something only in a process that ran nothing before; and each repeat then
 includes what differs between processes. Each run's first epoch (2 steps) warms up
 (oneDNN creates its kernels in the first steps of a process, which take several times a
 normal step) and is left out of the summary; its 3 further epochs of 2 steps are timed,
-and the median epoch counts. The repeats are interleaved (every variant's first repeat, then every second one), so
-that a change in the machine's load spreads over all variants; at the end, a table gives
-each variant's step time, images/s and peak memory (mean and 95% interval over the 3
-repeats) and its overhead against the baseline of the same study.
+and the median epoch counts. The repeats are interleaved (every variant's first repeat,
+then every second one), so that a change in the machine's load spreads over all variants;
+at the end, a table gives each variant's step time, images/s and peak memory (mean and
+95% interval over the 3 repeats) and its overhead against the baseline of the same study.
 
 The readings of a study are the axes of its WHT and DCT layers; the first is its
 default, which every variant runs in, the others are ablations run by the WHT and DCT
