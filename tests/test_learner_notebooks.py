@@ -128,7 +128,8 @@ def test_exercises_are_numbered_and_solutions_fold(written):
 def test_code_needs_no_myst_nb_and_shows_no_glue_records(written):
     for chapter, nb in written.items():
         code = [c for c in nb.cells if c.cell_type == "code"]
-        assert not any("myst_nb" in c.source for c in code), chapter
+        assert not any("from myst_nb" in c.source for c in code), chapter
+        assert not any("{{ repository_url }}" in c.source for c in code), chapter
         mimes = {m for c in code for out in c.outputs for m in out.get("data", {})}
         assert not any(m.startswith(ln.GLUE_PREFIX) for m in mimes), chapter
 

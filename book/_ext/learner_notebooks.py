@@ -105,8 +105,11 @@ import sys
 from importlib.util import find_spec
 from pathlib import Path
 
-BOOK, VERSION = "{repository}", "{version}"
+# The learner's copy (the page's download, make notebooks, Binder) names the repository here.
+BOOK, VERSION = "{{{{ repository_url }}}}", "{version}"
 if find_spec("hadalib") is None:
+    if "{{{{" in BOOK:
+        raise RuntimeError("hadalib is missing: run the chapter as downloaded from the book's site")
     print("Installing hadalib {version} and its pinned dependencies (a few minutes)...")
     wheel = os.environ.get("HADALIB_WHEEL")  # a local wheel instead of the release
     source = Path(wheel).resolve().as_uri() if wheel else f"git+{{BOOK}}@v{{VERSION}}"
@@ -430,6 +433,7 @@ class Learner:
                 cell.source = self.markdown(cell.source)
             elif cell.cell_type == "code":
                 _code_cell(cell, hide=self.in_solution)
+                cell.source = cell.source.replace("{{ repository_url }}", self.config["repository"])
         references = self._reference_list()
         placed = False
         for cell in nb.cells:
