@@ -30,7 +30,8 @@ LOCK_SKIP := $(foreach p,cuda-bindings cuda-pathfinder cuda-toolkit nvidia-cubla
 # The kernel obeys MPLBACKEND: a non-inline backend makes every notebook figure vanish.
 unexport MPLBACKEND
 
-.PHONY: book html test check pdf lab execute experiments gpu-study gpu-study-plan lock clean \
+.PHONY: book html test check pdf lab notebooks install-cells execute experiments gpu-study \
+        gpu-study-plan lock clean \
         need-python need-npm need-chromium
 
 book: html
@@ -79,8 +80,24 @@ need-latex:
 	@command -v xelatex >/dev/null 2>&1 && command -v latexmk >/dev/null 2>&1 || { \
 	  echo "make: the PDF needs XeLaTeX and latexmk: apt-get install --no-install-recommends $(PDF_DEBS) (Debian/Ubuntu)"; exit 1; }
 
-lab: $(STAMP)
-	$(BIN)/jupyter lab book/
+# The notebooks a learner gets: each chapter with its MyST turned into plain Markdown (glued
+# numbers, citations, links into the site, exercises), beside the stored results it reads, in
+# the repository's layout (_build/notebooks/book/, .../book/results/, .../benchmarks/results/).
+# The site's download button offers the same copies (book/_ext/learner_notebooks.py).
+NOTEBOOKS := _build/notebooks
+
+notebooks: $(STAMP)
+	rm -rf $(NOTEBOOKS)
+	$(BIN)/python book/_ext/learner_notebooks.py write $(NOTEBOOKS)
+
+# JupyterLab on the learner's notebooks, with live widgets.
+lab: notebooks
+	$(BIN)/jupyter lab $(NOTEBOOKS)/book/
+
+# Add or update each chapter's first code cell, which installs hadalib where it is missing
+# (hidden on the site; run it again after the version or the repository changes).
+install-cells: $(STAMP)
+	$(BIN)/python book/_ext/learner_notebooks.py install-cells
 
 # Execute one notebook top to bottom in a fresh kernel and store its outputs:
 #   make execute NB=book/01_hadamard_product.ipynb
