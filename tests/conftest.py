@@ -8,8 +8,15 @@ missing install step, so they fail instead.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +30,10 @@ if os.environ.get("CI"):
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build" / "html"
+# The small network of chapter 9 on the digits, for the runner's command line: quick enough
+# for several epochs in a test.
+SMALL = ["--data", "digits", "--model", "resnet18", "--width", "8", "--stem", "cifar",
+         "--no-progress"]  # fmt: skip
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -82,3 +93,35 @@ def screenshots() -> Path:
     path = ROOT / "_build" / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@contextlib.contextmanager
+def jupyterlab(root: Path, token: str, *options: str) -> Iterator[str]:
+    """JupyterLab serving ``root`` on a free port of 127.0.0.1 (its log in root/lab.log);
+    yields its URL once it answers, and stops it afterwards."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
+           f"--port={port}", f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}",
+           "--allow-root", "--LabApp.news_url=None",
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", *options]  # fmt: skip
+    log_path = root / "lab.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=root)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail("JupyterLab did not start:\n" + log_path.read_text()[-3000:])
+            time.sleep(0.5)
+    try:
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

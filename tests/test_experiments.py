@@ -12,23 +12,11 @@ import sys
 import pytest
 import scipy.stats
 import torch
+from conftest import SMALL
 
 from hadalib.experiments import records, report, resnet_wht, study
 from hadalib.experiments.config import RECORD_KEYS, RunConfig
 from hadalib.nn import FILTER_VARIANTS, VARIANTS, resnet18
-
-# The small network of chapter 9 on the digits: quick enough for several epochs in a test.
-SMALL = [
-    "--data",
-    "digits",
-    "--model",
-    "resnet18",
-    "--width",
-    "8",
-    "--stem",
-    "cifar",
-    "--no-progress",
-]
 
 
 def _run(tmp_path, *args, on_epoch=None):

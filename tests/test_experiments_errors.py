@@ -15,23 +15,13 @@ from pathlib import Path
 import pytest
 import torch
 from conftest import ROOT
+from conftest import SMALL as SMALL_RUN
 
 from hadalib._files import host
 from hadalib.experiments import records, report, resnet_wht, study
 from hadalib.nn import FILTER_VARIANTS, VARIANTS, resnet18
 
-SMALL = [
-    "--data",
-    "digits",
-    "--model",
-    "resnet18",
-    "--width",
-    "8",
-    "--stem",
-    "cifar",
-    "--no-progress",
-    "--smoke",
-]
+SMALL = [*SMALL_RUN, "--smoke"]
 NAME = "digits8-resnet18w8-wht-early-spatial-seed0-smoke"
 
 

@@ -6,15 +6,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from urllib.parse import urlparse
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, jupyterlab
 
 pytestmark = pytest.mark.browser
 
@@ -22,49 +17,13 @@ TOKEN = "hadamard-book-test"
 CHAPTER = "01_hadamard_product.ipynb"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory, chromium_path):
+def lab(tmp_path_factory, chromium_path):  # noqa: ARG001 (needs Chromium)
     # Work on a copy: running the notebook in JupyterLab saves it.
     root = tmp_path_factory.mktemp("lab")
     shutil.copy(ROOT / "book" / CHAPTER, root / CHAPTER)
-    port = _free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "jupyterlab",
-        "--no-browser",
-        "--ip=127.0.0.1",
-        f"--port={port}",
-        f"--ServerApp.root_dir={root}",
-        f"--IdentityProvider.token={TOKEN}",
-        "--allow-root",
-        "--LabApp.expose_app_in_browser=True",
-        "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
-    log = open(root / "lab.log", "w")  # noqa: SIM115 (closed below)
-    server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=root)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                log.close()
-                pytest.fail("JupyterLab did not start:\n" + (root / "lab.log").read_text()[-3000:])
-            time.sleep(0.5)
-    yield url
-    server.terminate()
-    server.wait(timeout=30)
-    log.close()
+    with jupyterlab(root, TOKEN, "--LabApp.expose_app_in_browser=True") as url:
+        yield url
 
 
 def test_run_chapter_1_and_move_its_widget(browser, lab, screenshots):

@@ -17,13 +17,11 @@ import socket
 import subprocess
 import sys
 import tarfile
-import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT
+from conftest import ROOT, jupyterlab
 
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 import learner_notebooks as ln  # noqa: E402 (the book's extension folder, added above)
@@ -258,9 +256,6 @@ def test_a_downloaded_chapter_runs_alone_in_a_fresh_environment(tmp_path, monkey
 @pytest.fixture(scope="module")
 def lab_on_the_learners_notebooks(out, chromium_path):  # noqa: ARG001 (needs Chromium)
     """JupyterLab on 127.0.0.1 over the learner's notebooks (what `make lab` opens)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     token = "hadamard-book-learner"
     # Its own workspace (no notebook left open by another run) and every cell rendered, not
     # only those in view, so that the page holds the whole text.
@@ -268,29 +263,13 @@ def lab_on_the_learners_notebooks(out, chromium_path):  # noqa: ARG001 (needs Ch
     settings = lab / "settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
     (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
-           f"--port={port}", f"--ServerApp.root_dir={out / 'book'}",
-           f"--LabApp.workspaces_dir={lab / 'workspaces'}",
-           f"--LabApp.user_settings_dir={lab / 'settings'}",
-           f"--IdentityProvider.token={token}", "--allow-root", "--LabApp.news_url=None",
-           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]  # fmt: skip
-    log = out / "lab.log"
-    with log.open("w") as stream:
-        server = subprocess.Popen(cmd, stdout=stream, stderr=subprocess.STDOUT, cwd=out)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail("JupyterLab did not start:\n" + log.read_text()[-3000:])
-            time.sleep(0.5)
-    yield url, token
-    server.terminate()
-    server.wait(timeout=30)
+    with jupyterlab(
+        out / "book",
+        token,
+        f"--LabApp.workspaces_dir={lab / 'workspaces'}",
+        f"--LabApp.user_settings_dir={lab / 'settings'}",
+    ) as url:
+        yield url, token
 
 
 @pytest.mark.browser
