@@ -151,7 +151,7 @@ $(ASSETS): node_modules/.package-lock.json
 	cp node_modules/@jupyter-widgets/html-manager/dist/*.woff2 $(WIDGET_FONTS)/
 	touch $@
 
-# The studies behind chapters 9 and 10: JSON records in book/results/ (finished
+# The studies behind chapters 11 and 12: JSON records in book/results/ (finished
 # runs are skipped), then the tables. Re-execute the chapters afterwards.
 # cpu-speed measures ResNet-50 at 224x224 on this machine's CPU (about 20 min on 2 cores;
 # one process per run, each using all cores: run it on a machine with nothing else to do).
@@ -164,7 +164,7 @@ experiments: $(STAMP)
 	$(BIN)/python -m hadalib.experiments.report book/results/filters/
 	$(BIN)/python -m hadalib.experiments.report book/results/cpu-speed/
 
-# The one command for a machine with an NVIDIA GPU: the GPU studies of chapter 10 and the
+# The one command for a machine with an NVIDIA GPU: the GPU studies of chapter 12 and the
 # transform's CUDA benchmark, in invocations of under 7 minutes, the first of which records
 # the headline (the ten variants' speed, memory and energy, and the quick benchmark); run it
 # again until it says nothing remains. It is a tool of the repository (tools/gpu_study.py),

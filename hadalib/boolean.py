@@ -5,7 +5,7 @@ entry ``x`` is ``f(x_0, ..., x_{n-1})`` with ``x = sum_i x_i 2**i`` (``x_0`` is 
 significant bit). Polynomials are dicts ``{tuple_of_variable_indices: coefficient}``, e.g.
 ``{(): 1, (0, 2): 2}`` for ``1 + 2 x0 x2``.
 
-Introduced in: book/05_walsh_spectrum.ipynb
+Introduced in: book/06_walsh_spectrum.ipynb
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def walsh_spectrum(
     >>> walsh_spectrum([1, 0, 1, 0, 0, 1, 1, 0], encoding="pm1")
     array([ 0, -4,  0,  4,  0, -4,  0, -4])
 
-    Introduced in: book/05_walsh_spectrum.ipynb
+    Introduced in: book/06_walsh_spectrum.ipynb
     """
     _check_encoding(encoding)
     f = _truth_table(truth_table)
@@ -156,7 +156,7 @@ def from_walsh_spectrum(
     >>> from_walsh_spectrum([4, 2, 0, -2, 0, 2, 0, 2])
     array([1, 0, 1, 0, 0, 1, 1, 0])
 
-    Introduced in: book/05_walsh_spectrum.ipynb
+    Introduced in: book/06_walsh_spectrum.ipynb
     """
     _check_encoding(encoding)
     check_choice("order", order, ORDERS)
@@ -207,7 +207,7 @@ def arithmetic_polynomial(truth_table: ArrayLike) -> dict[tuple[int, ...], int]:
     >>> arithmetic_polynomial([1, 0, 1, 0, 0, 1, 1, 0])
     {(): 1, (0,): -1, (2,): -1, (0, 2): 2, (1, 2): 1, (0, 1, 2): -2}
 
-    Introduced in: book/05_walsh_spectrum.ipynb
+    Introduced in: book/06_walsh_spectrum.ipynb
     """
     return _as_polynomial(_mobius(_truth_table(truth_table)))
 
@@ -237,7 +237,7 @@ def algebraic_normal_form(truth_table: ArrayLike) -> dict[tuple[int, ...], int]:
     >>> algebraic_normal_form([1, 0, 1, 0, 0, 1, 1, 0])
     {(): 1, (0,): 1, (2,): 1, (1, 2): 1}
 
-    Introduced in: book/05_walsh_spectrum.ipynb
+    Introduced in: book/06_walsh_spectrum.ipynb
     """
     return _as_polynomial(_mobius(_truth_table(truth_table)) % 2)
 
@@ -272,7 +272,7 @@ def format_polynomial(polynomial: dict[tuple[int, ...], int], xor: bool = False)
     >>> format_polynomial({(): 1, (1, 2): 1}, xor=True)
     '1 ⊕ x1x2'
 
-    Introduced in: book/05_walsh_spectrum.ipynb
+    Introduced in: book/06_walsh_spectrum.ipynb
     """
     if not isinstance(polynomial, Mapping):
         raise TypeError(
@@ -334,7 +334,7 @@ def nonlinearity(truth_table: ArrayLike) -> int:
     >>> nonlinearity([0, 0, 0, 1])      # x0 AND x1 is bent
     1
 
-    Introduced in: book/05_walsh_spectrum.ipynb
+    Introduced in: book/06_walsh_spectrum.ipynb
     """
     w = walsh_spectrum(truth_table, encoding="pm1")
     return int((len(w) - np.abs(w).max()) // 2)
@@ -369,7 +369,7 @@ def correlation_immunity(truth_table: ArrayLike) -> int:
     >>> correlation_immunity([1, 0, 1, 0, 0, 1, 1, 0])
     0
 
-    Introduced in: book/05_walsh_spectrum.ipynb
+    Introduced in: book/06_walsh_spectrum.ipynb
     """
     w = walsh_spectrum(truth_table, encoding="pm1")
     weights = np.bitwise_count(np.arange(len(w)))

@@ -195,7 +195,7 @@ def correlate2d(
     array([[60., 66.],
            [84., 90.]])
 
-    Introduced in: book/03_convolution_filters.ipynb
+    Introduced in: book/04_convolution_filters.ipynb
     """
     kernel = _as_image(kernel, "kernel")
     padded = _padded(image, kernel.shape, padding, pad_mode)
@@ -256,7 +256,7 @@ def convolve2d(
            [0, 1, 2],
            [0, 3, 4]])
 
-    Introduced in: book/03_convolution_filters.ipynb
+    Introduced in: book/04_convolution_filters.ipynb
     """
     kernel = _as_image(kernel, "kernel")[::-1, ::-1]
     padded = _padded(image, kernel.shape, padding, pad_mode, flipped=True)
@@ -309,7 +309,7 @@ def sliding_windows(
     0 0 [[0, 1], [4, 5]]
     0 1 [[2, 3], [6, 7]]
 
-    Introduced in: book/03_convolution_filters.ipynb
+    Introduced in: book/04_convolution_filters.ipynb
     """
     kernel_shape = _pair(kernel_shape, "kernel_shape", 1)
     padded = _padded(image, kernel_shape, padding, pad_mode)

@@ -629,7 +629,7 @@ def load_cifar100(
     >>> data["x_train"].shape, data["x_train"].dtype, len(data["label_names"])
     ((20, 32, 32, 3), dtype('uint8'), 100)
 
-    Introduced in: book/10_resnet50_wht.ipynb
+    Introduced in: book/12_resnet50_wht.ipynb
     """
     folder = _extracted(Path(root), download, verify)
     x_train, y_train, c_train = _split(folder, "train", verify)
@@ -689,7 +689,7 @@ def make_synthetic_cifar100(
     >>> make_synthetic_cifar100(tempfile.mkdtemp(), n_train=10, n_test=5).name
     'cifar-100-python.tar.gz'
 
-    Introduced in: book/10_resnet50_wht.ipynb
+    Introduced in: book/12_resnet50_wht.ipynb
     """
     arrays = synthetic_arrays(n_train, n_test, seed)
     folder = Path(path)
@@ -760,7 +760,7 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0) -> dict[str, Any]:
     >>> tuple(d["x_train"].shape), tuple(d["x_test"].shape)
     ((1437, 1, 8, 8), (360, 1, 8, 8))
 
-    Introduced in: book/09_transform_layers.ipynb
+    Introduced in: book/11_transform_layers.ipynb
     """
     test_fraction = as_real(test_fraction, "test_fraction")
     if not 0.0 < test_fraction < 1.0:

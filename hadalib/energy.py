@@ -193,7 +193,7 @@ class EnergyMeter:
     >>> meter.method in ("counter", "sampling", "unavailable")
     True
 
-    Introduced in: book/10_resnet50_wht.ipynb
+    Introduced in: book/12_resnet50_wht.ipynb
     """
 
     def __init__(self, device: int = 0, interval: float = 0.1, idle_seconds: float = 1.0) -> None:
@@ -387,7 +387,7 @@ class EnergyMeter:
         >>> meter.stop().seconds >= 0
         True
 
-        Introduced in: book/10_resnet50_wht.ipynb
+        Introduced in: book/12_resnet50_wht.ipynb
         """
         if self._state == "running":
             raise RuntimeError("the meter is already measuring; call stop() first")
@@ -496,7 +496,7 @@ class EnergyMeter:
         >>> len(meter.laps)
         1
 
-        Introduced in: book/10_resnet50_wht.ipynb
+        Introduced in: book/12_resnet50_wht.ipynb
         """
         self._require_running("lap()")
         previous = self._marks[-1]
@@ -529,7 +529,7 @@ class EnergyMeter:
         >>> meter.seconds >= 0
         True
 
-        Introduced in: book/10_resnet50_wht.ipynb
+        Introduced in: book/12_resnet50_wht.ipynb
         """
         if self._state == "stopped":
             return self
@@ -591,7 +591,7 @@ class EnergyMeter:
         >>> sorted(meter.record())[:3]
         ['driver', 'gpu_name', 'idle_joules']
 
-        Introduced in: book/10_resnet50_wht.ipynb
+        Introduced in: book/12_resnet50_wht.ipynb
         """
         idle_joules = None
         if self.idle_watts is not None and self.seconds is not None:
@@ -617,7 +617,7 @@ class EnergyMeter:
 def training_energy(images: float, images_per_s: float, watts: float) -> float:
     """Energy in joules of processing ``images`` at ``images_per_s`` with mean power ``watts``.
 
-    The back-of-the-envelope check of chapter 10: time is ``images / images_per_s``
+    The back-of-the-envelope check of chapter 12: time is ``images / images_per_s``
     seconds, energy is power times time.
 
     Parameters
@@ -646,7 +646,7 @@ def training_energy(images: float, images_per_s: float, watts: float) -> float:
     >>> training_energy(50_000 * 25, images_per_s=2470, watts=400) / 1e3  # kJ
     202.42914979757086
 
-    Introduced in: book/10_resnet50_wht.ipynb
+    Introduced in: book/12_resnet50_wht.ipynb
     """
     images, images_per_s, watts = (
         _check_number(name, value, "a finite positive number", lambda v: v > 0)

@@ -71,7 +71,7 @@ def small_image_and_kernels() -> tuple[np.ndarray, dict[str, np.ndarray]]:
            [ 1,  0, -1],
            [ 1,  0, -1]])
 
-    Introduced in: book/03_convolution_filters.ipynb
+    Introduced in: book/04_convolution_filters.ipynb
     """
     image = np.zeros((6, 6), dtype=int)
     image[1:5, 2:5] = 5
@@ -114,7 +114,7 @@ def example_truth_table(n: int) -> np.ndarray:
     >>> example_truth_table(8).tolist()
     [1, 0, 1, 0, 0, 1, 1, 0]
 
-    Introduced in: book/06_fast_transform.ipynb
+    Introduced in: book/07_fast_transform.ipynb
     """
     n = as_int(n, "n")
     if n not in _TRUTH_TABLES:
@@ -148,7 +148,7 @@ def camera_feature_map(size: int = 32) -> np.ndarray:
     >>> camera_feature_map(16).shape
     (4, 16, 16)
 
-    Introduced in: book/09_transform_layers.ipynb
+    Introduced in: book/11_transform_layers.ipynb
     """
     with requires("plot"):
         from skimage.data import camera

@@ -14,7 +14,7 @@ Bit order everywhere: an index is ``x = sum_i x_i 2**i`` (``x_0`` the least sign
 
 This module needs NumPy only (it is the reference that :mod:`hadalib.transforms` builds on).
 
-Introduced in: book/04_hadamard_matrices.ipynb
+Introduced in: book/05_hadamard_matrices.ipynb
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ def sylvester(m: int) -> np.ndarray:
            [ 1,  1, -1, -1],
            [ 1, -1, -1,  1]])
 
-    Introduced in: book/04_hadamard_matrices.ipynb
+    Introduced in: book/05_hadamard_matrices.ipynb
     """
     m = as_int(m, "m")
     if m < 0:
@@ -196,7 +196,7 @@ def hadamard_entry(k: ArrayLike, n: ArrayLike) -> int | np.ndarray:
            [ 1,  1, -1, -1],
            [ 1, -1, -1,  1]])
 
-    Introduced in: book/04_hadamard_matrices.ipynb
+    Introduced in: book/05_hadamard_matrices.ipynb
     """
     k_int, n_int = _python_index(k, "k"), _python_index(n, "n")
     if k_int is not None and n_int is not None:
@@ -235,7 +235,7 @@ def gray_code(k: ArrayLike) -> int | np.ndarray:
     >>> [gray_code(k) for k in range(8)]
     [0, 1, 3, 2, 6, 7, 5, 4]
 
-    Introduced in: book/04_hadamard_matrices.ipynb
+    Introduced in: book/05_hadamard_matrices.ipynb
     """
     k_int = _python_index(k, "k")
     if k_int is not None:
@@ -276,7 +276,7 @@ def bit_reverse(k: ArrayLike, bits: int) -> int | np.ndarray:
     >>> [bit_reverse(k, 3) for k in range(8)]
     [0, 4, 2, 6, 1, 5, 3, 7]
 
-    Introduced in: book/04_hadamard_matrices.ipynb
+    Introduced in: book/05_hadamard_matrices.ipynb
     """
     bits = as_int(bits, "bits")
     if bits < 0:
@@ -339,7 +339,7 @@ def order_permutation(n: int, order: str = "natural") -> np.ndarray:
     >>> order_permutation(8, "sequency")
     array([0, 4, 6, 2, 3, 7, 5, 1])
 
-    Introduced in: book/04_hadamard_matrices.ipynb
+    Introduced in: book/05_hadamard_matrices.ipynb
     """
     m = _log2_size(n)
     check_choice("order", order, ORDERS)
@@ -390,7 +390,7 @@ def hadamard_matrix(n: int, order: str = "natural", normalized: bool = False) ->
     >>> bool(np.allclose(Hn @ Hn, np.eye(8)))
     True
 
-    Introduced in: book/04_hadamard_matrices.ipynb
+    Introduced in: book/05_hadamard_matrices.ipynb
     """
     m = _log2_size(n)
     check_choice("order", order, ORDERS)
@@ -428,7 +428,7 @@ def sequency(row: ArrayLike) -> int | np.ndarray:
     >>> sequency(hadamard_matrix(8, order="sequency"))
     array([0, 1, 2, 3, 4, 5, 6, 7])
 
-    Introduced in: book/04_hadamard_matrices.ipynb
+    Introduced in: book/05_hadamard_matrices.ipynb
     """
     refuse_tensor(row, "row", "sequency")
     arr = as_array(row, "row", kinds="biuf")
@@ -478,7 +478,7 @@ def is_hadamard(M: ArrayLike) -> bool:
     >>> is_hadamard(paley(12))
     True
 
-    Introduced in: book/04_hadamard_matrices.ipynb
+    Introduced in: book/05_hadamard_matrices.ipynb
     """
     refuse_tensor(M, "M", "is_hadamard")
     try:
@@ -536,7 +536,7 @@ def paley(n: int) -> np.ndarray:
            [-1, -1,  1,  1],
            [-1,  1, -1,  1]])
 
-    Introduced in: book/04_hadamard_matrices.ipynb
+    Introduced in: book/05_hadamard_matrices.ipynb
     """
     n = as_int(n, "n")
     _check_dense_order(n, f"n={n}")
@@ -601,7 +601,7 @@ def rademacher(i: int, m: int) -> np.ndarray:
     >>> bool(np.array_equal(rademacher(1, 3) * rademacher(2, 3), hadamard_matrix(8, "dyadic")[3]))
     True
 
-    Introduced in: book/04_hadamard_matrices.ipynb
+    Introduced in: book/05_hadamard_matrices.ipynb
     """
     i, m = as_int(i, "i"), as_int(m, "m")
     if m < 0:
@@ -656,7 +656,7 @@ def s_matrix(n: int) -> np.ndarray:
     >>> bool(np.array_equal(S @ S.T, 2 * (np.eye(7, dtype=int) + 1)))
     True
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     n = as_int(n, "n")
     if n < 1 or not is_pow2(n + 1):

@@ -9,7 +9,7 @@ the basis state ``|x>`` with ``x = sum_i x_i 2**i``, so qubit 0 is the least sig
 (as in Qiskit). The gates ``I``, ``X``, ``Z`` and ``H`` are read-only 2x2 NumPy arrays:
 identity, bit flip, phase flip and Hadamard ``[[1, 1], [1, -1]] / sqrt(2)``.
 
-Introduced in: book/07_quantum_gates.ipynb
+Introduced in: book/08_quantum_gates.ipynb
 """
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ def zero_state(n: int) -> np.ndarray:
     >>> zero_state(2)
     array([1.+0.j, 0.+0.j, 0.+0.j, 0.+0.j])
 
-    Introduced in: book/07_quantum_gates.ipynb
+    Introduced in: book/08_quantum_gates.ipynb
     """
     return basis_state(0, n)
 
@@ -185,7 +185,7 @@ def basis_state(index: int, n: int) -> np.ndarray:
     >>> basis_state(1, 2).real          # |01>: qubit 0 is 1, qubit 1 is 0
     array([0., 1., 0., 0.])
 
-    Introduced in: book/07_quantum_gates.ipynb
+    Introduced in: book/08_quantum_gates.ipynb
     """
     n = _qubit_count(n)
     index = _index(index, "index", n)
@@ -233,7 +233,7 @@ def apply(state: ArrayLike, gate: ArrayLike, qubit: int, control: int | None = N
     >>> apply(basis_state(1, 2), X, 1, control=0).real   # CNOT: |01> -> |11>
     array([0., 0., 0., 1.])
 
-    Introduced in: book/07_quantum_gates.ipynb
+    Introduced in: book/08_quantum_gates.ipynb
     """
     psi, n = _state(state)
     refuse_tensor(gate, "gate", "hadalib.quantum")
@@ -284,7 +284,7 @@ def hadamard_all(state: ArrayLike) -> np.ndarray:
     >>> hadamard_all(zero_state(2)).real
     array([0.5, 0.5, 0.5, 0.5])
 
-    Introduced in: book/07_quantum_gates.ipynb
+    Introduced in: book/08_quantum_gates.ipynb
     """
     psi, _ = _state(state)
     return fwht(psi, norm="ortho")
@@ -314,7 +314,7 @@ def probabilities(state: ArrayLike) -> np.ndarray:
     >>> probabilities(apply(zero_state(1), H, 0)).round(4)
     array([0.5, 0.5])
 
-    Introduced in: book/07_quantum_gates.ipynb
+    Introduced in: book/08_quantum_gates.ipynb
     """
     psi, _ = _state(state, normalized=True)
     return np.abs(psi) ** 2
@@ -354,7 +354,7 @@ def measure(state: ArrayLike, shots: int = 1, seed: Any = None) -> np.ndarray:
     >>> outcomes[:10]
     array([1, 0, 0, 0, 1, 1, 1, 1, 1, 1])
 
-    Introduced in: book/07_quantum_gates.ipynb
+    Introduced in: book/08_quantum_gates.ipynb
     """
     p = probabilities(state)
     shots = as_int(shots, "shots")
@@ -389,7 +389,7 @@ def phase_oracle(truth_table: ArrayLike) -> np.ndarray:
     >>> phase_oracle([0, 1, 1, 0])
     array([ 1, -1, -1,  1])
 
-    Introduced in: book/07_quantum_gates.ipynb
+    Introduced in: book/08_quantum_gates.ipynb
     """
     return 1 - 2 * truth_table_array(truth_table)
 
@@ -422,7 +422,7 @@ def bloch_vector(state: ArrayLike) -> np.ndarray:
     >>> bloch_vector(apply(zero_state(1), H, 0)).round(4)
     array([1., 0., 0.])
 
-    Introduced in: book/07_quantum_gates.ipynb
+    Introduced in: book/08_quantum_gates.ipynb
     """
     psi, n = _state(state, normalized=True)
     if n != 1:
@@ -471,7 +471,7 @@ def deutsch_jozsa(truth_table: ArrayLike) -> str:
     >>> deutsch_jozsa([1, 1, 1, 1])
     'constant'
 
-    Introduced in: book/07_quantum_gates.ipynb
+    Introduced in: book/08_quantum_gates.ipynb
     """
     p0 = probabilities(_walsh_circuit(truth_table))[0]
     if p0 > 1 - _TOL:
@@ -513,7 +513,7 @@ def bernstein_vazirani(truth_table: ArrayLike) -> int:
     >>> bernstein_vazirani([0, 1, 0, 1, 1, 0, 1, 0])   # x0 XOR x2: s = 0b101
     5
 
-    Introduced in: book/07_quantum_gates.ipynb
+    Introduced in: book/08_quantum_gates.ipynb
     """
     p = probabilities(_walsh_circuit(truth_table))
     s = int(np.argmax(p))
@@ -566,7 +566,7 @@ def grover(marked: int | Iterable[int], n: int, iterations: int | None = None) -
     >>> round(float(p[5]), 4)
     0.9453
 
-    Introduced in: book/07_quantum_gates.ipynb
+    Introduced in: book/08_quantum_gates.ipynb
     """
     n = _qubit_count(n)
     if n < 1:
@@ -668,7 +668,7 @@ def run_circuit(gates: Sequence[_Gate], n: int) -> np.ndarray:
     >>> run_circuit([("H", 0), ("X", 1, 0)], 2).real.round(4)    # a Bell state
     array([0.7071, 0.    , 0.    , 0.7071])
 
-    Introduced in: book/07_quantum_gates.ipynb
+    Introduced in: book/08_quantum_gates.ipynb
     """
     psi = zero_state(n)
     for step in _steps(gates, n):
@@ -709,7 +709,7 @@ def deutsch_jozsa_circuit(truth_table: ArrayLike) -> list[_Gate]:
     >>> run_circuit(deutsch_jozsa_circuit([0, 1, 1, 0]), 2).real   # x0 XOR x1: s = 3
     array([0., 0., 0., 1.])
 
-    Introduced in: book/07_quantum_gates.ipynb
+    Introduced in: book/08_quantum_gates.ipynb
     """
     f = truth_table_array(truth_table)
     layer = [("H", q) for q in range(len(f).bit_length() - 1)]
@@ -755,7 +755,7 @@ def simon_circuit(s: int, n: int) -> list[_Gate]:
     >>> [round(float(p[u::4].sum()), 2) for u in range(4)]    # input register: u . s = 0
     [0.5, 0.0, 0.0, 0.5]
 
-    Introduced in: book/07_quantum_gates.ipynb
+    Introduced in: book/08_quantum_gates.ipynb
     """
     n = _qubit_count(n)
     if not 1 <= n <= MAX_QUBITS // 2:
@@ -806,7 +806,7 @@ def gf2_null_space(rows: ArrayLike, n: int) -> np.ndarray:
     >>> gf2_null_space([0b001], 3)              # rank 1: two basis strings
     array([2, 4])
 
-    Introduced in: book/07_quantum_gates.ipynb
+    Introduced in: book/08_quantum_gates.ipynb
     """
     refuse_tensor(rows, "rows", "hadalib.quantum")
     n = as_int(n, "n")
@@ -882,7 +882,7 @@ def to_qiskit(gates: Sequence[_Gate], n: int, measure: Iterable[int] | None = No
     >>> bool(np.allclose(Statevector(circuit).data, run_circuit(bell, 2)))
     True
 
-    Introduced in: book/07_quantum_gates.ipynb
+    Introduced in: book/08_quantum_gates.ipynb
     """
     n = _qubit_count(n)
     steps = _steps(gates, n)

@@ -1,6 +1,6 @@
 """Signal processing with the Walsh-Hadamard transform: images, video coding, projections.
 
-The compute functions behind chapter 8, in five groups:
+The compute functions behind chapters 9 and 10, in five groups:
 
 - **images**: 2-D transforms by kind (``"wht"``, ``"dct"``, ``"fft"``), their basis
   images, energy compaction, compression by keeping the ``k`` largest
@@ -233,7 +233,7 @@ def transform2d(image: Any, kind: str = "wht", order: str = "natural") -> np.nda
     array([[2., 0.],
            [0., 0.]])
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     x = _checked_image(image, "image", kind, order)
     return _transform2d(x, kind, order)
@@ -270,7 +270,7 @@ def inverse_transform2d(coeffs: Any, kind: str = "wht", order: str = "natural") 
     array([[1., 1.],
            [1., 1.]])
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     c = _checked_image(coeffs, "coeffs", kind, order)
     return _inverse_transform2d(c, kind, order)
@@ -311,7 +311,7 @@ def basis_images(kind: str = "wht", n: int = 8, order: str = "natural") -> np.nd
     array([[ 0.5, -0.5],
            [ 0.5, -0.5]])
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     n = _as_count(n, "n", 1)
     _check_kind_order(kind, order)
@@ -350,7 +350,7 @@ def energy_compaction(coeffs: Any, k: Any) -> Any:
     >>> energy_compaction([3.0, 0.0, -4.0], [0, 1, 3])
     array([0.  , 0.64, 1.  ])
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     c = _as_array(coeffs, "coeffs")
     _check_not_empty(c, "coeffs")
@@ -396,7 +396,7 @@ def keep_largest(coeffs: Any, k: int) -> np.ndarray:
     >>> keep_largest([1.0, -5.0, 3.0, 0.5], 2)
     array([ 0., -5.,  3.,  0.])
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     return _keep_largest(_as_array(coeffs, "coeffs"), k)
 
@@ -453,7 +453,7 @@ def compress(image: Any, kind: str, k: int, order: str = "natural") -> np.ndarra
     array([[3., 3.],
            [3., 3.]])
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     x = _checked_image(image, "image", kind, order)
     if x.ndim != 2:
@@ -501,7 +501,7 @@ def psnr(reference: Any, estimate: Any, data_range: float | None = None) -> floa
     >>> psnr([0.0, 1.0], [0.0, 0.9], data_range=1.0)
     23.010299956639813
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     ref = _as_float(reference, "reference")
     est = _as_float(estimate, "estimate")
@@ -550,7 +550,7 @@ def ssim(
     >>> ssim(image, image)
     1.0
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     x = _as_float(reference, "reference")
     y = _as_float(estimate, "estimate")
@@ -613,7 +613,7 @@ def to_blocks(image: Any, size: int) -> np.ndarray:
     array([[2, 3],
            [6, 7]])
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     x = _as_array(image, "image")
     if x.ndim != 2:
@@ -662,7 +662,7 @@ def h264_transform4x4(blocks: Any) -> np.ndarray:
     >>> h264_transform4x4(np.ones((4, 4), dtype=int))[0]
     array([16,  0,  0,  0])
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     b = _check_blocks4(blocks, "blocks")
     core = H264_CORE.astype(b.dtype) if b.dtype.kind in "fc" else H264_CORE
@@ -698,7 +698,7 @@ def h264_inverse4x4(coeffs: Any) -> np.ndarray:
     >>> bool(np.allclose(h264_inverse4x4(h264_transform4x4(block)), block))
     True
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     y = _check_blocks4(coeffs, "coeffs")
     inv_norms = 1.0 / np.array([4.0, 10.0, 4.0, 10.0])
@@ -730,7 +730,7 @@ def sad(a: Any, b: Any) -> float:
     >>> sad([[1, 2], [3, 4]], [[1, 1], [1, 1]])
     6.0
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     x, y = _as_float(a, "a"), _as_float(b, "b")
     _check_same_shape(x, y, ("a", "b"))
@@ -773,7 +773,7 @@ def satd(a: Any, b: Any) -> float:
     >>> sad(a, np.zeros((4, 4))), satd(a, np.zeros((4, 4)))
     (48.0, 12.0)
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     x, y = _as_float(a, "a"), _as_float(b, "b")
     _check_same_shape(x, y, ("a", "b"))
@@ -829,7 +829,7 @@ def block_motion(
     >>> vectors[1, 0].tolist()
     [-1, 2]
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     check_choice("cost", cost, ("sad", "satd"))
     cur = _as_float(current, "current")
@@ -961,7 +961,7 @@ def hadamard_rotate(x: Any, seed: Any = None, axis: int = -1, signs: bool = True
     >>> hadamard_unrotate(y, seed=0)
     array([1., 2., 3., 4.])
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     arr = _as_float(x, "x", ndim_min=1)
     d = _signs_along(arr, seed, signs, axis)
@@ -1005,7 +1005,7 @@ def hadamard_unrotate(y: Any, seed: Any = None, axis: int = -1, signs: bool = Tr
     >>> bool(np.allclose(hadamard_unrotate(hadamard_rotate(x, seed=3), seed=3), x))
     True
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     arr = _as_float(y, "y", ndim_min=1)
     return _signs_along(arr, seed, signs, axis) * fwht(arr, axis=axis, norm="ortho")
@@ -1054,7 +1054,7 @@ def srht(X: Any, k: int, seed: Any = 0) -> np.ndarray:
     >>> np.linalg.norm(Y, axis=1).round(12)
     array([1., 1., 1., 1.])
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     rng = as_rng(seed)
     arr = _as_float(X, "X", ndim_min=1)
@@ -1105,7 +1105,7 @@ def gaussian_projection(X: Any, k: int, seed: Any = 0) -> np.ndarray:
     >>> gaussian_projection(np.ones((5, 64)), 8, seed=0).shape
     (5, 8)
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     rng = as_rng(seed)
     arr = _as_float(X, "X", ndim_min=1)
@@ -1146,7 +1146,7 @@ def distance_ratios(X: Any, Y: Any) -> np.ndarray:
     >>> distance_ratios([[0, 0], [3, 4]], [[0], [10]])
     array([2.])
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     x = _as_float(X, "X")
     y = _as_float(Y, "Y")
@@ -1223,7 +1223,7 @@ def fake_quantize(x: Any, bits: int = 4, axis: int | None = None) -> np.ndarray:
     >>> fake_quantize([1.0, 0.2, -0.5, 0.04], bits=4)
     array([ 1.        ,  0.14285714, -0.57142857,  0.        ])
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     bits = _quantization_bits(bits)
     arr = _as_float(x, "x")
@@ -1279,7 +1279,7 @@ def quantize_rotated(
     >>> quantize_rotated(x, bits=4, signs=False)
     array([8., 0., 0., 0.])
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     arr = _as_float(x, "x", ndim_min=1)
     check_finite(arr, "x", _FINITE_FOR_QUANTIZATION)
@@ -1346,7 +1346,7 @@ def weighing_variances(W: Any) -> np.ndarray:
     >>> weighing_variances(s_matrix(3)).round(4)          # 4 n / (n + 1)**2
     array([0.75, 0.75, 0.75])
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     w = _design(W)
     _, s, vt = np.linalg.svd(w, full_matrices=False)
@@ -1405,7 +1405,7 @@ def multiplex_estimates(
     >>> bool(np.all(np.abs(estimates.var(axis=0) - 1) < 0.05))   # weighing_variances: 1
     True
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     rng = as_rng(seed)
     sigma = as_real(sigma, "sigma")
@@ -1492,7 +1492,7 @@ def walsh_spread(bits: Any, n: int, codes: Any = None) -> np.ndarray:
     array([[ 1.,  1.,  1.,  1., -1., -1., -1., -1.],
            [ 1., -1.,  1., -1.,  1., -1.,  1., -1.]])
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     n = _spreading_length(n)
     b = _as_float(bits, "bits")
@@ -1548,7 +1548,7 @@ def walsh_despread(signal: Any, n: int, codes: Any = None) -> np.ndarray:
     array([[ 1., -1.],
            [ 1.,  1.]])
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     n = _spreading_length(n)
     s = _as_float(signal, "signal", ndim_min=1)

@@ -177,7 +177,7 @@ def fwht_stages(x: Any) -> list[np.ndarray]:
     >>> [s.tolist() for s in fwht_stages([1, 0, 1, 0])]
     [[1, 0, 1, 0], [1, 1, 1, 1], [2, 2, 0, 0]]
 
-    Introduced in: book/06_fast_transform.ipynb
+    Introduced in: book/07_fast_transform.ipynb
     """
     refuse_tensor(x, "x", "fwht_stages (the NumPy reference)", "use hadalib.fwht for tensors")
     _refuse_masked(x, "x", "fwht_stages")
@@ -397,7 +397,7 @@ def fwht(x: Any, axis: int = -1, norm: str = "backward", order: str = "natural")
     >>> fwht([1.0, 2.0, 3.0, 4.0], norm="ortho")
     array([ 5., -1., -2.,  0.])
 
-    Introduced in: book/06_fast_transform.ipynb
+    Introduced in: book/07_fast_transform.ipynb
     """
     if type(x) is np.ndarray:
         y = _fwht_last_axis(x, axis, norm, order)
@@ -440,7 +440,7 @@ def ifwht(x: Any, axis: int = -1, norm: str = "backward", order: str = "natural"
     >>> ifwht([2.0, 2.0, 0.0, 0.0])
     array([1., 0., 1., 0.])
 
-    Introduced in: book/06_fast_transform.ipynb
+    Introduced in: book/07_fast_transform.ipynb
     """
     return _wht(x, axis, norm, order, inverse=True, func="ifwht", several=False)
 
@@ -491,7 +491,7 @@ def fwht2(
     array([[1., 1.],
            [1., 1.]])
 
-    Introduced in: book/06_fast_transform.ipynb
+    Introduced in: book/07_fast_transform.ipynb
     """
     return _wht(x, axes, norm, order, inverse=False, func="fwht2", several=True)
 
@@ -534,7 +534,7 @@ def ifwht2(
     array([[1., 0.],
            [0., 0.]])
 
-    Introduced in: book/06_fast_transform.ipynb
+    Introduced in: book/07_fast_transform.ipynb
     """
     return _wht(x, axes, norm, order, inverse=True, func="ifwht2", several=True)
 
@@ -568,7 +568,7 @@ def pad_pow2(x: Any, axis: int | tuple[int, ...] = -1) -> Any:
     >>> pad_pow2([1, 2, 3])
     array([1, 2, 3, 0])
 
-    Introduced in: book/06_fast_transform.ipynb
+    Introduced in: book/07_fast_transform.ipynb
     """
     tensor = not isinstance(x, np.ndarray) and is_tensor(x)
     if not tensor:
@@ -692,7 +692,7 @@ def dyadic_convolve(a: Any, b: Any, axis: int = -1) -> Any:
     >>> bool(np.allclose(fwht(dyadic_convolve(a, b)), fwht(a) * fwht(b)))
     True
 
-    Introduced in: book/05_walsh_spectrum.ipynb
+    Introduced in: book/06_walsh_spectrum.ipynb
     """
     if is_tensor(a) != is_tensor(b):
         tensor, other, value = ("a", "b", b) if is_tensor(a) else ("b", "a", a)
@@ -827,7 +827,7 @@ def dct(x: Any, axis: int = -1, norm: str = "ortho") -> Any:
     >>> dct([1.0, 1.0, 1.0, 1.0]).round(6)
     array([2., 0., 0., 0.])
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     return _dct(x, axis, norm, inverse=False, func="dct")
 
@@ -861,6 +861,6 @@ def idct(x: Any, axis: int = -1, norm: str = "ortho") -> Any:
     >>> idct([2.0, 0.0, 0.0, 0.0]).round(6)
     array([1., 1., 1., 1.])
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     return _dct(x, axis, norm, inverse=True, func="idct")

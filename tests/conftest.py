@@ -29,8 +29,10 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parents[1]
+# The book's notebooks: chapters, then appendices.
+NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
 BUILD = ROOT / "_build" / "html"
-# The small network of chapter 9 on the digits, for the runner's command line: quick enough
+# The small network of chapter 11 on the digits, for the runner's command line: quick enough
 # for several epochs in a test.
 SMALL = ["--data", "digits", "--model", "resnet18", "--width", "8", "--stem", "cifar",
          "--no-progress"]  # fmt: skip

@@ -13,12 +13,11 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import NOTEBOOKS, ROOT
 
 import hadalib
 
 BOOK = ROOT / "book"
-NOTEBOOKS = sorted(BOOK.glob("[0-9][0-9]_*.ipynb"))
 TOC = (ROOT / "_toc.yml").read_text()
 API = (BOOK / "api.md").read_text()
 
@@ -103,7 +102,8 @@ def test_notebook_is_stored_executed_and_listed(nb_path):
     assert f"book/{nb_path.stem}" in TOC, f"{nb_path.name} is not in _toc.yml"
     assert nb_path.stat().st_size < 3_000_000, f"{nb_path.name} is over 3 MB"
     first = "".join(nb["cells"][0]["source"])
-    assert re.match(r"# \d+\. ", first), f"{nb_path.name}: first cell must be the '# N. Title'"
+    title = re.match(r"# (\d+|[A-Z])\. ", first)  # a letter for an appendix
+    assert title, f"{nb_path.name}: first cell must be the '# N. Title'"
     assert "Run cost" in first, f"{nb_path.name}: no run-cost badge in the first cell"
 
 

@@ -70,7 +70,7 @@ IMAGE = np.arange(16.0).reshape(4, 4) % 5
 OTHER = np.arange(16.0).reshape(4, 4) % 3
 FRAME = np.arange(64.0).reshape(8, 8) % 7
 POINTS = np.arange(12.0).reshape(3, 4) ** 1.5
-TT = [1, 0, 1, 0, 0, 1, 1, 0]  # chapter 5's truth table
+TT = [1, 0, 1, 0, 0, 1, 1, 0]  # chapter 6's truth table
 PSI = np.full(4, 0.5 + 0j)
 X3, Y2 = [[0.0, 1.0, 0.5]], [[1.0, 0.0]]
 

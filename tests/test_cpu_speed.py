@@ -1,4 +1,4 @@
-"""The cpu-speed study of chapter 10: ResNet-50 at 224x224 measured on the CPU.
+"""The cpu-speed study of chapter 12: ResNet-50 at 224x224 measured on the CPU.
 
 Its runs (the ten variants in the spatial reading, the six WHT and DCT variants in the
 channel reading, 3 interleaved repeats, one process per run), its dry run's estimate, its

@@ -16,9 +16,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import NOTEBOOKS
 
-NOTEBOOKS = sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
 HIDDEN = {"remove-cell", "remove-input"}
 # a call of hadalib.widgets.check or of an exercise's self-check
 CHECK_CALL = re.compile(r"\bcheck(?:_\w+)?\(")

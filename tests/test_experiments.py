@@ -382,7 +382,7 @@ def test_studies_list_their_runs(capsys):
     assert [(r[r.index("--variant") + 1], r[r.index("--axes") + 1]) for r in filters[::5]] == [
         (v, axes) for v in FILTER_VARIANTS for axes in ("channel", "spatial")
     ]
-    # chapter 10: the ten variants in the paper's spatial reading, WHT and DCT also in the
+    # chapter 12: the ten variants in the paper's spatial reading, WHT and DCT also in the
     # channel reading (the ablation), three repeats; variant by variant (one compile each)
     for name in ("gpu", "cifar100"):
         configs = study.study_configs(name)

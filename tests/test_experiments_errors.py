@@ -121,7 +121,7 @@ def test_the_books_records_count_as_finished(tmp_path, no_training):
         for path in (results / folder).glob("*.json"):
             shutil.copy(path, tmp_path / folder)
     threads = torch.get_num_threads()
-    try:  # the whole study of chapter 9, every run already finished
+    try:  # the whole study of chapter 11, every run already finished
         assert study.main(["digits", "--out", str(tmp_path)], on_epoch=no_training) == 110
     finally:
         torch.set_num_threads(threads)

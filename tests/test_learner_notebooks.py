@@ -88,7 +88,7 @@ def test_cross_references_link_to_the_site(written):
     site = ln.site_url(ln.settings()["repository"])
     text = "\n".join(_markdown(written["02_backpropagation.ipynb"]))
     assert f"[`gradients()`]({site}book/api.html#hadalib.mlp.TinyMLP.gradients)" in text
-    assert f"[chapter 3]({site}book/03_convolution_filters.html)" in text
+    assert f"[chapter 4]({site}book/04_convolution_filters.html)" in text
 
 
 def test_the_pages_download_button_offers_the_learners_copy(built_site):
@@ -116,7 +116,7 @@ def test_exercises_are_numbered_and_solutions_fold(written):
     text = "\n".join(_markdown(written["02_backpropagation.ipynb"]))
     assert "**Exercise 2.2**\n\nA network `TinyMLP(sizes=(5, 7, 3))`" in text
     assert "<details>\n<summary>Solution to Exercise 2.2</summary>\n\n$\\Delta_h$" in text
-    assert text.count("<details>") == text.count("</details>") == 5
+    assert text.count("<details>") == text.count("</details>") == 4
     first = written["01_hadamard_product.ipynb"].cells[0].source
     assert "**Run cost: CPU only, about 5 s on 2 cores** · **No downloads**" in first
     schur = "\n".join(_markdown(written["01_hadamard_product.ipynb"]))
@@ -159,15 +159,15 @@ def _archive(root: Path, version: str) -> bytes:
 
 def test_install_cell_fetches_the_stored_results_a_chapter_reads(tmp_path):
     config = ln.settings()
-    nb = nbformat.read(ROOT / "book" / "10_resnet50_wht.ipynb", as_version=4)
+    nb = nbformat.read(ROOT / "book" / "12_resnet50_wht.ipynb", as_version=4)
     assert ln.stored_results(nb) == {"results": "book/results"}
-    chapter6 = nbformat.read(ROOT / "book" / "06_fast_transform.ipynb", as_version=4)
-    assert ln.stored_results(chapter6) == {"../benchmarks/results": "benchmarks/results"}
+    appendix_a = nbformat.read(ROOT / "book" / "appendix_benchmarks.ipynb", as_version=4)
+    assert ln.stored_results(appendix_a) == {"../benchmarks/results": "benchmarks/results"}
     archive = tmp_path / "archive.tar.gz"
     archive.write_bytes(_archive(ROOT, config["version"]))
     here = tmp_path / "downloads"
     here.mkdir()
-    for chapter in (nb, chapter6):
+    for chapter in (nb, appendix_a):
         script = tmp_path / "cell.py"
         script.write_text(ln.install_cell_source(chapter, config))
         env = {**os.environ, "HADALIB_ARCHIVE": str(archive), "PYTHONPATH": str(ROOT)}

@@ -436,7 +436,7 @@ def test_qiskit_drawer_draws_the_chapter_circuits():
     texts = [t.get_text() for t in simon.axes[0].texts]
     assert texts.count("H") == 6 and "U_f" not in texts
     assert [f"${{q}}_{{{q}}}$" in texts for q in range(7)] == [True] * 6 + [False]
-    dj = figure(draw_qiskit_circuit)  # the Deutsch-Jozsa circuit of chapter 5's function
+    dj = figure(draw_qiskit_circuit)  # the Deutsch-Jozsa circuit of chapter 6's function
     texts = [t.get_text() for t in dj.axes[0].texts]
     assert texts.count("H") == 6 and "U_f" in texts
 

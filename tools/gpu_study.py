@@ -23,7 +23,7 @@ b. **the transform's CUDA benchmark, quick**: ``benchmarks/fwht.py --cuda-only -
 c. **the channel ablation** of (a): the six WHT and DCT variants in the channel reading,
    with (a)'s settings, in one process;
 d. **the full CUDA benchmark**: ``benchmarks/fwht.py --cuda-only``, results in
-   ``benchmarks/results/fwht_cuda.json`` (the file chapter 6 reads);
+   ``benchmarks/results/fwht_cuda.json`` (the file appendix A reads);
 e. **the compiled runs**: the ``gpu-compiled`` study (a's variants compiled, 3 epochs of
    50 steps, the first of which compiles and is left out), one process per variant,
    records in ``book/results/gpu-compiled/``;
@@ -32,7 +32,7 @@ f. **a short accuracy run** (baseline, wht-early, wht-early-late; 2 epochs of CI
    ``data/resnet50-imagenet1k-v1.pt`` exist, else it says it is skipped and why; records
    in ``book/results/cifar100-short/``.
 
-What the headline measures is what chapter 10 reports: the throughput of a training step
+What the headline measures is what chapter 12 reports: the throughput of a training step
 (forward, backward, Adam's update) of ResNet-50 at the paper's shape (224x224) and in bf16,
 each variant against the baseline on the same GPU in the same process, with the GPU's
 peak memory and its energy above idle per image. It runs eagerly: ``torch.compile``
@@ -839,7 +839,7 @@ def _finish(args: argparse.Namespace, steps: Sequence[Step], failed: bool) -> in
     if not args.dry_run and not any(step.jobs for step in steps):
         print(
             "nothing remains: commit book/results and benchmarks/results, then re-execute "
-            "chapters 6 and 10 (README, 'How to run the experiments and the GPU chapter')"
+            "chapters 7 and 12 (README, 'How to run the experiments and the GPU chapter')"
         )
     elif not args.dry_run:
         print("run `make gpu-study` again for the rest")

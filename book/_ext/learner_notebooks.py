@@ -71,7 +71,8 @@ def settings(root: Path = ROOT) -> dict[str, str]:
 
 
 def chapters(book: Path = BOOK) -> list[Path]:
-    return sorted(book.glob("[0-9][0-9]_*.ipynb"))
+    """The book's notebooks, chapters (NN_name) then appendices (appendix_name)."""
+    return sorted(book.glob("*.ipynb"))
 
 
 # ------------------------------------------------------- what a chapter reads from disk

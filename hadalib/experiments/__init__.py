@@ -4,12 +4,12 @@ Command lines (``python -m ... --help``):
 
 - :mod:`hadalib.experiments.resnet_wht`: train and measure one variant, alone or under
   ``torchrun``, writing one JSON per run;
-- :mod:`hadalib.experiments.study`: the studies of chapters 9 and 10 as lists of such
+- :mod:`hadalib.experiments.study`: the studies of chapters 11 and 12 as lists of such
   runs (``python -m hadalib.experiments.study digits|cpu-speed|gpu|gpu-compiled|cifar100``);
 - :mod:`hadalib.experiments.report`: means and 95% intervals over seeds, the tables of
-  chapters 9 and 10 (``python -m hadalib.experiments.report book/results/``).
+  chapters 11 and 12 (``python -m hadalib.experiments.report book/results/``).
 
-``make gpu-study`` runs the GPU work of chapters 6 and 10 in invocations of under 7
+``make gpu-study`` runs the GPU work of chapter 12 and appendix A in invocations of under 7
 minutes, the first of which records the headline; it is a tool of the repository
 (``tools/gpu_study.py``), not of the library.
 

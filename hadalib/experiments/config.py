@@ -123,7 +123,7 @@ class RunConfig:
     ...                      "resnet18", "--width", "16"]) == config
     True
 
-    Introduced in: book/09_transform_layers.ipynb
+    Introduced in: book/11_transform_layers.ipynb
     """
 
     variant: str = field(
@@ -408,7 +408,7 @@ class RunConfig:
         """File stem of the run's record and checkpoint, e.g.
         ``"digits8-resnet18w16-wht-early-spatial-seed0"``; runs on more than one process
         (DDP) are marked ``-ddpN``, and runs with the spatial reading ``-spatial`` (the
-        channel reading is unmarked, as in the records of chapter 9)."""
+        channel reading is unmarked, as in the records of chapter 11)."""
         c = self.resolved()
         width = "" if c.width == 64 else f"w{c.width}"
         axes = "-spatial" if c.axes == "spatial" and c.variant != "baseline" else ""

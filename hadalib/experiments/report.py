@@ -46,7 +46,7 @@ __all__ = ["load_results", "interval", "summarize", "format_table", "main"]
 
 _NOT_MEASURED = "not yet measured"
 
-#: Columns of the accuracy table (chapter 9): header, key, scale, decimals.
+#: Columns of the accuracy table (chapter 11): header, key, scale, decimals.
 ACCURACY_COLUMNS = (
     ("variant", "variant", 1, 0),
     ("axes", "axes", 1, 0),
@@ -55,7 +55,7 @@ ACCURACY_COLUMNS = (
     ("test accuracy % (95% CI)", "final_test_acc", 100, 1),
     ("s / epoch", "seconds_per_epoch", 1, 2),
 )
-#: Columns of the cost table (chapter 10).
+#: Columns of the cost table (chapter 12).
 COST_COLUMNS = (
     ("variant", "variant", 1, 0),
     ("repeats", "n", 1, 0),
@@ -64,7 +64,7 @@ COST_COLUMNS = (
     ("kJ / epoch", "energy_per_epoch_j", 1e-3, 2),
     ("J / image", "energy_per_image_j", 1, 3),
 )
-#: Columns of the energy above the GPU's idle power (chapter 10).
+#: Columns of the energy above the GPU's idle power (chapter 12).
 IDLE_COLUMNS = (
     ("variant", "variant", 1, 0),
     ("axes", "axes", 1, 0),
@@ -124,7 +124,7 @@ def load_results(path: str | os.PathLike, **where: Any) -> list[dict[str, Any]]:
     >>> [r["seed"] for r in load_results(folder, data="digits")]
     [0]
 
-    Introduced in: book/09_transform_layers.ipynb
+    Introduced in: book/11_transform_layers.ipynb
     """
     folder = Path(path)
     if not folder.is_dir():
@@ -202,7 +202,7 @@ def interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, 
     >>> tuple(round(v, 3) for v in interval([1.0, 2.0, 3.0]))
     (2.0, -0.484, 4.484)
 
-    Introduced in: book/09_transform_layers.ipynb
+    Introduced in: book/11_transform_layers.ipynb
     """
     with requires("experiments"):
         from scipy import stats
@@ -283,7 +283,7 @@ def summarize(
     >>> row["n"], round(row["final_test_acc"]["mean"], 2)
     (2, 0.91)
 
-    Introduced in: book/09_transform_layers.ipynb
+    Introduced in: book/11_transform_layers.ipynb
     """
     _check_names("metrics", metrics, "summary keys", "('final_test_acc',)")
     _check_names("by", by, "record fields", "('variant', 'axes')")
@@ -359,7 +359,7 @@ def format_table(
         Each ``(header, key, scale, decimals)``: what to show, a row key
         (``"variant"``, ``"n"``) or a metric, multiplied by ``scale`` and shown with
         ``decimals`` digits. ``ACCURACY_COLUMNS`` and
-        ``COST_COLUMNS`` are the tables of chapters 9 and 10.
+        ``COST_COLUMNS`` are the tables of chapters 11 and 12.
 
     Returns
     -------
@@ -374,7 +374,7 @@ def format_table(
     variant   images/s
     baseline  not yet measured
 
-    Introduced in: book/10_resnet50_wht.ipynb
+    Introduced in: book/12_resnet50_wht.ipynb
     """
     cells = [[header for header, *_ in columns]]
     for row in rows:
@@ -451,7 +451,7 @@ def main(argv: Sequence[str] | None = None) -> str:
     no records in ...
     True
 
-    Introduced in: book/09_transform_layers.ipynb
+    Introduced in: book/11_transform_layers.ipynb
     """
     p = argparse.ArgumentParser(
         prog="python -m hadalib.experiments.report",

@@ -74,7 +74,7 @@ def main(
     >>> record["variant"], len(record["history"])
     ('wht-early', 1)
 
-    Introduced in: book/09_transform_layers.ipynb
+    Introduced in: book/11_transform_layers.ipynb
     """
     config = RunConfig.from_argv(argv)
     try:

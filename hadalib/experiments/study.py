@@ -1,12 +1,12 @@
-"""The studies of chapters 9 and 10 as lists of runs of :mod:`hadalib.experiments.resnet_wht`.
+"""The studies of chapters 11 and 12 as lists of runs of :mod:`hadalib.experiments.resnet_wht`.
 
 Usage::
 
-    python -m hadalib.experiments.study digits --out book/results        # chapter 9, CPU
-    python -m hadalib.experiments.study cpu-speed --out book/results     # chapter 10, CPU
-    python -m hadalib.experiments.study gpu --out book/results           # chapter 10, one GPU
+    python -m hadalib.experiments.study digits --out book/results        # chapter 11, CPU
+    python -m hadalib.experiments.study cpu-speed --out book/results     # chapter 12, CPU
+    python -m hadalib.experiments.study gpu --out book/results           # chapter 12, one GPU
     python -m hadalib.experiments.study gpu-compiled --out book/results  # the same, compiled
-    python -m hadalib.experiments.study cifar100 --out book/results      # chapter 10, accuracy
+    python -m hadalib.experiments.study cifar100 --out book/results      # chapter 12, accuracy
 
 Each run is a ``hadalib.experiments.config.RunConfig`` with ``resume=True``,
 run by ``hadalib.experiments.runner.run``: a study that was interrupted
@@ -37,13 +37,13 @@ at the end, a table gives each variant's step time, images/s and peak memory (me
 
 The readings of a study are the axes of its WHT and DCT layers; the first is its
 default, which every variant runs in, the others are ablations run by the WHT and DCT
-variants only (and by the Walsh filters). Chapter 9's ``digits`` study keeps the channel
-reading as its first (its records were made so); the ResNet-50 studies of chapter 10
+variants only (and by the Walsh filters). Chapter 11's ``digits`` study keeps the channel
+reading as its first (its records were made so); the ResNet-50 studies of chapter 12
 default to the spatial reading, as the paper does.
 
-Chapter 9's ``digits`` study also runs the learned Walsh filters of
+Chapter 11's ``digits`` study also runs the learned Walsh filters of
 ``hadalib.nn.FILTER_VARIANTS`` in both readings, and writes their records to the folder
-``filters`` under ``--out``: the records of the paper's ten variants, which chapter 10
+``filters`` under ``--out``: the records of the paper's ten variants, which chapter 12
 also reads, stay alone in their folder. The GPU studies run the ten variants only.
 
 The recipe of the ``cifar100`` study. Where the paper (Yilmaz et al., arXiv
@@ -129,7 +129,7 @@ class Study(NamedTuple):
 #: folder of its Walsh-filter runs, folder of its records, one process per run, cost).
 STUDIES = {
     "digits": Study(
-        "chapter 9: scikit-learn digits, small ResNet-18, ten variants and the spatial "
+        "chapter 11: scikit-learn digits, small ResNet-18, ten variants and the spatial "
         "reading, and three learned Walsh filters in both readings (records in OUT/filters), "
         "5 seeds (about 12 min on one CPU core: each run uses one thread, and the committed "
         "records' measured times add up to 11 min)",
@@ -146,7 +146,7 @@ STUDIES = {
         "filters",
     ),
     "cpu-speed": Study(
-        "chapter 10: ResNet-50 at 224x224 on this machine's CPU (fp32, synthetic data, "
+        "chapter 12: ResNet-50 at 224x224 on this machine's CPU (fp32, synthetic data, "
         "batch 4; an epoch of 2 steps to warm up, then 3 timed epochs of 2 steps, whose "
         "median counts): step "
         "time, images/s and the growth of the process's peak memory of the ten variants in "
@@ -175,7 +175,7 @@ STUDIES = {
         cost=Cost(0.97 / 4, 19.8, "one run of the baseline on 2 cores shared with other work"),
     ),
     "gpu": Study(
-        "chapter 10: speed, memory and energy of ResNet-50 at 224x224 on synthetic data "
+        "chapter 12: speed, memory and energy of ResNet-50 at 224x224 on synthetic data "
         "(bf16, channels-last, not compiled; an epoch of 20 steps of 256 images to warm "
         "up, then one measured epoch of 20 steps, a few seconds): the ten variants in the "
         "paper's spatial reading and the six WHT and DCT variants in the channel reading, "
@@ -196,7 +196,7 @@ STUDIES = {
         ("spatial", "channel"),
     ),
     "gpu-compiled": Study(
-        "chapter 10: the gpu study's spatial reading compiled (torch.compile; 3 epochs of "
+        "chapter 12: the gpu study's spatial reading compiled (torch.compile; 3 epochs of "
         "50 steps of 256 images, the first of which compiles and is left out), 3 repeats "
         "(records in OUT/gpu-compiled; about 25 min on one H100)",
         {
@@ -216,7 +216,7 @@ STUDIES = {
         folder="gpu-compiled",
     ),
     "cifar100": Study(
-        "chapter 10: accuracy of ImageNet-pretrained ResNet-50 on CIFAR-100 at 224x224, "
+        "chapter 12: accuracy of ImageNet-pretrained ResNet-50 on CIFAR-100 at 224x224, "
         "the ten variants in the spatial reading and the six WHT and DCT variants in the "
         "channel reading, 3 seeds, 25 epochs (hours on one GPU; needs the CIFAR-100 archive "
         "in data/ and torchvision for the weights)",
@@ -271,7 +271,7 @@ def study_runs(name: str, out: str | os.PathLike = "book/results") -> list[list[
     >>> runs[0][-8:]
     ['--variant', 'baseline', '--axes', 'channel', '--seed', '0', '--out', 'book/results']
 
-    Introduced in: book/09_transform_layers.ipynb
+    Introduced in: book/11_transform_layers.ipynb
     """
     configs = study_configs(name, out)
     order = [*STUDIES[name].settings, *_PER_RUN]
@@ -362,7 +362,7 @@ def main(argv: Sequence[str] | None = None, on_epoch: EpochHook | None = None) -
     ...
     48
 
-    Introduced in: book/09_transform_layers.ipynb
+    Introduced in: book/11_transform_layers.ipynb
     """
     p = _parser()
     args = p.parse_args(argv)

@@ -31,7 +31,7 @@ class Transform(nn.Module):
     with zeros to the next power of two, transformed, and cropped back to its length, so
     the output has the input's shape (exactly orthogonal only when no padding was
     needed). ``kind="fft"`` returns the magnitude of the 2-D FFT over (H, W), as in the
-    study of chapter 10; it acts on the spatial axes only.
+    study of chapter 12; it acts on the spatial axes only.
 
     Parameters
     ----------
@@ -63,7 +63,7 @@ class Transform(nn.Module):
     >>> sum(p.numel() for p in layer.parameters())
     0
 
-    Introduced in: book/09_transform_layers.ipynb
+    Introduced in: book/11_transform_layers.ipynb
     """
 
     def __init__(
@@ -184,7 +184,7 @@ class WalshFilter(nn.Module):
     >>> sum(p.numel() for p in layer.parameters())
     4
 
-    Introduced in: book/09_transform_layers.ipynb
+    Introduced in: book/11_transform_layers.ipynb
     """
 
     def __init__(
@@ -281,7 +281,7 @@ def fit_walsh_filter(
     >>> layer.weight.detach().round(decimals=6)  # fwht of the kernel e_3: row 3 of H_4
     tensor([ 1., -1., -1.,  1.], dtype=torch.float64)
 
-    Introduced in: book/09_transform_layers.ipynb
+    Introduced in: book/11_transform_layers.ipynb
     """
     x, target = (torch.as_tensor(v, dtype=torch.float64).detach() for v in (x, target))
     if x.shape != target.shape or x.dim() not in (1, 2) or x.shape[-1] == 0:

@@ -140,7 +140,7 @@ class ResNet(nn.Module):
     >>> isinstance(model, ResNet)
     True
 
-    Introduced in: book/09_transform_layers.ipynb
+    Introduced in: book/11_transform_layers.ipynb
     """
 
     def __init__(
@@ -235,7 +235,7 @@ class ResNet(nn.Module):
         >>> resnet50().placement_shapes(224)["conv4_block6"]
         (1024, 14, 14)
 
-        Introduced in: book/09_transform_layers.ipynb
+        Introduced in: book/11_transform_layers.ipynb
         """
         shapes: dict[str, tuple[int, int, int]] = {}
         x = torch.zeros(
@@ -361,7 +361,7 @@ def resnet18(
 ) -> ResNet:
     """ResNet-18 (basic blocks, 2-2-2-2) with optional transform layers.
 
-    With ``width=16, stem="cifar"`` it is the small network of chapter 9's CPU study.
+    With ``width=16, stem="cifar"`` it is the small network of chapter 11's CPU study.
     ``"conv4_block6"`` maps to the last block of ``layer3`` (``layer3[1]`` here).
 
     Parameters
@@ -410,7 +410,7 @@ def resnet18(
     >>> model(torch.zeros(2, 1, 8, 8)).shape
     torch.Size([2, 10])
 
-    Introduced in: book/09_transform_layers.ipynb
+    Introduced in: book/11_transform_layers.ipynb
     """
     return _build(
         "resnet18",
@@ -488,7 +488,7 @@ def resnet50(
     >>> sum(p.numel() for p in model.parameters())
     23712932
 
-    Introduced in: book/10_resnet50_wht.ipynb
+    Introduced in: book/12_resnet50_wht.ipynb
     """
     return _build(
         "resnet50",

@@ -3,9 +3,9 @@ networks, stems, pretrained weights and the variants.
 
 Each list is defined here once; the layers, the networks, the runner's configuration,
 the study's run sets, the report's tables and the figures ask it. ``VARIANTS`` are the
-paper's ten (the GPU study and chapter 10 run exactly these); ``FILTER_VARIANTS`` put a
+paper's ten (the GPU study and chapter 12 run exactly these); ``FILTER_VARIANTS`` put a
 learned Walsh filter (:class:`hadalib.nn.WalshFilter`) at the same placements, for
-chapter 9's study; ``ALL_VARIANTS`` is both. A variant is a :class:`Variant` record (its
+chapter 11's study; ``ALL_VARIANTS`` is both. A variant is a :class:`Variant` record (its
 kind and placements are fields, never parsed back out of its name) that is also the
 mapping ``{placement: kind}`` which :func:`hadalib.nn.resnet50` takes as ``transforms``.
 """
@@ -79,7 +79,7 @@ class Variant(Mapping[str, str]):
     >>> VARIANTS["fft-input"].has_axes, VARIANTS["baseline"].kind
     (False, None)
 
-    Introduced in: book/09_transform_layers.ipynb
+    Introduced in: book/11_transform_layers.ipynb
     """
 
     name: str
@@ -119,7 +119,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
     {"baseline": Variant("baseline", None, None, ())} | _variants(KINDS)
 )
 
-#: The learned-filter variants of chapter 9's study: name -> :class:`Variant`.
+#: The learned-filter variants of chapter 11's study: name -> :class:`Variant`.
 FILTER_VARIANTS: Mapping[str, Variant] = MappingProxyType(_variants(FILTER_KINDS))
 
 #: Every variant a run can take: the ten of the paper, then the learned filters.
@@ -141,7 +141,7 @@ class Weights(Enum):
     >>> Weights.verify("none") is None
     True
 
-    Introduced in: book/10_resnet50_wht.ipynb
+    Introduced in: book/12_resnet50_wht.ipynb
     """
 
     TORCHVISION = "torchvision"

@@ -34,7 +34,7 @@ def draw_butterfly(fig: Any, stage: int = 0, n: int = 8) -> None:
     >>> figure(draw_butterfly, stage=1, n=8).axes[0].get_title()
     'stage 1 of 3: pairs at distance h = 1'
 
-    Introduced in: book/06_fast_transform.ipynb
+    Introduced in: book/07_fast_transform.ipynb
     """
     stages = fwht_stages(example_truth_table(n))
     m = len(stages) - 1

@@ -20,7 +20,7 @@ _PAD_MODES = ("zeros", "reflect", "replicate", "circular")
 def draw_window_walk(fig: Any, step: int = 0, kernel: str = "edge") -> None:
     """Walk a 3x3 kernel over a small image: window, Hadamard product, sum.
 
-    Chapter 3's widget. Panels: the image with the current window outlined,
+    Chapter 4's widget. Panels: the image with the current window outlined,
     the kernel, the Hadamard product window ∘ kernel (its sum is the output
     entry), and the output of :func:`hadalib.conv.correlate2d` filled in up to
     this step.
@@ -40,7 +40,7 @@ def draw_window_walk(fig: Any, step: int = 0, kernel: str = "edge") -> None:
     >>> figure(draw_window_walk, step=5, kernel="blur").axes[2].get_xlabel()
     'sum = 30'
 
-    Introduced in: book/03_convolution_filters.ipynb
+    Introduced in: book/04_convolution_filters.ipynb
     """
     image, kernels = small_image_and_kernels()
     k = kernels[check_choice("kernel", kernel, tuple(kernels))]
@@ -91,7 +91,7 @@ def draw_padding_modes(fig: Any, image: np.ndarray, pad: int = 2) -> None:
     >>> [ax.get_title() for ax in fig.axes]
     ['zeros', 'reflect', 'replicate', 'circular']
 
-    Introduced in: book/03_convolution_filters.ipynb
+    Introduced in: book/04_convolution_filters.ipynb
     """
     axes = fig.subplots(1, 4)
     vmax = float(np.abs(image).max()) or 1.0
@@ -123,7 +123,7 @@ def draw_feature_maps(fig: Any, maps: dict[str, np.ndarray], ncols: int = 3) -> 
     >>> [ax.get_title() for ax in fig.axes]
     ['a', 'b']
 
-    Introduced in: book/03_convolution_filters.ipynb
+    Introduced in: book/04_convolution_filters.ipynb
     """
     nrows = -(-len(maps) // ncols)
     axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()

@@ -125,7 +125,7 @@ def draw_multichannel_convolution(fig: Any, in_channels: int = 3, out_channels: 
     >>> len(figure(draw_multichannel_convolution, in_channels=2, out_channels=3).axes)
     1
 
-    Introduced in: book/03_convolution_filters.ipynb
+    Introduced in: book/04_convolution_filters.ipynb
     """
     c_in, c_out = as_int(in_channels, "in_channels"), as_int(out_channels, "out_channels")
     for name, value in (("in_channels", c_in), ("out_channels", c_out)):
@@ -178,7 +178,7 @@ def draw_resnet_placements(fig: Any, placements: tuple[str, ...] = PLACEMENTS) -
     >>> figure(draw_resnet_placements, placements=("conv2_block1",)).axes[0].get_title()
     'ResNet-50 with a transform layer at conv2_block1'
 
-    Introduced in: book/09_transform_layers.ipynb
+    Introduced in: book/11_transform_layers.ipynb
     """
     for p in placements:
         check_choice("placements", p, PLACEMENTS)

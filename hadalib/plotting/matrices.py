@@ -12,7 +12,7 @@ __all__ = ["draw_walsh_functions"]
 
 
 def draw_walsh_functions(fig: Any, m: int = 3, order: str = "sequency") -> None:
-    """Draw the Hadamard matrix of size ``2**m`` and its rows as square waves (chapter 4's widget).
+    """Draw the Hadamard matrix of size ``2**m`` and its rows as square waves (chapter 5's widget).
 
     Parameters
     ----------
@@ -29,7 +29,7 @@ def draw_walsh_functions(fig: Any, m: int = 3, order: str = "sequency") -> None:
     >>> figure(draw_walsh_functions, m=2, order="natural").axes[0].get_title()
     'H_4, natural order'
 
-    Introduced in: book/04_hadamard_matrices.ipynb
+    Introduced in: book/05_hadamard_matrices.ipynb
     """
     n = 2**m
     H = hadamard_matrix(n, order=order)

@@ -51,7 +51,7 @@ def draw_transform_layer(fig: Any, layer: str = "wht channel") -> None:
     >>> len(figure(draw_transform_layer, layer="fft spatial").axes)  # 8 panels, 8 scales
     16
 
-    Introduced in: book/09_transform_layers.ipynb
+    Introduced in: book/11_transform_layers.ipynb
     """
     kind, axes = check_choice("layer", layer, _LAYERS).split()
     x = camera_feature_map()
@@ -108,7 +108,7 @@ def draw_walsh_filter_fit(fig: Any, steps: int = 10, task: str = "blur") -> None
     >>> [ax.get_title() for ax in figure(draw_walsh_filter_fit, steps=0).axes][1]
     'kernel k = ifwht(w) after 0 steps'
 
-    Introduced in: book/09_transform_layers.ipynb
+    Introduced in: book/11_transform_layers.ipynb
     """
     check_choice("task", task, _TASKS)
     steps = as_int(steps, "steps")

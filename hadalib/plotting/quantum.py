@@ -39,7 +39,7 @@ def draw_bloch(fig: Any, states: dict[str, Any] | None = None) -> None:
     >>> len(figure(draw_bloch).axes)
     1
 
-    Introduced in: book/07_quantum_gates.ipynb
+    Introduced in: book/08_quantum_gates.ipynb
     """
     if states is None:
         zero, one = basis_state(0, 1), basis_state(1, 1)
@@ -84,7 +84,7 @@ def draw_circuit(
     step3: str = "—",
     step4: str = "—",
 ) -> None:
-    """Draw a small circuit and the amplitudes it leaves (chapter 7's circuit builder).
+    """Draw a small circuit and the amplitudes it leaves (chapter 8's circuit builder).
 
     Parameters
     ----------
@@ -102,7 +102,7 @@ def draw_circuit(
     >>> figure(draw_circuit).axes[1].get_title()
     'amplitudes (probability above each bar)'
 
-    Introduced in: book/07_quantum_gates.ipynb
+    Introduced in: book/08_quantum_gates.ipynb
     """
     labels = [step1, step2, step3, step4]
     psi = run_circuit(_circuit_gates(labels), n)
@@ -183,7 +183,7 @@ def draw_qiskit_circuit(
     >>> len(fig.axes)
     1
 
-    Introduced in: book/07_quantum_gates.ipynb
+    Introduced in: book/08_quantum_gates.ipynb
     """
     if gates is None:
         gates, n = deutsch_jozsa_circuit(example_truth_table(8)), 3

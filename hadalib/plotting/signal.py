@@ -25,7 +25,7 @@ __all__ = ["draw_reconstruction", "draw_multiplexing_gain", "draw_walsh_cdma"]
 
 
 def draw_reconstruction(fig: Any, image: Any, kind: str = "wht", percent: float = 2.0) -> None:
-    """Draw an image rebuilt from its largest coefficients (chapter 8's widget).
+    """Draw an image rebuilt from its largest coefficients (chapter 9's widget).
 
     Two panels: the image rebuilt from the ``percent`` % of its coefficients
     of largest magnitude (as :func:`hadalib.signal.compress` does; PSNR and
@@ -53,7 +53,7 @@ def draw_reconstruction(fig: Any, image: Any, kind: str = "wht", percent: float 
     >>> fig.axes[0].get_title()
     'DCT, 13 of 256 coefficients'
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     x = np.asarray(image, dtype=float)
     k = max(1, round(x.size * percent / 100))
@@ -100,7 +100,7 @@ def draw_multiplexing_gain(fig: Any, max_order: int = 256, simulated: Any = None
     >>> [line.get_label() for line in fig.axes[0].get_lines()][:2]
     ['Hadamard (±1 masks)', 'S-matrix (0/1 masks)']
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     max_order = as_int(max_order, "max_order")
     if not (4 <= max_order <= 4096 and is_pow2(max_order)):
@@ -160,7 +160,7 @@ def draw_walsh_cdma(
     >>> fig.axes[-1].get_title()
     'recovered bits (user 3 one chip late)'
 
-    Introduced in: book/08_signal_processing.ipynb
+    Introduced in: book/09_image_and_video_coding.ipynb
     """
     delay, symbols = as_int(delay, "delay"), as_int(symbols, "symbols")
     if not 0 <= delay < n:

@@ -21,7 +21,7 @@ __all__ = ["draw_walsh_spectrum", "draw_dyadic_convolution"]
 
 
 def draw_walsh_spectrum(fig: Any, table: str = "10100110") -> None:
-    """Draw a truth table, its two Walsh spectra and its polynomials (chapter 5's widget).
+    """Draw a truth table, its two Walsh spectra and its polynomials (chapter 6's widget).
 
     Parameters
     ----------
@@ -37,7 +37,7 @@ def draw_walsh_spectrum(fig: Any, table: str = "10100110") -> None:
     >>> [ax.get_title() for ax in figure(draw_walsh_spectrum, table="0001").axes]
     ['truth table f(x)', 'spectrum of f (0/1)', 'spectrum of (-1)^f (±1)']
 
-    Introduced in: book/05_walsh_spectrum.ipynb
+    Introduced in: book/06_walsh_spectrum.ipynb
     """
     f = np.array([int(c) for c in table])
     m = len(f).bit_length() - 1
@@ -114,7 +114,7 @@ def draw_dyadic_convolution(fig: Any, kernel: str = "shift", s: int = 5, n: int 
     >>> fig.axes[2].lines[0].get_ydata().tolist()
     [0.25, 0.0, 0.75, 0.5]
 
-    Introduced in: book/05_walsh_spectrum.ipynb
+    Introduced in: book/06_walsh_spectrum.ipynb
     """
     check_choice("kernel", kernel, ("shift", "box"))
     n, s = as_int(n, "n"), as_int(s, "s")

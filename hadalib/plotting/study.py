@@ -84,7 +84,7 @@ def draw_variant_intervals(
     >>> figure(draw_variant_intervals, rows=rows).axes[0].get_xlabel()
     'test accuracy (%)'
 
-    Introduced in: book/09_transform_layers.ipynb
+    Introduced in: book/11_transform_layers.ipynb
     """
     ax = fig.subplots()
     rows = [r for r in rows if r.get(metric)]
@@ -132,7 +132,7 @@ def draw_study_curves(
     >>> figure(draw_study_curves, results=[run]).axes[0].get_ylabel()
     'test accuracy'
 
-    Introduced in: book/09_transform_layers.ipynb
+    Introduced in: book/11_transform_layers.ipynb
     """
     ax = fig.subplots()
     for variant in ALL_VARIANTS.values():
@@ -179,7 +179,7 @@ def draw_energy_plausibility(
     >>> figure(draw_energy_plausibility).axes[0].get_xscale()
     'log'
 
-    Introduced in: book/10_resnet50_wht.ipynb
+    Introduced in: book/12_resnet50_wht.ipynb
     """
     run = training_energy(50_000 * epochs, images_per_s, watts) / 1e3
     bars = {
@@ -237,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> list[str]:
     no records in ...
     []
 
-    Introduced in: book/09_transform_layers.ipynb
+    Introduced in: book/11_transform_layers.ipynb
     """
     p = argparse.ArgumentParser(
         prog="python -m hadalib.plotting.study",
