@@ -1,5 +1,6 @@
 """Publishing: every push to main builds the site and the PDF and deploys the site, with
-the PDF inside it, to GitHub Pages; the repository's URL is written in one place."""
+the PDF inside it, to GitHub Pages, and pushes the learner's notebooks to the branch the
+Colab button opens; the repository's URL is written in one place."""
 
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def test_builds_the_site_and_the_pdf_and_deploys_the_site_with_the_pdf_inside(wo
     assert _steps(build).index(upload) == len(_steps(build)) - 1
 
     deployer, deploy, _ = _job_using(workflow, "actions/deploy-pages")
-    assert deploy["needs"] in (name, [name])
+    assert name in deploy["needs"]
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert "steps.deployment.outputs.page_url" in deploy["environment"]["url"]
     # Only the deploying job may deploy; the build runs the project's code and packages.
@@ -88,3 +89,26 @@ def test_the_repository_url_is_written_only_in_the_config():
     tracked = [p for p in listed.stdout.decode().split("\0") if p]
     holders = {p for p in tracked if (ROOT / p).is_file() and owner_name in (ROOT / p).read_bytes()}
     assert holders == URL_HOLDERS
+
+
+def test_pushes_the_learners_notebooks_to_the_branch_colab_opens(workflow):
+    branch = CONFIG["sphinx"]["config"]["learner_notebooks_branch"]
+    assert branch, "learner_notebooks_branch is empty: Colab would open the source notebooks"
+    build_name, build, upload = _job_using(workflow, "actions/upload-artifact")
+    assert upload["with"]["path"].rstrip("/") == _make_variable("NOTEBOOKS")
+    commands = [step.get("run", "").strip() for step in _steps(build)]
+    assert commands.index("make book") < commands.index("make notebooks")
+    assert _steps(build).index(upload) > commands.index("make notebooks")
+
+    name, pusher, download = _job_using(workflow, "actions/download-artifact")
+    assert download["with"]["name"] == upload["with"]["name"]
+    assert pusher["needs"] in (build_name, [build_name])
+    assert pusher["env"]["BRANCH"] == branch
+    # The one job that writes to the repository runs git alone, on the build's output.
+    assert pusher["permissions"] == {"contents": "write"}
+    script = "\n".join(step.get("run", "") for step in _steps(pusher))
+    assert not re.search(r"^\s*(make|python3?|pip|npm|node)\b", script, re.M), script
+    assert '"HEAD:refs/heads/$BRANCH"' in script and "git push --force" in script
+    # The site goes up once the branch its Colab buttons open holds this push's notebooks.
+    _, deploy, _ = _job_using(workflow, "actions/deploy-pages")
+    assert name in deploy["needs"]
