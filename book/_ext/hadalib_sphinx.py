@@ -70,6 +70,30 @@ def _drop_unused_widget_scripts(app, pagename, templatename, context, doctree): 
     context["script_files"][:] = [s for s in context.get("script_files", []) if not unused(s)]
 
 
+# Sphinx's own settings, which the page's inline scripts (DOCUMENTATION_OPTIONS.pagename = ...)
+# amend as they are read: the one script of the head that must run before the page goes on.
+_READ_AT_ONCE = "documentation_options.js"
+
+
+def _defer_scripts(app, pagename, templatename, context, doctree):  # noqa: ARG001
+    # A script without defer or async stops the page's first paint until it has loaded and
+    # run. The themes' and extensions' scripts wait for the document to be ready anyway, and
+    # deferred scripts run in the order written (MathJax after its settings, the widget
+    # manager after require.js), so every script from a file is deferred but Sphinx's settings.
+    scripts = context.get("script_files", [])
+    for i, script in enumerate(scripts):
+        attributes = getattr(script, "attributes", {})
+        filename = str(getattr(script, "filename", "") or "")
+        if (
+            filename
+            and not {"defer", "async"} & set(attributes)
+            and attributes.get("type", "text/javascript") == "text/javascript"
+            and filename.rsplit("/", 1)[-1] != _READ_AT_ONCE
+        ):
+            priority = getattr(script, "priority", 500)
+            scripts[i] = type(script)(filename, priority=priority, **attributes, defer="defer")
+
+
 def _version_and_licence(app, config):
     import hadalib
 
@@ -90,6 +114,7 @@ def setup(app):
     app.connect("html-page-context", _drop_duplicate_scripts, priority=100)
     # After myst-nb (priority 500), which adds the widget scripts in this event.
     app.connect("html-page-context", _drop_unused_widget_scripts, priority=900)
+    app.connect("html-page-context", _defer_scripts, priority=950)
     # After MathJax (priority 500, deferred): see the file's comment.
     app.add_js_file("mathjax2_shim.js", priority=510, defer="defer")
     app.add_css_file("hadalib.css")
