@@ -19,7 +19,7 @@ from conftest import ROOT
 import hadalib.plotting as plotting
 from hadalib.boolean import walsh_spectrum
 from hadalib.examples import camera_feature_map, example_truth_table, small_integer_matrices
-from hadalib.plotting import study
+from hadalib.plotting import draw_grover, study
 from hadalib.widgets import figure
 
 RESULTS = ROOT / "book" / "results"
@@ -92,6 +92,7 @@ def test_facade_and_every_figure_but_the_deep_learning_ones_need_no_torch():
         "draw_circuit",
         "draw_dyadic_convolution",
         "draw_feature_maps",
+        "draw_grover",
         "draw_multichannel_convolution",
         "draw_multiplexing_gain",
         "draw_network",
@@ -273,3 +274,17 @@ def test_study_refuses_what_it_cannot_use(tmp_path, capsys):
             study.main(argv)
         assert stop.value.code == 2
         assert says in capsys.readouterr().err
+
+
+def test_grover_figure_shows_the_overshoot_and_the_best_count():
+    from hadalib.quantum import grover_iterations, grover_state
+
+    fig = figure(draw_grover, iterations=6, m=2)
+    bars, curve = fig.axes
+    heights = np.array([b.get_height() for b in bars.patches])
+    assert np.allclose(heights, grover_state([5, 18], 5, 6))
+    assert heights[5] < 0 and heights[0] < 0  # past the best count both amplitudes turned
+    assert curve.get_title() == "P(marked) = 0.020 after 6 iterations"
+    assert curve.lines[-1].get_xdata()[0] == grover_iterations(5, 2) == 3
+    with pytest.raises(ValueError, match=r"m=9 marked items; expected 1 <= m <= 8"):
+        figure(draw_grover, m=9)

@@ -16,7 +16,7 @@ module                    figures
 ``matrices``              :func:`draw_walsh_functions`
 ``spectra``               :func:`draw_walsh_spectrum`, :func:`draw_dyadic_convolution`
 ``butterfly``             :func:`draw_butterfly`
-``quantum``               :func:`draw_bloch`, :func:`draw_circuit`,
+``quantum``               :func:`draw_bloch`, :func:`draw_circuit`, :func:`draw_grover`,
                           :func:`draw_qiskit_circuit` (Qiskit's drawer)
 ``signal``                :func:`draw_reconstruction`, :func:`draw_multiplexing_gain`,
                           :func:`draw_walsh_cdma`
