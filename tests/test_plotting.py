@@ -88,6 +88,7 @@ def test_facade_and_every_figure_but_the_deep_learning_ones_need_no_torch():
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [
         "draw_bloch",
+        "draw_broadcasting",
         "draw_butterfly",
         "draw_circuit",
         "draw_dyadic_convolution",
@@ -288,3 +289,38 @@ def test_grover_figure_shows_the_overshoot_and_the_best_count():
     assert curve.lines[-1].get_xdata()[0] == grover_iterations(5, 2) == 3
     with pytest.raises(ValueError, match=r"m=9 marked items; expected 1 <= m <= 8"):
         figure(draw_grover, m=9)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "shape", "says"),
+    [
+        ("[1, 2, 3]", "[4, 5, 6]", (3,), "element-wise, as a ∘ b"),
+        ("[1, 2, 3]", "[[10], [20], [30]]", (3, 3), "silently broadcast to (3, 3): an outer"),
+        ("[[1, 2, 3]]", "[[10], [20], [30]]", (3, 3), "silently broadcast to (3, 3): an outer"),
+        ("[[1, 2, 3], [4, 5, 6]]", "[10, 20, 30]", (2, 3), "broadcast: the smaller operand"),
+        ("[1, 2, 3]", "[10, 20]", None, "error: shapes (3,) and (2,) do not broadcast"),
+    ],
+)
+def test_broadcasting_figure_says_what_star_did(a, b, shape, says):
+    from hadalib.plotting import draw_broadcasting
+    from hadalib.plotting.products import star_product
+
+    fig = figure(draw_broadcasting, a=a, b=b)
+    assert says in fig._suptitle.get_text()
+    c, _ = star_product(np.array(eval(a)), np.array(eval(b)))
+    assert (c is None and shape is None) or c.shape == shape
+    if shape is not None:
+        assert np.array_equal(
+            fig.axes[2].images[0].get_array(), c.reshape(1, -1) if c.ndim < 2 else c
+        )
+    refused = "differ (it never broadcasts)" in fig._supxlabel.get_text()
+    assert refused == (says != "element-wise, as a ∘ b")
+
+
+def test_broadcasting_figure_reports_text_that_is_not_an_array():
+    from hadalib.plotting import draw_broadcasting
+
+    fig = figure(draw_broadcasting, a="[1, 2", b="[1]")
+    assert fig.texts[0].get_text() == "a = '[1, 2' is not a list of numbers, e.g. [[1], [2], [3]]"
+    fig = figure(draw_broadcasting, a="[1, 2]", b="'ab'")
+    assert "b = \"'ab'\" is not a vector or matrix of at most 64 numbers" in fig.texts[0].get_text()

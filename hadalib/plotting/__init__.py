@@ -9,7 +9,7 @@ this package loads nothing else, and only the deep-learning figures load torch.
 ========================  ===============================================================
 module                    figures
 ========================  ===============================================================
-``products``              :func:`draw_products`
+``products``              :func:`draw_products`, :func:`draw_broadcasting`
 ``backprop``              :func:`draw_training`
 ``convolution``           :func:`draw_window_walk`, :func:`draw_padding_modes`,
                           :func:`draw_feature_maps`
