@@ -324,3 +324,24 @@ def test_broadcasting_figure_reports_text_that_is_not_an_array():
     assert fig.texts[0].get_text() == "a = '[1, 2' is not a list of numbers, e.g. [[1], [2], [3]]"
     fig = figure(draw_broadcasting, a="[1, 2]", b="'ab'")
     assert "b = \"'ab'\" is not a vector or matrix of at most 64 numbers" in fig.texts[0].get_text()
+
+
+def test_seed_interval_figure_draws_the_intervals_of_the_report():
+    from hadalib.experiments.report import interval
+    from hadalib.plotting import draw_seed_interval
+    from hadalib.plotting.study import simulated_differences
+
+    diffs = simulated_differences(1.0, 0.83, 5, 40)
+    assert np.array_equal(diffs, simulated_differences(1.0, 0.83, 5, 40))  # seeded
+    assert np.array_equal(simulated_differences(1.0, 0.83, 10, 40)[:, :5], diffs)
+    assert abs(simulated_differences(2.0, 1.0, 64, 400).std() - np.sqrt(2)) < 0.05
+    mean, low, high = interval(diffs[0])
+    fig = figure(draw_seed_interval, seeds=5, effect=1.0, sigma=0.83)
+    assert fig.axes[0].get_title().startswith(f"5 seeds: {mean:+.2f} [{low:+.2f}, {high:+.2f}]")
+    hits = sum(lo > 0 or hi < 0 for _, lo, hi in map(interval, diffs))
+    assert fig.axes[1].get_title() == f"{hits} of 40 studies exclude 0"
+    assert figure(draw_seed_interval, seeds=30, effect=0.0).axes[1].get_title() != (
+        "40 of 40 studies exclude 0"
+    )
+    with pytest.raises(ValueError, match=r"seeds=1; expected 2 <= seeds <= 64"):
+        simulated_differences(1.0, 1.0, 1, 10)

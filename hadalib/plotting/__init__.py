@@ -22,7 +22,7 @@ module                    figures
                           :func:`draw_walsh_cdma`
 ``networks`` (torch)      :func:`draw_transform_layer`, :func:`draw_walsh_filter_fit`
 ``study``                 :func:`draw_variant_intervals`, :func:`draw_study_curves`,
-                          :func:`draw_energy_plausibility`
+                          :func:`draw_energy_plausibility`, :func:`draw_seed_interval`
 ``diagrams``              :func:`draw_network`, :func:`draw_multichannel_convolution`,
                           :func:`draw_resnet_placements`
 ========================  ===============================================================
