@@ -51,6 +51,8 @@ __all__ = [
     "deutsch_jozsa",
     "bernstein_vazirani",
     "grover",
+    "grover_iterations",
+    "grover_state",
     "run_circuit",
     "deutsch_jozsa_circuit",
     "simon_circuit",
@@ -525,6 +527,106 @@ def bernstein_vazirani(truth_table: ArrayLike) -> int:
     return s
 
 
+def grover_iterations(n: int, m: int = 1) -> int:
+    """The number of Grover iterations that best finds one of ``m`` marked items of ``2**n``.
+
+    ``floor(pi / 4 * sqrt(2**n / m))``: after ``k`` iterations the marked items together have
+    probability ``sin((2k+1) theta)**2`` with ``sin(theta) = sqrt(m / 2**n)``, largest near
+    ``(2k+1) theta = pi / 2``. More marked items need fewer iterations.
+
+    Parameters
+    ----------
+    n : int
+        Number of qubits (``>= 1``).
+    m : int
+        Number of marked items, ``1 <= m <= 2**n``.
+
+    Returns
+    -------
+    int
+        The iteration count that :func:`grover` uses by default.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``m`` is not an integer.
+    ValueError
+        If ``n < 1`` or ``m`` is out of range.
+
+    Examples
+    --------
+    >>> grover_iterations(6), grover_iterations(6, 4)
+    (6, 3)
+
+    Introduced in: book/07_quantum_gates.ipynb
+    """
+    n = _qubit_count(n)
+    if n < 1:
+        raise ValueError(f"n={n}: Grover's search needs at least 1 qubit")
+    m = as_int(m, "m")
+    if not 1 <= m <= 2**n:
+        raise ValueError(f"m={m} marked items is out of range for n={n}; expected 1 <= m <= {2**n}")
+    return math.floor(math.pi / 4 * math.sqrt(2**n / m))
+
+
+def grover_state(marked: int | Iterable[int], n: int, iterations: int | None = None) -> np.ndarray:
+    """The state after Grover's search for the ``marked`` basis states (real amplitudes).
+
+    Start in ``H^n |0>``; each iteration flips the sign of the marked amplitudes (the phase
+    oracle) and reflects about the mean (``H^n (2|0><0| - I) H^n``, two fast transforms). All
+    marked amplitudes stay equal, and so do all unmarked ones; past the best iteration count
+    the marked amplitude shrinks again and the unmarked one turns negative.
+
+    Parameters
+    ----------
+    marked, n, iterations
+        As for :func:`grover`.
+
+    Returns
+    -------
+    numpy.ndarray
+        The ``2**n`` amplitudes (float64; the real parts, the imaginary parts being zero).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`grover`.
+
+    Examples
+    --------
+    >>> psi = grover_state(5, 3)                # 2 iterations
+    >>> round(float(psi[5]), 4), round(float(psi[0]), 4)
+    (0.9723, -0.0884)
+
+    Introduced in: book/07_quantum_gates.ipynb
+    """
+    n = _qubit_count(n)
+    if n < 1:
+        raise ValueError(f"n={n}: Grover's search needs at least 1 qubit")
+    items = [marked] if np.ndim(marked) == 0 else list(marked)
+    if not items:
+        raise ValueError(f"marked is empty; give at least one index in 0 .. {2**n - 1}")
+    targets = sorted({_index(m, "marked", n) for m in items})
+    if iterations is None:
+        iterations = grover_iterations(n, len(targets))
+    iterations = as_int(iterations, "iterations")
+    most = math.ceil(4 * math.sqrt(2**n))
+    if not 0 <= iterations <= most:
+        raise ValueError(
+            f"iterations={iterations} is out of range for n={n} qubits; expected 0 <= "
+            f"iterations <= {most} = ceil(4 sqrt(2**n)) (the probabilities repeat about every "
+            "pi/2 sqrt(2**n / M) iterations)"
+        )
+    signs = np.ones(2**n)
+    signs[targets] = -1
+    psi = hadamard_all(zero_state(n))
+    for _ in range(iterations):
+        psi = hadamard_all(psi * signs)
+        psi[1:] *= -1  # 2|0><0| - I
+        psi = hadamard_all(psi)
+    return psi.real
+
+
 def grover(marked: int | Iterable[int], n: int, iterations: int | None = None) -> np.ndarray:
     """Outcome probabilities after Grover's search for the ``marked`` basis states.
 
@@ -545,7 +647,8 @@ def grover(marked: int | Iterable[int], n: int, iterations: int | None = None) -
         Number of qubits (``>= 1``).
     iterations : int, optional
         Number of iterations, ``0 <= iterations <= ceil(4 sqrt(2**n))``; default
-        ``floor(pi / 4 * sqrt(2**n / M))``.
+        ``floor(pi / 4 * sqrt(2**n / M))``
+        (:func:`grover_iterations`).
 
     Returns
     -------
@@ -568,31 +671,7 @@ def grover(marked: int | Iterable[int], n: int, iterations: int | None = None) -
 
     Introduced in: book/08_quantum_gates.ipynb
     """
-    n = _qubit_count(n)
-    if n < 1:
-        raise ValueError(f"n={n}: Grover's search needs at least 1 qubit")
-    items = [marked] if np.ndim(marked) == 0 else list(marked)
-    if not items:
-        raise ValueError(f"marked is empty; give at least one index in 0 .. {2**n - 1}")
-    targets = sorted({_index(m, "marked", n) for m in items})
-    if iterations is None:
-        iterations = math.floor(math.pi / 4 * math.sqrt(2**n / len(targets)))
-    iterations = as_int(iterations, "iterations")
-    most = math.ceil(4 * math.sqrt(2**n))
-    if not 0 <= iterations <= most:
-        raise ValueError(
-            f"iterations={iterations} is out of range for n={n} qubits; expected 0 <= "
-            f"iterations <= {most} = ceil(4 sqrt(2**n)) (the probabilities repeat about every "
-            "pi/2 sqrt(2**n / M) iterations)"
-        )
-    signs = np.ones(2**n)
-    signs[targets] = -1
-    psi = hadamard_all(zero_state(n))
-    for _ in range(iterations):
-        psi = hadamard_all(psi * signs)
-        psi[1:] *= -1  # 2|0><0| - I
-        psi = hadamard_all(psi)
-    return probabilities(psi)
+    return probabilities(grover_state(marked, n, iterations))
 
 
 _Gate = tuple[Any, ...]

@@ -143,6 +143,8 @@ TABLE = {
     "quantum.deutsch_jozsa": Row(lambda a: quantum.deutsch_jozsa(a(TT)), False),
     "quantum.bernstein_vazirani": Row(lambda a: quantum.bernstein_vazirani(a([0, 1] * 4)), False),
     "quantum.grover": Row(lambda a: quantum.grover(1, 2), False, "float64"),
+    "quantum.grover_state": Row(lambda a: quantum.grover_state(1, 2), False, "float64"),
+    "quantum.grover_iterations": Row(lambda a: quantum.grover_iterations(4, 2), False),
     "quantum.run_circuit": Row(lambda a: quantum.run_circuit([("H", 0), ("X", 1)], 2), False,
                                "complex128"),
     "quantum.deutsch_jozsa_circuit": Row(lambda a: quantum.deutsch_jozsa_circuit(a(TT)), False),

@@ -19,7 +19,7 @@ from conftest import ROOT
 import hadalib.plotting as plotting
 from hadalib.boolean import walsh_spectrum
 from hadalib.examples import camera_feature_map, example_truth_table, small_integer_matrices
-from hadalib.plotting import study
+from hadalib.plotting import draw_grover, study
 from hadalib.widgets import figure
 
 RESULTS = ROOT / "book" / "results"
@@ -88,10 +88,12 @@ def test_facade_and_every_figure_but_the_deep_learning_ones_need_no_torch():
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [
         "draw_bloch",
+        "draw_broadcasting",
         "draw_butterfly",
         "draw_circuit",
         "draw_dyadic_convolution",
         "draw_feature_maps",
+        "draw_grover",
         "draw_multichannel_convolution",
         "draw_multiplexing_gain",
         "draw_network",
@@ -273,3 +275,73 @@ def test_study_refuses_what_it_cannot_use(tmp_path, capsys):
             study.main(argv)
         assert stop.value.code == 2
         assert says in capsys.readouterr().err
+
+
+def test_grover_figure_shows_the_overshoot_and_the_best_count():
+    from hadalib.quantum import grover_iterations, grover_state
+
+    fig = figure(draw_grover, iterations=6, m=2)
+    bars, curve = fig.axes
+    heights = np.array([b.get_height() for b in bars.patches])
+    assert np.allclose(heights, grover_state([5, 18], 5, 6))
+    assert heights[5] < 0 and heights[0] < 0  # past the best count both amplitudes turned
+    assert curve.get_title() == "P(marked) = 0.020 after 6 iterations"
+    assert curve.lines[-1].get_xdata()[0] == grover_iterations(5, 2) == 3
+    with pytest.raises(ValueError, match=r"m=9 marked items; expected 1 <= m <= 8"):
+        figure(draw_grover, m=9)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "shape", "says"),
+    [
+        ("[1, 2, 3]", "[4, 5, 6]", (3,), "element-wise, as a ∘ b"),
+        ("[1, 2, 3]", "[[10], [20], [30]]", (3, 3), "silently broadcast to (3, 3): an outer"),
+        ("[[1, 2, 3]]", "[[10], [20], [30]]", (3, 3), "silently broadcast to (3, 3): an outer"),
+        ("[[1, 2, 3], [4, 5, 6]]", "[10, 20, 30]", (2, 3), "broadcast: the smaller operand"),
+        ("[1, 2, 3]", "[10, 20]", None, "error: shapes (3,) and (2,) do not broadcast"),
+    ],
+)
+def test_broadcasting_figure_says_what_star_did(a, b, shape, says):
+    from hadalib.plotting import draw_broadcasting
+    from hadalib.plotting.products import star_product
+
+    fig = figure(draw_broadcasting, a=a, b=b)
+    assert says in fig._suptitle.get_text()
+    c, _ = star_product(np.array(eval(a)), np.array(eval(b)))
+    assert (c is None and shape is None) or c.shape == shape
+    if shape is not None:
+        assert np.array_equal(
+            fig.axes[2].images[0].get_array(), c.reshape(1, -1) if c.ndim < 2 else c
+        )
+    refused = "differ (it never broadcasts)" in fig._supxlabel.get_text()
+    assert refused == (says != "element-wise, as a ∘ b")
+
+
+def test_broadcasting_figure_reports_text_that_is_not_an_array():
+    from hadalib.plotting import draw_broadcasting
+
+    fig = figure(draw_broadcasting, a="[1, 2", b="[1]")
+    assert fig.texts[0].get_text() == "a = '[1, 2' is not a list of numbers, e.g. [[1], [2], [3]]"
+    fig = figure(draw_broadcasting, a="[1, 2]", b="'ab'")
+    assert "b = \"'ab'\" is not a vector or matrix of at most 64 numbers" in fig.texts[0].get_text()
+
+
+def test_seed_interval_figure_draws_the_intervals_of_the_report():
+    from hadalib.experiments.report import interval
+    from hadalib.plotting import draw_seed_interval
+    from hadalib.plotting.study import simulated_differences
+
+    diffs = simulated_differences(1.0, 0.83, 5, 40)
+    assert np.array_equal(diffs, simulated_differences(1.0, 0.83, 5, 40))  # seeded
+    assert np.array_equal(simulated_differences(1.0, 0.83, 10, 40)[:, :5], diffs)
+    assert abs(simulated_differences(2.0, 1.0, 64, 400).std() - np.sqrt(2)) < 0.05
+    mean, low, high = interval(diffs[0])
+    fig = figure(draw_seed_interval, seeds=5, effect=1.0, sigma=0.83)
+    assert fig.axes[0].get_title().startswith(f"5 seeds: {mean:+.2f} [{low:+.2f}, {high:+.2f}]")
+    hits = sum(lo > 0 or hi < 0 for _, lo, hi in map(interval, diffs))
+    assert fig.axes[1].get_title() == f"{hits} of 40 studies exclude 0"
+    assert figure(draw_seed_interval, seeds=30, effect=0.0).axes[1].get_title() != (
+        "40 of 40 studies exclude 0"
+    )
+    with pytest.raises(ValueError, match=r"seeds=1; expected 2 <= seeds <= 64"):
+        simulated_differences(1.0, 1.0, 1, 10)

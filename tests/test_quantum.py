@@ -26,6 +26,8 @@ from hadalib.quantum import (
     deutsch_jozsa_circuit,
     gf2_null_space,
     grover,
+    grover_iterations,
+    grover_state,
     hadamard_all,
     measure,
     phase_oracle,
@@ -468,3 +470,27 @@ def test_to_qiskit_measure_must_be_a_list_of_qubits(measure):
         to_qiskit([("H", 0)], 2, measure=measure)
     with pytest.raises(TypeError, match=r"^measure must be an integer, got \[0\] \(list\)$"):
         to_qiskit([("H", 0)], 2, measure=[[0]])
+
+
+@pytest.mark.parametrize(("n", "m"), [(3, 1), (5, 1), (5, 2), (6, 4), (6, 8)])
+def test_grover_state_follows_the_rotation_formula(n, m):
+    marked = list(range(1, 2 * m, 2))
+    theta = np.arcsin(np.sqrt(m / 2**n))
+    for k in range(2 * grover_iterations(n, m) + 2):
+        psi = grover_state(marked, n, k)
+        others = np.delete(psi, marked)
+        assert np.allclose(psi[marked], np.sin((2 * k + 1) * theta) / np.sqrt(m))
+        assert np.allclose(others, np.cos((2 * k + 1) * theta) / np.sqrt(2**n - m))
+        assert np.allclose(psi**2, grover(marked, n, k))
+
+
+def test_grover_iterations_is_the_default_and_falls_as_marked_items_grow():
+    assert [grover_iterations(6, m) for m in (1, 2, 4, 8, 16)] == [6, 4, 3, 2, 1]
+    p = grover(0, 6)
+    assert np.isclose(p[0], grover(0, 6, grover_iterations(6))[0])
+    with pytest.raises(
+        ValueError, match=r"m=0 marked items is out of range for n=3; expected 1 <= m <= 8"
+    ):
+        grover_iterations(3, 0)
+    with pytest.raises(TypeError, match="m"):
+        grover_iterations(3, 1.5)

@@ -154,3 +154,29 @@ def test_check_compares_the_whole_answer(capsys):
     answer = expected.copy()
     answer[39, 39] += 1
     assert "index (39, 39)" in _verdict(capsys, answer, expected)
+
+
+def test_player_frames_fill_the_column_and_stay_sharp():
+    import base64
+    import io
+
+    from PIL import Image
+
+    page = player(draw_products, kind=["hadamard", "matrix"], n=[2]).data
+    img = re.search(r"<img [^>]*>", page).group(0)
+    assert 'style="width:100%;max-width:100%;height:auto"' in img
+    # Twice a screen's 72 pixels per inch: a 7-inch figure is 1008 pixels wide, enough
+    # for a phone's column of about 360 CSS pixels at three device pixels each.
+    assert 'width="1008" height="432"' in img
+    urls = re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", page)
+    pictures = [Image.open(io.BytesIO(base64.b64decode(u))) for u in urls]
+    assert {p.size for p in pictures} == {(1008, 432)}
+    assert {p.mode for p in pictures} == {"P"}  # a palette of at most 256 colours
+    assert len(base64.b64decode(urls[0])) < 10_000
+
+
+def test_player_of_a_partial_names_the_drawing_function():
+    from functools import partial
+
+    page = player(partial(draw_products, n=2), kind=["hadamard", "matrix"]).data
+    assert 'alt="A, B and one of their products, at kind = hadamard"' in page

@@ -9,20 +9,20 @@ this package loads nothing else, and only the deep-learning figures load torch.
 ========================  ===============================================================
 module                    figures
 ========================  ===============================================================
-``products``              :func:`draw_products`
+``products``              :func:`draw_products`, :func:`draw_broadcasting`
 ``backprop``              :func:`draw_training`
 ``convolution``           :func:`draw_window_walk`, :func:`draw_padding_modes`,
                           :func:`draw_feature_maps`
 ``matrices``              :func:`draw_walsh_functions`
 ``spectra``               :func:`draw_walsh_spectrum`, :func:`draw_dyadic_convolution`
 ``butterfly``             :func:`draw_butterfly`
-``quantum``               :func:`draw_bloch`, :func:`draw_circuit`,
+``quantum``               :func:`draw_bloch`, :func:`draw_circuit`, :func:`draw_grover`,
                           :func:`draw_qiskit_circuit` (Qiskit's drawer)
 ``signal``                :func:`draw_reconstruction`, :func:`draw_multiplexing_gain`,
                           :func:`draw_walsh_cdma`
 ``networks`` (torch)      :func:`draw_transform_layer`, :func:`draw_walsh_filter_fit`
 ``study``                 :func:`draw_variant_intervals`, :func:`draw_study_curves`,
-                          :func:`draw_energy_plausibility`
+                          :func:`draw_energy_plausibility`, :func:`draw_seed_interval`
 ``diagrams``              :func:`draw_network`, :func:`draw_multichannel_convolution`,
                           :func:`draw_resnet_placements`
 ========================  ===============================================================

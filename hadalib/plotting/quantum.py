@@ -1,5 +1,5 @@
-"""The figures of the quantum gates chapter: the Bloch sphere, a small circuit builder, and
-circuits drawn by Qiskit's drawer."""
+"""The figures of the quantum gates chapter: the Bloch sphere, a small circuit builder,
+Grover's search, and circuits drawn by Qiskit's drawer."""
 
 from __future__ import annotations
 
@@ -14,12 +14,14 @@ from hadalib.quantum import (
     basis_state,
     bloch_vector,
     deutsch_jozsa_circuit,
+    grover_iterations,
+    grover_state,
     probabilities,
     run_circuit,
     to_qiskit,
 )
 
-__all__ = ["draw_bloch", "draw_circuit", "draw_qiskit_circuit"]
+__all__ = ["draw_bloch", "draw_circuit", "draw_grover", "draw_qiskit_circuit"]
 
 
 def draw_bloch(fig: Any, states: dict[str, Any] | None = None) -> None:
@@ -146,6 +148,79 @@ def _draw_amplitudes(ax: Any, psi: np.ndarray, n: int) -> None:
     ax.set_xticklabels([f"|{x:0{n}b}⟩" for x in index], fontsize=7, rotation=90 if n > 2 else 0)
     ax.tick_params(axis="y", labelsize=7)
     ax.set_title("amplitudes (probability above each bar)", fontsize=9)
+
+
+# The marked items of draw_grover, in the order they are added: spread out, so that a bar
+# chart of the amplitudes shows each on its own.
+_GROVER_MARKED = (5, 18, 27, 9, 30, 12, 1, 22)
+
+
+def draw_grover(fig: Any, iterations: int = 4, m: int = 1, n: int = 5) -> None:
+    """Draw Grover's search after some iterations, for ``m`` marked items of ``2**n``.
+
+    Left, the amplitude of every item (marked ones in red) after ``iterations`` rounds of
+    :func:`hadalib.quantum.grover_state`; right, the probability of measuring a marked item
+    after each number of iterations, with the best count of
+    :func:`hadalib.quantum.grover_iterations`, about ``pi / 4 * sqrt(2**n / m)``.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure to draw on.
+    iterations : int
+        Number of Grover iterations, ``0 <= iterations <= ceil(4 sqrt(2**n))``.
+    m : int
+        Number of marked items, 1 to 8 (items 5, 18, 27, 9, 30, 12, 1, 22, in this order).
+    n : int
+        Number of qubits, 5 to 8 (``2**n`` items).
+
+    Raises
+    ------
+    ValueError
+        If ``m`` or ``n`` is out of range, or ``iterations`` is out of the range of
+        :func:`hadalib.quantum.grover`.
+
+    Examples
+    --------
+    >>> from hadalib.widgets import figure
+    >>> figure(draw_grover, iterations=4, m=1).axes[1].get_title()
+    'P(marked) = 0.999 after 4 iterations'
+
+    Introduced in: book/07_quantum_gates.ipynb
+    """
+    if not 1 <= m <= len(_GROVER_MARKED):
+        raise ValueError(f"m={m} marked items; expected 1 <= m <= {len(_GROVER_MARKED)}")
+    if not 5 <= n <= 8:
+        raise ValueError(f"n={n} qubits; expected 5 <= n <= 8 (the bars need 32 to 256 items)")
+    marked = list(_GROVER_MARKED[:m])
+    psi = grover_state(marked, n, iterations)
+    best = grover_iterations(n, m)
+    ks = np.arange(max(best * 2 + 2, iterations + 1) + 1)
+    success = [probabilities(grover_state(marked, n, int(k)))[marked].sum() for k in ks]
+    ax_a, ax_p = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.4, 1]})
+    index = np.arange(2**n)
+    is_marked = np.isin(index, marked)
+    ax_a.bar(index, psi, width=0.8, color=np.where(is_marked, "C3", "C0"))
+    ax_a.axhline(0, color="k", lw=0.6)
+    ax_a.axhline(psi.mean(), color="0.4", lw=0.8, ls="--", label="mean amplitude")
+    ax_a.set_ylim(-1.05, 1.05)
+    ax_a.set_xlabel(f"item (basis state of {n} qubits; marked in red)", fontsize=8)
+    ax_a.set_ylabel("amplitude", fontsize=8)
+    ax_a.tick_params(labelsize=7)
+    ax_a.legend(fontsize=7, loc="lower right")
+    ax_a.set_title(f"N = {2**n} items, M = {m} marked, {iterations} iterations", fontsize=9)
+    ax_p.plot(ks, success, "-", color="0.7", lw=0.8)
+    ax_p.plot(ks, success, "o", color="C0", ms=3)
+    ax_p.plot(iterations, success[iterations], "o", color="C3", ms=7)
+    ax_p.axvline(best, color="C2", lw=1, ls="--")
+    exact = np.pi / 4 * np.sqrt(2**n / m)
+    ax_p.set_ylim(0, 1.05)
+    ax_p.set_xlabel(f"iterations (best, green: ⌊π/4·√(N/M)⌋ = ⌊{exact:.2f}⌋ = {best})", fontsize=8)
+    ax_p.set_ylabel("P(marked)", fontsize=8)
+    ax_p.tick_params(labelsize=7)
+    ax_p.set_title(
+        f"P(marked) = {success[iterations]:.3f} after {iterations} iterations", fontsize=9
+    )
 
 
 def draw_qiskit_circuit(

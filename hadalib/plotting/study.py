@@ -22,10 +22,16 @@ import numpy as np
 from hadalib._files import unwritable
 from hadalib.energy import training_energy
 from hadalib.experiments.config import DATA
-from hadalib.experiments.report import load_results, summarize
+from hadalib.experiments.report import interval, load_results, summarize
 from hadalib.nn.variants import ALL_VARIANTS, PLACEMENT_GROUPS
 
-__all__ = ["draw_variant_intervals", "draw_study_curves", "draw_energy_plausibility", "main"]
+__all__ = [
+    "draw_variant_intervals",
+    "draw_study_curves",
+    "draw_energy_plausibility",
+    "draw_seed_interval",
+    "main",
+]
 
 #: The colour of each kind of layer (None: the baseline) and the line of each group of
 #: placements, in the figures.
@@ -155,6 +161,102 @@ def draw_study_curves(
     ax.set_ylabel(_METRIC_LABELS.get(metric, metric))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, ncol=2)
+
+
+#: The most seeds :func:`draw_seed_interval` simulates per study.
+_MOST_SEEDS = 64
+
+
+def simulated_differences(
+    effect: float, sigma: float, seeds: int, studies: int, rng_seed: int = 0
+) -> np.ndarray:
+    """Paired differences of simulated studies: ``studies`` rows of ``seeds`` differences.
+
+    Each run of each variant scores its true accuracy plus a normal error of spread
+    ``sigma``, independent between runs; the variants differ by ``effect``. The same
+    ``rng_seed`` gives the same studies, and more seeds extend each study (the first
+    ``seeds`` of ``_MOST_SEEDS`` drawn runs), so that pictures for different counts agree.
+    """
+    if not 2 <= seeds <= _MOST_SEEDS:
+        raise ValueError(f"seeds={seeds}; expected 2 <= seeds <= {_MOST_SEEDS}")
+    if not sigma > 0:
+        raise ValueError(f"sigma={sigma}; expected a spread > 0")
+    runs = np.random.default_rng(rng_seed).normal(0.0, sigma, size=(studies, _MOST_SEEDS, 2))
+    return effect + runs[:, :seeds, 0] - runs[:, :seeds, 1]
+
+
+def draw_seed_interval(
+    fig: Any, seeds: int = 5, effect: float = 1.0, sigma: float = 1.0, studies: int = 40
+) -> None:
+    """Draw the 95% interval of a paired difference over seeds, for a true effect and a spread.
+
+    Two variants differ in true accuracy by ``effect`` points, and one run of either
+    varies by ``sigma`` points from seed to seed. Left, one simulated study: the
+    difference of each seed's pair of runs, their mean and its 95% interval (Student's t,
+    :func:`hadalib.experiments.report.interval`), and whether it excludes zero; right,
+    ``studies`` such studies, to show how often an interval finds the effect. The
+    simulation is seeded, so the same values give the same picture.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure to draw on.
+    seeds : int
+        Paired runs per study, 2 to 64.
+    effect : float
+        True accuracy difference of the two variants, in points.
+    sigma : float
+        Spread (standard deviation) of one run, in points.
+    studies : int
+        Number of simulated studies on the right.
+
+    Examples
+    --------
+    >>> from hadalib.widgets import figure
+    >>> figure(draw_seed_interval, seeds=30, effect=2.0).axes[1].get_title()
+    '40 of 40 studies exclude 0'
+
+    Introduced in: book/10_resnet50_wht.ipynb
+    """
+    diffs = simulated_differences(effect, sigma, seeds, studies)
+    found = [interval(row) for row in diffs]
+    ax_one, ax_all = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1]})
+    mean, low, high = found[0]
+    excludes = low > 0 or high < 0
+    ax_one.plot(diffs[0], np.zeros(seeds) + 0.5, "o", color="0.6", ms=4, alpha=0.7)
+    ax_one.errorbar(
+        mean,
+        0,
+        xerr=[[mean - low], [high - mean]],
+        fmt="o",
+        capsize=4,
+        color="C2" if excludes else "C3",
+    )
+    ax_one.axvline(0, color="k", lw=0.8)
+    ax_one.axvline(effect, color="C0", lw=1, ls="--", label=f"true difference {effect:g}")
+    ax_one.set_ylim(-0.6, 1.0)
+    ax_one.set_yticks([0, 0.5], ["mean, 95% CI", "each seed"], fontsize=7)
+    ax_one.set_xlabel("accuracy difference (points)", fontsize=8)
+    ax_one.tick_params(axis="x", labelsize=7)
+    ax_one.legend(fontsize=7, loc="upper right")
+    verdict = "excludes 0" if excludes else "includes 0"
+    ax_one.set_title(f"{seeds} seeds: {mean:+.2f} [{low:+.2f}, {high:+.2f}], {verdict}", fontsize=9)
+    hits = 0
+    for k, (m, lo, hi) in enumerate(found):
+        hit = lo > 0 or hi < 0
+        hits += hit
+        ax_all.plot([lo, hi], [k, k], color="C2" if hit else "C3", lw=1.2)
+        ax_all.plot(m, k, "|", color="k", ms=3)
+    ax_all.axvline(0, color="k", lw=0.8)
+    ax_all.axvline(effect, color="C0", lw=1, ls="--")
+    ax_all.set_yticks([])
+    ax_all.set_xlabel(f"95% intervals of {studies} studies (σ = {sigma:.2g})", fontsize=8)
+    ax_all.tick_params(axis="x", labelsize=7)
+    ax_all.set_title(f"{hits} of {studies} studies exclude 0", fontsize=9)
+    # One scale for every picture of a widget (long intervals run off it), so that moving a
+    # control compares like with like.
+    for ax in (ax_one, ax_all):
+        ax.set_xlim(min(effect, 0) - 4 * sigma, max(effect, 0) + 4 * sigma)
 
 
 def draw_energy_plausibility(
