@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 
 from apparatus import item_number, sphinx_chapter_numbers
+from docutils import nodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
 
 _INTRODUCED = re.compile(r"^(\s*)Introduced in: book/([\w-]+)\.ipynb\s*$")
 
@@ -103,7 +105,22 @@ def _number_per_chapter(app, env) -> list[str]:  # noqa: ARG001 (Sphinx's signat
     return []  # the toctree collector has already named the documents whose numbers changed
 
 
+class AltFromCaption(SphinxPostTransform):
+    """A figure's picture with no alt text of its own (a code cell's ``mystnb.figure``
+    with no ``mystnb.image.alt``) is described by its caption, never by its file name."""
+
+    default_priority = 10  # after myst-nb has chosen each output's picture (priority 4)
+
+    def run(self, **kwargs) -> None:
+        for figure in self.document.findall(nodes.figure):
+            caption = next(iter(figure.findall(nodes.caption)), None)
+            for image in figure.findall(nodes.image):
+                if caption is not None and not image.get("alt"):
+                    image["alt"] = caption.astext()
+
+
 def setup(app):
+    app.add_post_transform(AltFromCaption)
     # After the toctree collector (priority 500), which assigns the book-wide numbers.
     app.connect("env-get-updated", _number_per_chapter, priority=600)
     app.connect("config-inited", _version_and_licence)
