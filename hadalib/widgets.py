@@ -21,6 +21,7 @@ only, a ready-made ipywidgets control.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import html
 import io
@@ -269,6 +270,8 @@ def _subject(draw: Draw) -> str:
     """What ``draw`` draws, in words for alt text: the first sentence of its docstring in
     plain text (roles and literals unwrapped, remarks about chapters dropped, a leading
     "Draw" left out), else its name (``draw_energy_plausibility``: "Energy plausibility")."""
+    while isinstance(draw, functools.partial):  # its own docstring is partial's
+        draw = draw.func
     doc = (getattr(draw, "__doc__", None) or "").strip()
     text = doc.split("\n\n")[0].replace("\n", " ").split(". ")[0].rstrip(".")
     text = re.sub(r":\w+:`~?(?:[\w.]*\.)?([^`]+)`", r"\1", text).replace("``", "")

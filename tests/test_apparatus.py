@@ -114,3 +114,62 @@ def test_a_numbered_equation_must_exist():
     config = {"repository": "https://github.com/a/b", "site": "https://a.github.io/b/"}
     with pytest.raises(ValueError, match="no numbered equation labelled 'eq-none'"):
         ln.Learner("book/01_x", nb, config, ln.References()).notebook()
+
+
+# ---------------------------------------------------------- what a reader sees (the chapters)
+
+IMG = re.compile(r"<img\b[^>]*>")
+ALT = re.compile(r'\balt="([^"]*)"')
+HIDDEN_CODE = {"remove-cell", "remove-input", "hide-input"}
+GLUE_CALL = re.compile(r"(?<![\w.])glue\(")
+# Alt text that says nothing: empty, a file name or hash, a frame's index, a call signature.
+MEANINGLESS_ALT = re.compile(
+    r"^\s*$|\.(png|jpe?g|svg|gif)$|[0-9a-f]{16,}|^(frame|image|figure|picture|player)\s*\d*$"
+    r"|\*args|^partial\(",
+    re.I,
+)
+# A player's frame: "<what is drawn>, at <control> = <value>, ..."
+PLAYER_ALT = re.compile(r"^(?P<subject>.{8,}?), at \w+ = [^,]+(?:, \w+ = [^,]+)*$")
+
+
+def _site_pages(site):
+    return sorted(p for p in site.glob("**/*.html") if p.relative_to(site).parts[0][0] not in "_.")
+
+
+def test_every_image_on_the_site_has_meaningful_alt_text(built_site):
+    import html
+
+    bad = []
+    for page in _site_pages(built_site):
+        for tag in IMG.findall(page.read_text()):
+            found = ALT.search(tag)
+            alt = html.unescape(found.group(1)) if found else ""
+            player = PLAYER_ALT.match(alt)
+            if MEANINGLESS_ALT.search(alt) or ("hadalib-frame" in tag and not player):
+                bad.append(f"{page.relative_to(built_site)}: {alt[:80]!r}")
+    assert bad == [], "images with no meaningful alt text:\n" + "\n".join(bad)
+
+
+def test_figures_are_described_by_their_alt_text_or_caption(built_site):
+    figure = re.compile(r"<figure\b.*?</figure>", re.S)
+    for page in _chapter_pages(built_site):
+        for block in figure.findall(page.read_text()):
+            alt = ALT.search(block)
+            assert alt and not MEANINGLESS_ALT.search(alt.group(1)), f"{page.name}: {block[:200]}"
+            assert 'class="caption-number">Figure ' in block, f"{page.name}: unnumbered figure"
+
+
+def test_no_code_cell_a_reader_sees_calls_glue():
+    seen = []
+    for path in sorted((ROOT / "book").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            tags = set(cell.metadata.get("tags", []))
+            if (
+                cell.cell_type == "code"
+                and not tags & HIDDEN_CODE
+                and GLUE_CALL.search(cell.source)
+            ):
+                seen.append(f"{path.name}: {cell.source.splitlines()[0][:70]}")
+    assert seen == [], "code cells on the page that call glue (tag them remove-cell):\n" + (
+        "\n".join(seen)
+    )

@@ -62,6 +62,13 @@ def test_player_alt_text_of_an_undocumented_drawing():
     assert 'alt="Level as a line, at level = 1"' in player(unnamed, level=[1, 2]).data
 
 
+def test_player_of_a_partial_says_what_its_function_draws():
+    from functools import partial
+
+    page = player(partial(draw_products, kind="kronecker"), n=[2, 3]).data
+    assert 'alt="A, B and one of their products, at n = 2"' in page
+
+
 def test_player_errors():
     with pytest.raises(TypeError, match="control 'n' must be a non-empty list of values"):
         player(draw_products, n=[])
