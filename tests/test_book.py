@@ -131,3 +131,11 @@ def test_landing_page_lists_every_chapter_in_order():
     listed = re.findall(r"^- \{doc\}`/(book/\d\d_\w+)`: ", intro, flags=re.M)
     chapters = re.findall(r"file: (book/\d\d_\w+)", TOC)
     assert listed == chapters
+
+
+def test_landing_page_reading_times_match_the_chapters_tables():
+    """The times of book/intro.md are the sums of the chapters' own tables."""
+    from tools.reading_times import INTRO, updated
+
+    text = INTRO.read_text()
+    assert updated(text) == text, "run python tools/reading_times.py --write"
