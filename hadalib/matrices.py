@@ -656,7 +656,7 @@ def s_matrix(n: int) -> np.ndarray:
     >>> bool(np.array_equal(S @ S.T, 2 * (np.eye(7, dtype=int) + 1)))
     True
 
-    Introduced in: book/09_image_and_video_coding.ipynb
+    Introduced in: book/10_randomized_and_orthogonal_mixing.ipynb
     """
     n = as_int(n, "n")
     if n < 1 or not is_pow2(n + 1):

@@ -961,7 +961,7 @@ def hadamard_rotate(x: Any, seed: Any = None, axis: int = -1, signs: bool = True
     >>> hadamard_unrotate(y, seed=0)
     array([1., 2., 3., 4.])
 
-    Introduced in: book/09_image_and_video_coding.ipynb
+    Introduced in: book/10_randomized_and_orthogonal_mixing.ipynb
     """
     arr = _as_float(x, "x", ndim_min=1)
     d = _signs_along(arr, seed, signs, axis)
@@ -1005,7 +1005,7 @@ def hadamard_unrotate(y: Any, seed: Any = None, axis: int = -1, signs: bool = Tr
     >>> bool(np.allclose(hadamard_unrotate(hadamard_rotate(x, seed=3), seed=3), x))
     True
 
-    Introduced in: book/09_image_and_video_coding.ipynb
+    Introduced in: book/10_randomized_and_orthogonal_mixing.ipynb
     """
     arr = _as_float(y, "y", ndim_min=1)
     return _signs_along(arr, seed, signs, axis) * fwht(arr, axis=axis, norm="ortho")
@@ -1054,7 +1054,7 @@ def srht(X: Any, k: int, seed: Any = 0) -> np.ndarray:
     >>> np.linalg.norm(Y, axis=1).round(12)
     array([1., 1., 1., 1.])
 
-    Introduced in: book/09_image_and_video_coding.ipynb
+    Introduced in: book/10_randomized_and_orthogonal_mixing.ipynb
     """
     rng = as_rng(seed)
     arr = _as_float(X, "X", ndim_min=1)
@@ -1105,7 +1105,7 @@ def gaussian_projection(X: Any, k: int, seed: Any = 0) -> np.ndarray:
     >>> gaussian_projection(np.ones((5, 64)), 8, seed=0).shape
     (5, 8)
 
-    Introduced in: book/09_image_and_video_coding.ipynb
+    Introduced in: book/10_randomized_and_orthogonal_mixing.ipynb
     """
     rng = as_rng(seed)
     arr = _as_float(X, "X", ndim_min=1)
@@ -1146,7 +1146,7 @@ def distance_ratios(X: Any, Y: Any) -> np.ndarray:
     >>> distance_ratios([[0, 0], [3, 4]], [[0], [10]])
     array([2.])
 
-    Introduced in: book/09_image_and_video_coding.ipynb
+    Introduced in: book/10_randomized_and_orthogonal_mixing.ipynb
     """
     x = _as_float(X, "X")
     y = _as_float(Y, "Y")
@@ -1223,7 +1223,7 @@ def fake_quantize(x: Any, bits: int = 4, axis: int | None = None) -> np.ndarray:
     >>> fake_quantize([1.0, 0.2, -0.5, 0.04], bits=4)
     array([ 1.        ,  0.14285714, -0.57142857,  0.        ])
 
-    Introduced in: book/09_image_and_video_coding.ipynb
+    Introduced in: book/10_randomized_and_orthogonal_mixing.ipynb
     """
     bits = _quantization_bits(bits)
     arr = _as_float(x, "x")
@@ -1279,7 +1279,7 @@ def quantize_rotated(
     >>> quantize_rotated(x, bits=4, signs=False)
     array([8., 0., 0., 0.])
 
-    Introduced in: book/09_image_and_video_coding.ipynb
+    Introduced in: book/10_randomized_and_orthogonal_mixing.ipynb
     """
     arr = _as_float(x, "x", ndim_min=1)
     check_finite(arr, "x", _FINITE_FOR_QUANTIZATION)
@@ -1346,7 +1346,7 @@ def weighing_variances(W: Any) -> np.ndarray:
     >>> weighing_variances(s_matrix(3)).round(4)          # 4 n / (n + 1)**2
     array([0.75, 0.75, 0.75])
 
-    Introduced in: book/09_image_and_video_coding.ipynb
+    Introduced in: book/10_randomized_and_orthogonal_mixing.ipynb
     """
     w = _design(W)
     _, s, vt = np.linalg.svd(w, full_matrices=False)
@@ -1405,7 +1405,7 @@ def multiplex_estimates(
     >>> bool(np.all(np.abs(estimates.var(axis=0) - 1) < 0.05))   # weighing_variances: 1
     True
 
-    Introduced in: book/09_image_and_video_coding.ipynb
+    Introduced in: book/10_randomized_and_orthogonal_mixing.ipynb
     """
     rng = as_rng(seed)
     sigma = as_real(sigma, "sigma")
@@ -1492,7 +1492,7 @@ def walsh_spread(bits: Any, n: int, codes: Any = None) -> np.ndarray:
     array([[ 1.,  1.,  1.,  1., -1., -1., -1., -1.],
            [ 1., -1.,  1., -1.,  1., -1.,  1., -1.]])
 
-    Introduced in: book/09_image_and_video_coding.ipynb
+    Introduced in: book/10_randomized_and_orthogonal_mixing.ipynb
     """
     n = _spreading_length(n)
     b = _as_float(bits, "bits")
@@ -1548,7 +1548,7 @@ def walsh_despread(signal: Any, n: int, codes: Any = None) -> np.ndarray:
     array([[ 1., -1.],
            [ 1.,  1.]])
 
-    Introduced in: book/09_image_and_video_coding.ipynb
+    Introduced in: book/10_randomized_and_orthogonal_mixing.ipynb
     """
     n = _spreading_length(n)
     s = _as_float(signal, "signal", ndim_min=1)

@@ -100,7 +100,7 @@ def draw_multiplexing_gain(fig: Any, max_order: int = 256, simulated: Any = None
     >>> [line.get_label() for line in fig.axes[0].get_lines()][:2]
     ['Hadamard (±1 masks)', 'S-matrix (0/1 masks)']
 
-    Introduced in: book/09_image_and_video_coding.ipynb
+    Introduced in: book/10_randomized_and_orthogonal_mixing.ipynb
     """
     max_order = as_int(max_order, "max_order")
     if not (4 <= max_order <= 4096 and is_pow2(max_order)):
@@ -160,7 +160,7 @@ def draw_walsh_cdma(
     >>> fig.axes[-1].get_title()
     'recovered bits (user 3 one chip late)'
 
-    Introduced in: book/09_image_and_video_coding.ipynb
+    Introduced in: book/10_randomized_and_orthogonal_mixing.ipynb
     """
     delay, symbols = as_int(delay, "delay"), as_int(symbols, "symbols")
     if not 0 <= delay < n:
