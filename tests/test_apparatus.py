@@ -128,8 +128,10 @@ MEANINGLESS_ALT = re.compile(
     r"|\*args|^partial\(",
     re.I,
 )
-# A player's frame: "<what is drawn>, at <control> = <value>, ..."
-PLAYER_ALT = re.compile(r"^(?P<subject>.{8,}?), at \w+ = [^,]+(?:, \w+ = [^,]+)*$")
+# A player's frame: "<what is drawn>, at <control> = <value>, ..."; a value is a number, a
+# word or a list written out, such as [[1], [2], [3]] (two levels deep, commas inside)
+VALUE = r"(?:\[(?:[^\[\]]|\[[^\[\]]*\])*\]|[^,\[]+)"
+PLAYER_ALT = re.compile(rf"^(?P<subject>.{{8,}}?), at \w+ = {VALUE}(?:, \w+ = {VALUE})*$")
 
 
 def _site_pages(site):

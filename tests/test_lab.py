@@ -49,12 +49,14 @@ def test_run_chapter_1_and_move_its_widget(browser, lab, screenshots):
         timeout=90_000,
     )
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    view = page.locator(".jp-OutputArea-output .widget-dropdown select").first
-    view.wait_for(timeout=120_000)
+    # the operand a: a Combobox, a text box with a list of suggestions
+    operand = page.locator(".jp-OutputArea-output .widget-text input[list]").first
+    operand.wait_for(timeout=120_000)
     figure = page.locator(".jp-OutputArea-output .widget-output img").first
     figure.wait_for(timeout=60_000)
     before = figure.get_attribute("src")
-    view.select_option("kronecker")
+    operand.fill("[[1], [2], [3]]")
+    operand.press("Enter")
     page.wait_for_function(
         "before => { const img ="
         " document.querySelector('.jp-OutputArea-output .widget-output img');"
@@ -62,7 +64,7 @@ def test_run_chapter_1_and_move_its_widget(browser, lab, screenshots):
         arg=before,
         timeout=60_000,
     )
-    # The figure now shows the 4x4 Kronecker product: a wider picture than before.
+    # The figure now shows a column times a column: element-wise, no longer an outer product.
     page.locator(".jp-OutputArea-output .widget-output").first.screenshot(
         path=str(screenshots / "lab_ch01_widget_moved.png")
     )
