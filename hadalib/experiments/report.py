@@ -43,7 +43,7 @@ from hadalib.experiments.records import (
 from hadalib.experiments.records import settings as run_settings
 from hadalib.nn.variants import ALL_VARIANTS, SPATIAL_KINDS, VARIANTS
 
-__all__ = ["load_results", "interval", "summarize", "format_table", "main"]
+__all__ = ["load_results", "interval", "summarize", "paired_differences", "format_table", "main"]
 
 _NOT_MEASURED = "not yet measured"
 
