@@ -169,11 +169,13 @@ $(ASSETS): node_modules/.package-lock.json
 # one process per run, each using all cores: run it on a machine with nothing else to do).
 experiments: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m hadalib.experiments.study digits --out book/results
+	OMP_NUM_THREADS=1 $(BIN)/python -m hadalib.experiments.study bottleneck --out book/results
 	$(BIN)/python -m hadalib.experiments.study cpu-speed --out book/results
 	if $(BIN)/python -c "import sys, torch; sys.exit(not torch.cuda.is_available())"; then \
 	  $(BIN)/python -m hadalib.experiments.study gpu --out book/results; fi
 	$(BIN)/python -m hadalib.experiments.report book/results/
 	$(BIN)/python -m hadalib.experiments.report book/results/filters/
+	$(BIN)/python -m hadalib.experiments.report book/results/bottleneck/
 	$(BIN)/python -m hadalib.experiments.report book/results/cpu-speed/
 
 # The one command for a machine with an NVIDIA GPU: the GPU studies of chapter 12 and the

@@ -126,8 +126,7 @@ def test_the_table_gives_intervals_and_the_overhead_against_the_baseline():
 
 @pytest.mark.slow
 def test_the_study_runs_end_to_end_in_a_process_per_run(tmp_path, monkeypatch, capsys):
-    two = {name: VARIANTS[name] for name in ("baseline", "wht-early-late")}
-    monkeypatch.setattr(study, "VARIANTS", two)
+    two = ("baseline", "wht-early-late")
     tiny = {
         "data": "synthetic",
         "image_size": 32,
@@ -143,7 +142,9 @@ def test_the_study_runs_end_to_end_in_a_process_per_run(tmp_path, monkeypatch, c
     monkeypatch.setitem(
         study.STUDIES,
         "cpu-speed",
-        study.STUDIES["cpu-speed"]._replace(settings=tiny, seeds=(0, 1), readings=("spatial",)),
+        study.STUDIES["cpu-speed"]._replace(
+            settings=tiny, seeds=(0, 1), readings=("spatial",), variants=two
+        ),
     )
     argv = ["cpu-speed", "--out", str(tmp_path), "--threads", "1"]
     assert study.main(argv) == 4

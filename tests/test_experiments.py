@@ -424,7 +424,7 @@ def test_studies_list_their_runs(capsys):
     with pytest.raises(
         ValueError,
         match=r"unknown study 'imagenet'; accepted: digits, "
-        r"cpu-speed, gpu, gpu-compiled, cifar100",
+        r"bottleneck, cpu-speed, gpu, gpu-compiled, cifar100",
     ):
         study.study_runs("imagenet")
     # every run's arguments are accepted by the runner's parser

@@ -298,9 +298,9 @@ def test_a_duplicated_seed_counts_once(tmp_path):
 
 def test_the_study_goes_on_past_a_damaged_record(tmp_path, monkeypatch, capsys):
     settings = {"data": "digits", "model": "resnet18", "width": 8, "stem": "cifar", "smoke": True}
-    monkeypatch.setitem(study.STUDIES, "tiny", study.Study("test", settings, (0,), ("channel",)))
-    monkeypatch.setattr(
-        study, "VARIANTS", {v: VARIANTS[v] for v in ("baseline", "wht-early", "dct-early")}
+    three = ("baseline", "wht-early", "dct-early")
+    monkeypatch.setitem(
+        study.STUDIES, "tiny", study.Study("test", settings, (0,), ("channel",), variants=three)
     )
     study.main(["tiny", "--out", str(tmp_path)])
     names = sorted(p.name for p in tmp_path.glob("*.json"))

@@ -178,11 +178,14 @@ def test_variants_are_records_whose_fields_say_what_their_names_say():
         if variant.kind is None:
             assert (name, variant.group, dict(variant)) == ("baseline", None, {})
             continue
+        if variant.pointwise != "conv":  # layers in the blocks, none at placements
+            assert (name, variant.group, dict(variant)) == (f"{variant.kind}-bottleneck", None, {})
+            continue
         assert name == f"{variant.kind}-{variant.group}"
         assert variant.placements == PLACEMENT_GROUPS[variant.group]
         assert dict(variant) == dict.fromkeys(variant.placements, variant.kind)
     assert [v for v in ALL_VARIANTS if ALL_VARIANTS[v].has_axes] == [
-        v for v in ALL_VARIANTS if v.startswith(("wht", "dct", "walsh"))
+        v for v in ALL_VARIANTS if v.startswith(("wht", "dct", "walsh")) and ALL_VARIANTS[v]
     ]
     assert VARIANTS["wht-early"] == {"conv2_block1": "wht"}  # a mapping, as transforms=
     with pytest.raises(KeyError):
@@ -597,7 +600,7 @@ def test_filter_variants_put_walsh_filters_at_the_placements():
         "conv2_block1": "walsh",
         "conv4_block6": "walsh",
     }
-    assert list(ALL_VARIANTS) == [*VARIANTS, *FILTER_VARIANTS]
+    assert list(ALL_VARIANTS) == [*VARIANTS, *FILTER_VARIANTS, "walsh-bottleneck"]
     plain = resnet18(10, width=16, stem="cifar", in_channels=1)
     n_plain = sum(p.numel() for p in plain.parameters())
     channel = resnet18(

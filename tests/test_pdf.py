@@ -116,15 +116,18 @@ def test_first_and_last_chapters_are_typeset_with_their_text(pdf, texts):
     assert sum(len(page.images) for page in pdf.pages[outline[_title(_chapters()[-1])] :]) >= 1
 
 
+def _exercise_count(notebook: str) -> int:
+    cells = json.loads((ROOT / "book" / f"{notebook}.ipynb").read_text())["cells"]
+    return sum("".join(cell["source"]).count(":::{exercise}") for cell in cells)
+
+
 def test_exercises_keep_the_sites_numbers(texts):
-    """sphinx-exercise numbers the exercises through the whole book, in reading order."""
-    count = sum(
-        "".join(cell["source"]).count(":::{exercise}")
-        for name in _chapters()
-        for cell in json.loads((ROOT / "book" / f"{name}.ipynb").read_text())["cells"]
-    )
-    numbers = [int(n) for n in re.findall(r"(?<!to)Exercise(\d+)", "".join(texts))]
-    assert count > 0 and numbers == list(range(1, count + 1))
+    """Exercises numbered per chapter, as on the site: chapter 9's are 9.1, 9.2, ..."""
+    expected = [
+        f"{int(name[:2])}.{k}" for name in _chapters() for k in range(1, _exercise_count(name) + 1)
+    ]
+    numbers = re.findall(r"(?<!to)Exercise(\d+\.\d+)", "".join(texts))
+    assert expected and numbers == expected
 
 
 def test_pdf_names_its_title_author_and_language(pdf):

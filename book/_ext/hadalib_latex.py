@@ -6,7 +6,9 @@ Everything here acts on LaTeX builds only; the HTML site is untouched.
   contents with page numbers, page numbers and the licences in every page's
   footer, bookmarks down to the sections, PDF metadata.
 - Headings keep the numbers the site shows (they are part of each title), so
-  LaTeX adds none of its own; exercises keep sphinx-exercise's numbers.
+  LaTeX adds none of its own. Exercises, figures, tables and equations carry the site's
+  per-chapter numbers (9.3): exercise titles from Sphinx's numbers (hadalib_sphinx), and
+  LaTeX's own counters set to the chapter's number (apparatus.py) as each chapter begins.
 - A notebook output a page of paper cannot show: an ipywidgets view (live in
   Jupyter only) is left out; a kernel-free player (`hadalib.widgets.player`, raw
   HTML with its pictures inline as base64 PNG) becomes its first picture, with the
@@ -26,6 +28,7 @@ import json
 import re
 from pathlib import Path
 
+from apparatus import sphinx_chapter_numbers
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.builders.latex.nodes import thebibliography
@@ -73,6 +76,15 @@ PREAMBLE = r"""
 % A display wider than the line is scaled down to it, never cut at the margin.
 \newcommand{\hadalibfit}[1]{\setbox0=\hbox{$\displaystyle #1$}%
   \ifdim\wd0>\linewidth\resizebox{\linewidth}{!}{\box0}\else\box0\fi}
+% Figures, tables, listings and equations numbered per chapter (9.2), as on the site: each
+% chapter opens with \hadalibchapter{9} (or {A}). The chapter counter only keeps hyperref's
+% anchors apart; stepping it starts the chapter's counters again from 1.
+\newcommand{\hadalibchapter}[1]{\stepcounter{chapter}\renewcommand{\thechapter}{#1}%
+  \setcounter{figure}{0}\setcounter{table}{0}\setcounter{equation}{0}%
+  \setcounter{literalblock}{0}%
+  \renewcommand{\thefigure}{#1.\arabic{figure}}\renewcommand{\thetable}{#1.\arabic{table}}%
+  \renewcommand{\theequation}{#1.\arabic{equation}}%
+  \renewcommand{\theliteralblock}{#1.\arabic{literalblock}}}
 % The bibliography and the indexes as top-level bookmarks, not under the appendix.
 \usepackage{bookmark}
 """
@@ -249,6 +261,22 @@ class ApiAppendix(SphinxPostTransform):
         root.insert(1, nodes.raw("", heading, format="latex"))
 
 
+class ChapterCounters(SphinxPostTransform):
+    """Each numbered chapter opens with \\hadalibchapter{N} (see PREAMBLE), so that LaTeX
+    numbers its figures, tables and equations as the site does."""
+
+    default_priority = 710
+
+    def run(self, **kwargs) -> None:
+        if not _is_latex(self) or self.document.get("docname") != self.config.root_doc:
+            return
+        chapters = sphinx_chapter_numbers(self.env)
+        for start in self.document.findall(addnodes.start_of_file):
+            number = chapters.get(start.get("docname"))
+            if number:
+                start.insert(0, nodes.raw("", f"\\hadalibchapter{{{number}}}\n", format="latex"))
+
+
 class EmptiedSections(SphinxPostTransform):
     """A chapter's "References" section, emptied when Sphinx gathers the citations
     into one bibliography (at 750), is left out."""
@@ -283,6 +311,7 @@ def setup(app):
     app.connect("config-inited", _configure, priority=900)
     app.add_post_transform(NotebookOutputsForPaper)
     app.add_post_transform(ApiAppendix)
+    app.add_post_transform(ChapterCounters)
     app.add_post_transform(EmptiedSections)
     app.add_post_transform(FitDisplayMath)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,8 +1,9 @@
-"""Sphinx glue for the book: API back-links, a clean page head, a MathJax shim, the
-repository's address written into the text from its one setting (`repository.url` in
-_config.yml) wherever a page says ``{{ repository_url }}``, code spans included, and the
-version (``hadalib.__version__``, the one version of the book and its library) with the
-licences in every page's footer.
+"""Sphinx glue for the book: per-chapter numbers of exercises, figures, tables and
+equations ("Exercise 9.3", "Figure 9.2", "(9.1)", from apparatus.py), API back-links, a
+clean page head, a MathJax shim, the repository's address written into the text from its
+one setting (`repository.url` in _config.yml) wherever a page says ``{{ repository_url }}``,
+code spans included, and the version (``hadalib.__version__``, the one version of the book
+and its library) with the licences in every page's footer.
 
 Every public hadalib docstring ends with "Introduced in: book/NN_name.ipynb".
 On the API page that line becomes a link to the chapter, so a reader can go
@@ -13,6 +14,10 @@ a docstring names a chapter that does not exist).
 from __future__ import annotations
 
 import re
+
+from apparatus import item_number, sphinx_chapter_numbers
+from docutils import nodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
 
 _INTRODUCED = re.compile(r"^(\s*)Introduced in: book/([\w-]+)\.ipynb\s*$")
 
@@ -107,7 +112,41 @@ def _version_and_licence(app, config):
     )
 
 
+def _number_per_chapter(app, env) -> list[str]:  # noqa: ARG001 (Sphinx's signature)
+    """Sphinx counts each kind of numbered item (figure, table, displaymath, exercise)
+    across the whole book, the headings being numbered by hand; here each document's items
+    are counted again from 1, behind its chapter number. Everything that shows a number
+    (captions, exercise titles, equation numbers, {numref} and {eq} links, the LaTeX
+    route's exercise titles) reads env.toc_fignumbers."""
+    chapters = sphinx_chapter_numbers(env)
+    for docname, kinds in env.toc_fignumbers.items():
+        for figtype, numbers in kinds.items():
+            in_order = sorted(numbers, key=numbers.__getitem__)
+            kinds[figtype] = {
+                node_id: item_number(chapters.get(docname), index)
+                for index, node_id in enumerate(in_order, start=1)
+            }
+    return []  # the toctree collector has already named the documents whose numbers changed
+
+
+class AltFromCaption(SphinxPostTransform):
+    """A figure's picture with no alt text of its own (a code cell's ``mystnb.figure``
+    with no ``mystnb.image.alt``) is described by its caption, never by its file name."""
+
+    default_priority = 10  # after myst-nb has chosen each output's picture (priority 4)
+
+    def run(self, **kwargs) -> None:
+        for figure in self.document.findall(nodes.figure):
+            caption = next(iter(figure.findall(nodes.caption)), None)
+            for image in figure.findall(nodes.image):
+                if caption is not None and not image.get("alt"):
+                    image["alt"] = caption.astext()
+
+
 def setup(app):
+    app.add_post_transform(AltFromCaption)
+    # After the toctree collector (priority 500), which assigns the book-wide numbers.
+    app.connect("env-get-updated", _number_per_chapter, priority=600)
     app.connect("config-inited", _version_and_licence)
     app.connect("autodoc-process-docstring", _link_chapter)
     app.connect("source-read", _repository_url)

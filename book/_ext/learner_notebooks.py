@@ -10,7 +10,9 @@ writes a copy of each chapter that reads like the book wherever it is opened:
   bibliography stands (from book/references.bib);
 - ``py:func`` and the other cross-references become links into the site, whose address
   comes from ``repository.url`` in _config.yml (`site_url`, the one place it is made);
-- exercises get their numbers (Exercise 2.3), solutions fold into ``<details>``,
+- exercises, figures and labelled equations get their numbers (Exercise 2.3, Figure 2.1,
+  (2.1): the site's, from apparatus.py), a figure's caption follows its cell, solutions
+  fold into ``<details>``,
   admonitions become quotes, badges plain bold text; dollar math and outputs stay;
 - ``from myst_nb import glue`` becomes a stand-in, so the copy runs without myst-nb.
 
@@ -40,6 +42,11 @@ from pathlib import Path
 
 import nbformat
 import yaml
+
+# apparatus.py, beside this file, when it is imported from outside Sphinx (the tests).
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+from apparatus import chapter_number, format_number, item_number  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOK = ROOT / "book"
@@ -276,9 +283,8 @@ class Learner:
         self.docname, self.nb, self.config = docname, nb, config
         self.references, self.inventory = references, inventory or {}
         self.glued = _glue_values(nb)
-        title = nb.cells[0].source if nb.cells else ""
-        number = re.match(r"#\s*(\w+)\.", title)
-        self.chapter = number.group(1) if number else ""
+        self.chapter = chapter_number(docname)
+        self.figures, self.equations = _numbered_labels(nb, self.chapter)
         self.exercises: dict[str, str] = {}
         self.cited: list[str] = []
         self.keyprefix = ""
@@ -363,6 +369,14 @@ class Learner:
             return self._cite(role, content)
         if role.startswith("py:") and role[3:] in _PY_ROLES:
             return self._py(role[3:], content)
+        if role == "eq":
+            if content not in self.equations:
+                raise ValueError(f"{self.docname}: no numbered equation labelled {content!r}")
+            return f"({self.equations[content]})"
+        if role == "numref" and _title_target(content)[1] in self.figures:
+            title, target = _title_target(content)
+            number = self.figures[target]
+            return (title or "Figure {number}").replace("{number}", number)
         if role in ("doc", "ref", "numref"):
             return self._std(role, content)
         if role == "math":
@@ -371,10 +385,13 @@ class Learner:
             return f"<{role}>{content}</{role}>"
         raise ValueError(f"{self.docname}: no plain Markdown for the role {{{role}}}")
 
+    def _number_equation(self, match: re.Match) -> str:
+        return f"\\tag{{{self.equations[match['label']]}}}\n$$"
+
     # -- directives
     def directive(self, name: str, argument: str, options: dict[str, str], body: str) -> str:
         if name == "exercise":
-            number = f"{self.chapter}.{len(self.exercises) + 1}".lstrip(".")
+            number = format_number(item_number(self.chapter, len(self.exercises) + 1))
             self.exercises[options.get("label", f"exercise-{number}")] = number
             title = f" ({argument})" if argument else ""
             return f"**Exercise {number}**{title}\n\n{body}"
@@ -398,6 +415,8 @@ class Learner:
             self.keyprefix = options.get("keyprefix", "")
             return "\x00references\x00"  # filled in once every citation is read
         if name == "math":
+            if "label" in options:
+                raise ValueError(f"{self.docname}: number an equation as $$ ... $$ (label)")
             return f"$$\n{body}\n$$"
         if name in ("glue", "glue:md", "glue:any"):
             return self._glue("glue:md" if name == "glue:md" else "glue", argument.strip())
@@ -407,7 +426,7 @@ class Learner:
         text = text.replace("{{ repository_url }}", self.config["repository"])
         text = _directives(text, self.directive)
         text = re.sub(r"^\([\w:.-]+\)=[ \t]*\n", "", text, flags=re.M)  # targets
-        text = re.sub(r"^(\$\$)[ \t]*\([\w:.-]+\)[ \t]*$", r"\1", text, flags=re.M)  # eq labels
+        text = _EQUATION_LABEL.sub(self._number_equation, text)
         text = _BADGES.sub(
             lambda m: " · ".join(
                 f"**{t}**" for t in re.findall(r"\{bdg-[\w-]+\}`([^`]*)`", m.group())
@@ -429,12 +448,21 @@ class Learner:
             found = re.search(r"^:keyprefix:[ \t]*(\S+)", cell.source, re.M)
             if cell.cell_type == "markdown" and found:
                 self.keyprefix = found.group(1)
+        cells = []
         for cell in nb.cells:
+            cells.append(cell)
             if cell.cell_type == "markdown":
                 cell.source = self.markdown(cell.source)
             elif cell.cell_type == "code":
+                figure = cell.metadata.get("mystnb", {}).get("figure", {})
                 _code_cell(cell, hide=self.in_solution)
                 cell.source = cell.source.replace("{{ repository_url }}", self.config["repository"])
+                if figure.get("caption"):
+                    number = self.figures.get(figure.get("name", ""))
+                    shown = f"**Figure {number}.** " if number else ""
+                    caption = shown + self.markdown(figure["caption"])
+                    cells.append(nbformat.v4.new_markdown_cell(caption, id=_caption_id(cell)))
+        nb.cells = cells
         references = self._reference_list()
         placed = False
         for cell in nb.cells:
@@ -483,6 +511,33 @@ def _directives(text: str, render: Callable[[str, str, dict, str], str]) -> str:
         out.append(render(opened["name"], opened["argument"].strip(), options, inner))
         i = j + 1
     return "\n".join(out)
+
+
+# Cells whose output the site does not show (so their figures have no number there).
+_REMOVED = {"remove-cell", "remove-output"}
+# A numbered display equation's last line: $$ (label)
+_EQUATION_LABEL = re.compile(r"^\$\$[ \t]*\((?P<label>[\w:.-]+)\)[ \t]*$", re.M)
+
+
+def _caption_id(cell) -> str:
+    """The id of the Markdown cell that carries a code cell's figure caption."""
+    return f"{cell.get('id', 'figure')}-caption"[-64:]
+
+
+def _numbered_labels(nb, chapter: str | None) -> tuple[dict[str, str], dict[str, str]]:
+    """{label: number} of the chapter's named figures (a code cell's ``mystnb.figure``) and
+    of its labelled equations, counted in order as the site counts them."""
+    figures, equations = [], []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            equations += _EQUATION_LABEL.findall(cell.source)
+        elif cell.cell_type == "code" and not _REMOVED & set(cell.metadata.get("tags", [])):
+            name = cell.metadata.get("mystnb", {}).get("figure", {}).get("name")
+            figures += [name] if name else []
+    return tuple(
+        {label: format_number(item_number(chapter, i)) for i, label in enumerate(labels, 1)}
+        for labels in (figures, equations)
+    )
 
 
 def _glue_values(nb) -> dict[str, dict]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hadalib import _checks
-from hadalib.nn.variants import ALL_VARIANTS, AXES, MODELS, STEMS
+from hadalib.nn.variants import ALL_VARIANTS, AXES, BLOCKS, MODELS, STEMS
 
 # The CLI's own exports are the modules' main functions; these names serve the runner,
 # the study and the report, and no chapter uses them yet.
@@ -329,6 +329,13 @@ class RunConfig:
             problem = _problem(f, value)
             if problem:
                 raise ValueError(f"{f.name} {problem}, got {value!r}")
+        pointwise = ALL_VARIANTS[self.variant].pointwise
+        if pointwise != "conv" and BLOCKS[self.model] != "bottleneck":
+            raise ValueError(
+                f"variant {self.variant!r} replaces the 1x1 convolutions of bottleneck "
+                f"blocks, and model {self.model!r} has {BLOCKS[self.model]} blocks; use "
+                f"model {next(m for m, b in BLOCKS.items() if b == 'bottleneck')!r}"
+            )
 
     @classmethod
     def parser(cls, prog: str = PROG) -> argparse.ArgumentParser:
@@ -369,7 +376,10 @@ class RunConfig:
             problem = _problem(f, values[f.name])
             if problem:
                 p.error(f"{_option_name(f)} {problem}, got {values[f.name]!r}")
-        return cls(**values)
+        try:
+            return cls(**values)
+        except ValueError as exc:  # settings that do not go together
+            p.error(f"--{exc}")
 
     def argv(self, names: Iterable[str]) -> list[str]:
         """The options that set the fields ``names`` to this configuration's values, in

@@ -6,9 +6,10 @@ Usage::
 
 prints, per setting (every field of ``RunConfig`` (hadalib.experiments.config) that
 changes a result, so that unlike runs are never averaged), each variant's mean and 95%
-interval over seeds (Student's t) of the test accuracy and the training time, and the
-throughput, peak memory and energy (also above the GPU's idle power) where a GPU
-measured them. The
+interval over seeds (Student's t) of the test accuracy and the training time, each
+variant's paired difference in test accuracy to the baseline of the same seed (mean and
+95% interval), and the throughput, peak memory and energy (also above the GPU's idle
+power) where a GPU measured them. The
 figures of the chapters are drawn by :mod:`hadalib.plotting` from the same records.
 """
 
@@ -54,6 +55,13 @@ ACCURACY_COLUMNS = (
     ("parameters", "params", 1, 0),
     ("test accuracy % (95% CI)", "final_test_acc", 100, 1),
     ("s / epoch", "seconds_per_epoch", 1, 2),
+)
+#: Columns of the paired differences to the baseline (:func:`paired_differences`).
+PAIRED_COLUMNS = (
+    ("variant", "variant", 1, 0),
+    ("axes", "axes", 1, 0),
+    ("seeds", "n", 1, 0),
+    ("test accuracy - baseline, points (95% CI)", "final_test_acc", 100, 1),
 )
 #: Columns of the cost table (chapter 12).
 COST_COLUMNS = (
@@ -329,6 +337,82 @@ def _row(
     return row
 
 
+def paired_differences(
+    results: Iterable[Mapping[str, Any]],
+    metric: str = "final_test_acc",
+    against: str = "baseline",
+) -> list[dict[str, Any]]:
+    """Each variant's difference to the variant ``against`` with the same seed: the mean
+    and 95% interval over the seeds both have.
+
+    Runs with the same seed share the data order and the dropout masks (a paired
+    design), so the differences seed by seed vary less than two separate means. The
+    records must be of one setting (one table of the report: ``main`` calls this per
+    table); the ``against`` variant's runs pair with every row, whatever their axes.
+
+    Parameters
+    ----------
+    results : list of dict
+        Records from :func:`load_results`, of one setting.
+    metric : str
+        A key of each record's ``summary``.
+    against : str
+        The variant subtracted (a key of ``hadalib.nn.variants.ALL_VARIANTS``).
+
+    Returns
+    -------
+    list of dict
+        One row per other variant and axes, in the order of :func:`summarize`, as its rows
+        are: ``variant``, ``axes``, ``n`` (seeds in common), ``seeds`` and ``metric``:
+        ``{"mean", "low", "high", "values"}``, the differences (the row's less
+        ``against``'s); empty if no run of ``against`` is among ``results``.
+
+    Raises
+    ------
+    ValueError
+        If ``against`` is not a variant, or a run has no ``metric``.
+
+    Examples
+    --------
+    >>> runs = [{"variant": v, "axes": "channel", "seed": s, "summary": {"final_test_acc": a}}
+    ...         for v, accs in [("baseline", (0.90, 0.92)), ("wht-early", (0.91, 0.94))]
+    ...         for s, a in enumerate(accs)]
+    >>> row = paired_differences(runs)[0]
+    >>> row["variant"], row["n"], [round(d, 2) for d in row["final_test_acc"]["values"]]
+    ('wht-early', 2, [0.01, 0.02])
+
+    Introduced in: book/11_transform_layers.ipynb
+    """
+    if against not in ALL_VARIANTS:
+        raise ValueError(
+            f"against={against!r} is not a variant; accepted: {', '.join(ALL_VARIANTS)}"
+        )
+    results = list(results)
+
+    def by_seed(group: Iterable[Mapping[str, Any]]) -> dict[Any, float]:
+        values = {r["seed"]: r["summary"].get(metric) for r in group}
+        missing = sorted(seed for seed, v in values.items() if v is None)
+        if missing:
+            raise ValueError(f"the runs of seeds {missing} have no {metric!r} in their summary")
+        return values
+
+    base = by_seed(r for r in results if r["variant"] == against)
+    if not base:
+        return []
+    rows = []
+    for row in summarize([r for r in results if r["variant"] != against], metrics=()):
+        runs = by_seed(r for r in results if all(r[k] == row[k] for k in ROW_KEYS))
+        seeds = sorted(seed for seed in runs if seed in base)
+        diffs = [runs[seed] - base[seed] for seed in seeds]
+        row["n"], row["seeds"] = len(seeds), seeds
+        row[metric] = None
+        if diffs:
+            mean, low, high = interval(diffs)
+            row[metric] = {"mean": mean, "low": low, "high": high, "values": diffs}
+        rows.append(row)
+    return rows
+
+
 def _cell(value: Any, scale: float, decimals: int) -> str:
     if isinstance(value, dict):
         mean = f"{value['mean'] * scale:.{decimals}f}"
@@ -481,6 +565,9 @@ def main(argv: Sequence[str] | None = None) -> str:
         parts.append(title)
         rows = summarize(group, metrics)
         parts.append(format_table(rows, ACCURACY_COLUMNS))
+        paired = [r for r in paired_differences(group) if r["n"]]
+        if paired:
+            parts.append(format_table(paired, PAIRED_COLUMNS))
         if any(
             r["summary"].get("energy_j") is not None
             or r["summary"].get("peak_memory_bytes") is not None

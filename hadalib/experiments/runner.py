@@ -278,6 +278,7 @@ def _data_and_model(
             dropout=config.dropout,
             image_size=config.image_size,
             weights=config.weights,
+            pointwise=ALL_VARIANTS[config.variant].pointwise,
         )
     except (OSError, ValueError, RuntimeError, EOFError, pickle.UnpicklingError) as exc:
         if Weights.verify(config.weights) is None:

@@ -3,6 +3,7 @@
 Usage::
 
     python -m hadalib.experiments.study digits --out book/results        # chapter 11, CPU
+    python -m hadalib.experiments.study bottleneck --out book/results    # chapter 11, CPU
     python -m hadalib.experiments.study cpu-speed --out book/results     # chapter 12, CPU
     python -m hadalib.experiments.study gpu --out book/results           # chapter 12, one GPU
     python -m hadalib.experiments.study gpu-compiled --out book/results  # the same, compiled
@@ -34,6 +35,14 @@ and the median epoch counts. The repeats are interleaved (every variant's first 
 then every second one), so that a change in the machine's load spreads over all variants;
 at the end, a table gives each variant's step time, images/s and peak memory (mean and
 95% interval over the 3 repeats) and its overhead against the baseline of the same study.
+
+Chapter 11's ``bottleneck`` study asks the question of Pan, Badawi and Cetin's WHT layers
+on the digits: a ResNet-50 (bottleneck blocks 3-4-6-3, base width 16, the 3x3 stem)
+against the same network whose bottleneck blocks have Walsh filters over the channels in
+the place of both their 1x1 convolutions, reduce and expand
+(``hadalib.nn.variants.BOTTLENECK_VARIANTS``; ``resnet50(pointwise="walsh")``), everything
+else identical, with the digits study's training settings, 5 seeds each; its records go
+to the folder ``bottleneck`` under ``--out``.
 
 The readings of a study are the axes of its WHT and DCT layers; the first is its
 default, which every variant runs in, the others are ablations run by the WHT and DCT
@@ -91,7 +100,7 @@ from hadalib._optional import requires
 from hadalib.experiments import records
 from hadalib.experiments.config import RunConfig, differences
 from hadalib.nn import FILTER_VARIANTS, VARIANTS
-from hadalib.nn.variants import ALL_VARIANTS
+from hadalib.nn.variants import ALL_VARIANTS, BOTTLENECK_VARIANTS
 
 if TYPE_CHECKING:
     from hadalib.experiments.training import EpochHook
@@ -111,7 +120,8 @@ class Cost(NamedTuple):
 class Study(NamedTuple):
     """A study: what it measures, the settings its runs share, its seeds and readings,
     the folder (under ``--out``) of its Walsh-filter runs, if it has any, and of its
-    records, how its runs are started and what its time is estimated from."""
+    records, how its runs are started, what its time is estimated from, its variants,
+    and the device and CPU threads of its runs where they are fixed."""
 
     description: str
     settings: dict[str, Any]  # RunConfig fields shared by all runs, in the order printed
@@ -123,10 +133,14 @@ class Study(NamedTuple):
     # variant by variant.
     process_per_run: bool = False
     cost: Cost | None = None  # for the dry run's estimate; None: none printed
+    variants: tuple[str, ...] = tuple(VARIANTS)  # names in ALL_VARIANTS, in the order run
+    device: str | None = None  # of every run unless --device says; None: the runner's default
+    threads: int | None = None  # CPU threads per run unless --threads says; None: torch's
 
 
 #: Name -> (what it measures, RunConfig fields shared by all its runs, seeds, readings,
-#: folder of its Walsh-filter runs, folder of its records, one process per run, cost).
+#: folder of its Walsh-filter runs, folder of its records, one process per run, cost,
+#: variants, device, threads).
 STUDIES = {
     "digits": Study(
         "chapter 11: scikit-learn digits, small ResNet-18, ten variants and the spatial "
@@ -144,6 +158,28 @@ STUDIES = {
         (0, 1, 2, 3, 4),
         ("channel", "spatial"),
         "filters",
+        device="cpu",  # its records were made on the CPU
+        threads=1,
+    ),
+    "bottleneck": Study(
+        "chapter 11: scikit-learn digits, ResNet-50 of base width 16 with ordinary 1x1 "
+        "convolutions in its bottleneck blocks against Walsh filters in their place, 5 "
+        "seeds each (records in OUT/bottleneck; about 5 min on one CPU core, each run using "
+        "one thread)",
+        {
+            "data": "digits",
+            "model": "resnet50",
+            "width": 16,
+            "stem": "cifar",
+            "epochs": 10,
+            "batch_size": 64,
+        },
+        (0, 1, 2, 3, 4),
+        ("channel",),
+        folder="bottleneck",
+        variants=("baseline", *BOTTLENECK_VARIANTS),
+        device="cpu",
+        threads=1,
     ),
     "cpu-speed": Study(
         "chapter 12: ResNet-50 at 224x224 on this machine's CPU (fp32, synthetic data, "
@@ -243,7 +279,7 @@ def study_runs(name: str, out: str | os.PathLike = "book/results") -> list[list[
 
     Parameters
     ----------
-    name : {"digits", "cpu-speed", "gpu", "gpu-compiled", "cifar100"}
+    name : {"digits", "bottleneck", "cpu-speed", "gpu", "gpu-compiled", "cifar100"}
         A key of :data:`STUDIES`.
     out : str or os.PathLike
         Folder of the JSON records.
@@ -289,7 +325,8 @@ def study_configs(name: str, out: str | os.PathLike = "book/results") -> list[Ru
     if name not in STUDIES:
         raise ValueError(f"unknown study {name!r}; accepted: {', '.join(STUDIES)}")
     study = STUDIES[name]
-    folders = [(VARIANTS, os.path.join(out, study.folder) if study.folder else os.fspath(out))]
+    variants = {name: ALL_VARIANTS[name] for name in study.variants}
+    folders = [(variants, os.path.join(out, study.folder) if study.folder else os.fspath(out))]
     if study.filters is not None:
         folders.append((FILTER_VARIANTS, os.path.join(out, study.filters)))
     configs = [
@@ -370,7 +407,7 @@ def main(argv: Sequence[str] | None = None, on_epoch: EpochHook | None = None) -
         p.error(f"--threads must be a positive integer, got {args.threads}")
     study = STUDIES[args.name]
     configs = study_configs(args.name, args.out)
-    device = args.device or ("cpu" if args.name == "digits" else None)
+    device = args.device or study.device
     if device is not None:  # checked here, so that --dry-run refuses what the run would
         try:
             configs = [dataclasses.replace(c, device=device) for c in configs]
@@ -393,7 +430,7 @@ def main(argv: Sequence[str] | None = None, on_epoch: EpochHook | None = None) -
     problem = unwritable(Path(args.out))
     if problem:
         p.error(f"--out {args.out}: {problem}")
-    threads = args.threads or (1 if args.name == "digits" else None)
+    threads = args.threads or study.threads
     if study.process_per_run:
         failed = _run_in_processes(configs, threads)
         print(
@@ -436,13 +473,13 @@ def _parser() -> argparse.ArgumentParser:
         "--threads",
         type=int,
         default=None,
-        help="CPU threads per run (the digits study uses 1 by default)",
+        help="CPU threads per run (the digits and bottleneck studies use 1 by default)",
     )
     p.add_argument(
         "--device",
         default=None,
-        help="device of every run (the digits study, whose records were made on "
-        "the CPU, uses cpu by default, and cpu-speed cpu; else the runner's "
+        help="device of every run (the digits and bottleneck studies, whose records were "
+        "made on the CPU, use cpu by default, and cpu-speed cpu; else the runner's "
         "default)",
     )
     p.add_argument(

@@ -4,7 +4,8 @@ The networks are written here (no torchvision needed) with torchvision's module 
 (``conv1, bn1, layer1..layer4, fc``, ``downsample.0/1``), so a torchvision ImageNet
 state_dict loads unchanged. Transform layers have no parameters and no buffers, so they
 add nothing to the state_dict; a learned Walsh filter (kind ``"walsh"``) adds its weights,
-as ``transforms.<placement>.weight``.
+as ``transforms.<placement>.weight``. With ``pointwise="walsh"`` the 1x1 convolutions of the
+bottleneck blocks are Walsh filters over the channels (``layerI.J.conv1.filter.weight``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,15 @@ with requires("torch"):
 
 from hadalib._checks import as_int, as_real, check_choice
 from hadalib.nn.layers import Transform, WalshFilter
-from hadalib.nn.variants import FILTER_KINDS, KINDS, PLACEMENTS, STEMS, Weights
+from hadalib.nn.variants import (
+    BLOCKS,
+    FILTER_KINDS,
+    KINDS,
+    PLACEMENTS,
+    POINTWISE,
+    STEMS,
+    Weights,
+)
 
 __all__ = ["ResNet", "resnet18", "resnet50"]
 
@@ -56,18 +65,47 @@ class _BasicBlock(nn.Module):
         return self.relu(out + identity)
 
 
+class _WalshPointwise(nn.Module):
+    """A Walsh filter over the channels in the place of a 1x1 convolution from ``cin`` to
+    ``cout`` channels: the input's channels are zero-padded to ``max(cin, cout)``, filtered
+    there by a :class:`WalshFilter` (one weight per Walsh coefficient of that width, padded
+    to a power of two) and the first ``cout`` channels kept, as the WHT layers of Pan,
+    Badawi and Cetin (CVPR Workshops 2021) change the channel count. It has ``max(cin,
+    cout)`` weights where the convolution has ``cin * cout``; at initialization (weights
+    1) it keeps the first ``min(cin, cout)`` channels and zeros the others."""
+
+    def __init__(self, cin: int, cout: int) -> None:
+        super().__init__()
+        self.in_channels, self.out_channels = cin, cout
+        self.filter = WalshFilter(max(cin, cout))
+
+    def extra_repr(self) -> str:
+        return f"{self.in_channels}, {self.out_channels}"
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pad = self.filter.size[0] - x.shape[1]
+        if pad > 0:
+            x = torch.nn.functional.pad(x, (0, 0, 0, 0, 0, pad))
+        return self.filter(x)[:, : self.out_channels]
+
+
+def _pointwise(cin: int, cout: int, pointwise: str) -> nn.Module:
+    """The 1x1 layer of a bottleneck block: a convolution or a Walsh filter."""
+    return _conv(cin, cout, 1) if pointwise == "conv" else _WalshPointwise(cin, cout)
+
+
 class _Bottleneck(nn.Module):
     # ResNet v1.5 (as torchvision): the stride sits in the 3x3 convolution.
     expansion = 4
 
-    def __init__(self, cin: int, width: int, stride: int) -> None:
+    def __init__(self, cin: int, width: int, stride: int, pointwise: str = "conv") -> None:
         super().__init__()
         cout = width * self.expansion
-        self.conv1 = _conv(cin, width, 1)
+        self.conv1 = _pointwise(cin, width, pointwise)
         self.bn1 = nn.BatchNorm2d(width)
         self.conv2 = _conv(width, width, 3, stride)
         self.bn2 = nn.BatchNorm2d(width)
-        self.conv3 = _conv(width, cout, 1)
+        self.conv3 = _pointwise(width, cout, pointwise)
         self.bn3 = nn.BatchNorm2d(cout)
         self.relu = nn.ReLU(inplace=True)
         self.downsample = _shortcut(cin, cout, stride)
@@ -127,12 +165,18 @@ class ResNet(nn.Module):
     image_size : int, optional
         Height and width of the input images; needed (only) by Walsh filters over
         (H, W), whose weights have the size of the map at their placement.
+    pointwise : {"conv", "walsh"}
+        The 1x1 convolutions of bottleneck blocks (reduce and expand): ordinary
+        convolutions, or Walsh filters over the channels, each with ``max(cin, cout)``
+        weights in place of ``cin * cout`` (the input zero-padded to the wider width, the
+        first ``cout`` channels kept). The shortcut's projections stay convolutions.
 
     Raises
     ------
     ValueError
-        For an unknown placement or kind, a bad size, or a spatial Walsh filter without
-        ``image_size``.
+        For an unknown placement or kind, a bad size, a spatial Walsh filter without
+        ``image_size``, or ``pointwise="walsh"`` with basic blocks (which have no 1x1
+        convolutions to replace).
 
     Examples
     --------
@@ -155,10 +199,19 @@ class ResNet(nn.Module):
         in_channels: int = 3,
         dropout: float = 0.0,
         image_size: int | None = None,
+        pointwise: str = "conv",
     ) -> None:
         super().__init__()
         block_cls = _BLOCKS[check_choice("block", block, tuple(_BLOCKS))]
         check_choice("stem", stem, STEMS)
+        check_choice("pointwise", pointwise, POINTWISE)
+        if pointwise != "conv" and block_cls is not _Bottleneck:
+            raise ValueError(
+                f"pointwise={pointwise!r} replaces the 1x1 convolutions of bottleneck blocks, "
+                f"and the {block!r} blocks of this network have none; use resnet50 "
+                "(block='bottleneck') or pointwise='conv'"
+            )
+        extra = {"pointwise": pointwise} if block_cls is _Bottleneck else {}
         num_classes, width, in_channels = (
             _positive_int(value, name)
             for name, value in (
@@ -183,7 +236,7 @@ class ResNet(nn.Module):
             stage = []
             for j in range(n_blocks):
                 stride = 2 if i > 0 and j == 0 else 1
-                stage.append(block_cls(cin, stage_width, stride))
+                stage.append(block_cls(cin, stage_width, stride, **extra))
                 cin = stage_width * block_cls.expansion
             setattr(self, f"layer{i + 1}", nn.Sequential(*stage))
         self.avgpool = nn.AdaptiveAvgPool2d(1)
@@ -333,7 +386,6 @@ def _load_weights(model: ResNet, weights: Weights | Path | Mapping[str, Any], ar
 
 def _build(
     arch: str,
-    block: str,
     layers: tuple[int, int, int, int],
     num_classes: int,
     transforms: Mapping[str, str | nn.Module] | None,
@@ -341,7 +393,7 @@ def _build(
     **options: Any,
 ) -> ResNet:
     weights = Weights.verify(weights)  # a bad value fails here, before the network is built
-    model = ResNet(block, layers, num_classes, transforms, **options)
+    model = ResNet(BLOCKS[arch], layers, num_classes, transforms, **options)
     if weights is not None:
         _load_weights(model, weights, arch)
     return model
@@ -358,6 +410,7 @@ def resnet18(
     dropout: float = 0.0,
     image_size: int | None = None,
     weights: Weights | str | PathLike | Mapping[str, Any] | None = None,
+    pointwise: str = "conv",
 ) -> ResNet:
     """ResNet-18 (basic blocks, 2-2-2-2) with optional transform layers.
 
@@ -388,6 +441,9 @@ def resnet18(
         checked by ``Weights.verify`` before the network is built. ``"torchvision"`` needs
         the torchvision package and downloads its ``IMAGENET1K_V1`` weights; ``fc`` is
         freshly initialised when ``num_classes`` differs from the checkpoint's.
+    pointwise : {"conv"}
+        Only "conv": basic blocks have no 1x1 convolutions (see :func:`resnet50`); given
+        for a call that serves both networks.
 
     Returns
     -------
@@ -414,7 +470,6 @@ def resnet18(
     """
     return _build(
         "resnet18",
-        "basic",
         (2, 2, 2, 2),
         num_classes,
         transforms,
@@ -425,6 +480,7 @@ def resnet18(
         in_channels=in_channels,
         dropout=dropout,
         image_size=image_size,
+        pointwise=pointwise,
     )
 
 
@@ -439,6 +495,7 @@ def resnet50(
     dropout: float = 0.0,
     image_size: int | None = None,
     weights: Weights | str | PathLike | Mapping[str, Any] | None = None,
+    pointwise: str = "conv",
 ) -> ResNet:
     """ResNet-50 v1.5 (bottleneck blocks, 3-4-6-3), torchvision's layout and names.
 
@@ -465,6 +522,9 @@ def resnet50(
         Input height and width, for Walsh filters over (H, W) (see :class:`ResNet`).
     weights : Weights, str, os.PathLike, dict or None
         ImageNet weights, as in :func:`resnet18`.
+    pointwise : {"conv", "walsh"}
+        The 1x1 convolutions of the bottleneck blocks (see :class:`ResNet`); "walsh"
+        replaces reduce and expand by Walsh filters over the channels.
 
     Returns
     -------
@@ -487,12 +547,17 @@ def resnet50(
     ['conv2_block1', 'conv4_block6']
     >>> sum(p.numel() for p in model.parameters())
     23712932
+    >>> walsh = resnet50(100, pointwise="walsh")
+    >>> walsh.layer1[0].conv3
+    _WalshPointwise(
+      64, 256
+      (filter): WalshFilter(size=256, axes='channel')
+    )
 
     Introduced in: book/12_resnet50_wht.ipynb
     """
     return _build(
         "resnet50",
-        "bottleneck",
         (3, 4, 6, 3),
         num_classes,
         transforms,
@@ -503,4 +568,5 @@ def resnet50(
         in_channels=in_channels,
         dropout=dropout,
         image_size=image_size,
+        pointwise=pointwise,
     )

@@ -5,9 +5,12 @@ Each list is defined here once; the layers, the networks, the runner's configura
 the study's run sets, the report's tables and the figures ask it. ``VARIANTS`` are the
 paper's ten (the GPU study and chapter 12 run exactly these); ``FILTER_VARIANTS`` put a
 learned Walsh filter (:class:`hadalib.nn.WalshFilter`) at the same placements, for
-chapter 11's study; ``ALL_VARIANTS`` is both. A variant is a :class:`Variant` record (its
-kind and placements are fields, never parsed back out of its name) that is also the
-mapping ``{placement: kind}`` which :func:`hadalib.nn.resnet50` takes as ``transforms``.
+chapter 11's study; ``BOTTLENECK_VARIANTS`` replace the 1x1 convolutions of the
+bottleneck blocks by Walsh filters instead (for the bottleneck study, beside the
+baseline); ``ALL_VARIANTS`` is all of them. A variant is a :class:`Variant` record (its
+kind, placements and 1x1 layers are fields, never parsed back out of its name) that is
+also the mapping ``{placement: kind}`` which :func:`hadalib.nn.resnet50` takes as
+``transforms``.
 """
 
 from __future__ import annotations
@@ -25,12 +28,15 @@ from hadalib import signal
 __all__ = [
     "ALL_VARIANTS",
     "AXES",
+    "BLOCKS",
+    "BOTTLENECK_VARIANTS",
     "FILTER_KINDS",
     "FILTER_VARIANTS",
     "KINDS",
     "MODELS",
     "PLACEMENTS",
     "PLACEMENT_GROUPS",
+    "POINTWISE",
     "SPATIAL_KINDS",
     "STEMS",
     "VARIANTS",
@@ -60,6 +66,12 @@ AXES = ("channel", "spatial")
 
 #: The networks of :mod:`hadalib.nn.resnet`, by the name of their builder.
 MODELS = ("resnet18", "resnet50")
+#: The residual block of each network: ResNet-18's basic blocks (two 3x3 convolutions) or
+#: ResNet-50's bottleneck blocks (1x1 reduce, 3x3, 1x1 expand).
+BLOCKS: Mapping[str, str] = MappingProxyType({"resnet18": "basic", "resnet50": "bottleneck"})
+#: What the 1x1 convolutions of a bottleneck block (reduce and expand) are: ordinary
+#: convolutions, or Walsh filters over the channels (n weights in place of n_in * n_out).
+POINTWISE = ("conv", "walsh")
 #: The stems of those networks: ImageNet's (7x7 stride 2, max pooling) or a 3x3 one.
 STEMS = ("imagenet", "cifar")
 
@@ -67,7 +79,9 @@ STEMS = ("imagenet", "cifar")
 @dataclass(frozen=True, eq=False)
 class Variant(Mapping[str, str]):
     """A variant of the study: a kind of layer at a group of placements (the baseline:
-    none), and as a mapping ``{placement: kind}``, what ``resnet50(transforms=...)`` takes.
+    none), and as a mapping ``{placement: kind}``, what ``resnet50(transforms=...)`` takes;
+    ``pointwise`` says what the 1x1 convolutions of bottleneck blocks are (``"conv"``: as
+    in ResNet-50; ``"walsh"``: Walsh filters, what ``resnet50(pointwise=...)`` takes).
 
     Examples
     --------
@@ -78,6 +92,9 @@ class Variant(Mapping[str, str]):
     {'conv2_block1': 'wht', 'conv4_block6': 'wht'}
     >>> VARIANTS["fft-input"].has_axes, VARIANTS["baseline"].kind
     (False, None)
+    >>> walsh = BOTTLENECK_VARIANTS["walsh-bottleneck"]
+    >>> walsh.pointwise, dict(walsh), walsh.has_axes
+    ('walsh', {}, False)
 
     Introduced in: book/11_transform_layers.ipynb
     """
@@ -86,12 +103,14 @@ class Variant(Mapping[str, str]):
     kind: str | None
     group: str | None  # a key of PLACEMENT_GROUPS; None for the baseline
     placements: tuple[str, ...]
+    pointwise: str = "conv"  # one of POINTWISE
 
     @property
     def has_axes(self) -> bool:
         """Whether its layers act on axes of one's choice (``axes=``): the WHT, DCT and
-        Walsh-filter variants; the FFT acts on (H, W) only and the baseline has no layer."""
-        return self.kind is not None and self.kind not in SPATIAL_KINDS
+        Walsh-filter variants at placements; the FFT acts on (H, W) only, the baseline
+        has no layer, and the Walsh filters of bottleneck blocks act on the channels."""
+        return bool(self.placements) and self.kind not in SPATIAL_KINDS
 
     def __getitem__(self, placement: str) -> str:
         if placement not in self.placements:
@@ -122,8 +141,16 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
 #: The learned-filter variants of chapter 11's study: name -> :class:`Variant`.
 FILTER_VARIANTS: Mapping[str, Variant] = MappingProxyType(_variants(FILTER_KINDS))
 
-#: Every variant a run can take: the ten of the paper, then the learned filters.
-ALL_VARIANTS: Mapping[str, Variant] = MappingProxyType(dict(VARIANTS) | dict(FILTER_VARIANTS))
+#: The bottleneck study's variant (its other is the baseline): every 1x1 convolution of
+#: the bottleneck blocks, reduce and expand, a Walsh filter over the channels.
+BOTTLENECK_VARIANTS: Mapping[str, Variant] = MappingProxyType(
+    {"walsh-bottleneck": Variant("walsh-bottleneck", "walsh", None, (), pointwise="walsh")}
+)
+
+#: Every variant a run can take: the ten of the paper, the learned filters, the bottleneck.
+ALL_VARIANTS: Mapping[str, Variant] = MappingProxyType(
+    dict(VARIANTS) | dict(FILTER_VARIANTS) | dict(BOTTLENECK_VARIANTS)
+)
 
 
 class Weights(Enum):
