@@ -558,7 +558,7 @@ def grover_iterations(n: int, m: int = 1) -> int:
     >>> grover_iterations(6), grover_iterations(6, 4)
     (6, 3)
 
-    Introduced in: book/07_quantum_gates.ipynb
+    Introduced in: book/08_quantum_gates.ipynb
     """
     n = _qubit_count(n)
     if n < 1:
@@ -598,7 +598,7 @@ def grover_state(marked: int | Iterable[int], n: int, iterations: int | None = N
     >>> round(float(psi[5]), 4), round(float(psi[0]), 4)
     (0.9723, -0.0884)
 
-    Introduced in: book/07_quantum_gates.ipynb
+    Introduced in: book/08_quantum_gates.ipynb
     """
     n = _qubit_count(n)
     if n < 1:

@@ -99,7 +99,7 @@ def test_the_learners_copy_numbers_as_the_site_does():
         if cell.cell_type == "code":
             cell.update(outputs=[], execution_count=None)
     config = {"repository": "https://github.com/a/b", "site": "https://a.github.io/b/"}
-    copy = ln.Learner("book/09_transform_layers", nb, config, ln.References()).notebook()
+    copy = ln.Learner("book/09_image_and_video_coding", nb, config, ln.References()).notebook()
     text = [cell.source for cell in copy.cells]
     assert text[0].endswith("As (9.2) and (9.1) say,")
     assert "a = 1\n\\tag{9.1}\n$$" in text[1] and "b = 2\n\\tag{9.2}\n$$" in text[1]

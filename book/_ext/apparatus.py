@@ -3,7 +3,7 @@ counted per chapter ("Exercise 9.3", "Figure 9.2", "(9.1)").
 
 The one source of these numbers for the site (hadalib_sphinx), the PDF (hadalib_latex) and
 the learner's notebooks (learner_notebooks). A chapter's number is its file name's prefix
-(``book/09_transform_layers`` is chapter 9); appendices (``book/appendix_*``) are lettered
+(``book/11_transform_layers`` is chapter 11); appendices (``book/appendix_*``) are lettered
 A, B, ... in the order of the contents; any other page (the introduction, the API reference)
 numbers its items from 1 with no chapter in front.
 """

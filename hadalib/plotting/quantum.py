@@ -186,7 +186,7 @@ def draw_grover(fig: Any, iterations: int = 4, m: int = 1, n: int = 5) -> None:
     >>> figure(draw_grover, iterations=4, m=1).axes[1].get_title()
     'P(marked) = 0.999 after 4 iterations'
 
-    Introduced in: book/07_quantum_gates.ipynb
+    Introduced in: book/08_quantum_gates.ipynb
     """
     if not 1 <= m <= len(_GROVER_MARKED):
         raise ValueError(f"m={m} marked items; expected 1 <= m <= {len(_GROVER_MARKED)}")

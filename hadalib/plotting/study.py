@@ -216,7 +216,7 @@ def draw_seed_interval(
     >>> figure(draw_seed_interval, seeds=30, effect=2.0).axes[1].get_title()
     '40 of 40 studies exclude 0'
 
-    Introduced in: book/10_resnet50_wht.ipynb
+    Introduced in: book/12_resnet50_wht.ipynb
     """
     diffs = simulated_differences(effect, sigma, seeds, studies)
     found = [interval(row) for row in diffs]
