@@ -19,6 +19,7 @@ __all__ = ["requires", "DISTRIBUTIONS"]
 DISTRIBUTIONS = {
     "sklearn": "scikit-learn",
     "skimage": "scikit-image",
+    "PIL": "pillow",
     "pynvml": "nvidia-ml-py",
     "IPython": "ipython",
 }
