@@ -84,7 +84,7 @@ def test_citations_read_author_year_with_the_references_listed(written):
     assert "<http://neuralnetworksanddeeplearning.com>" in text
     assert len(listed) == len(set(listed)) >= 10
     gates = "\n".join(_markdown(written["03_gates_masks_optimizers.ipynb"]))
-    assert "so that the\nforget gates start open (Gers et al., 2000);" in gates
+    assert "initialized to a positive value\n(Gers et al., 2000);" in gates
     assert "Felix A. Gers, Jürgen Schmidhuber and Fred Cummins (2000). Learning to Forget" in gates
     assert "Rafal Jozefowicz, Wojciech Zaremba and Ilya Sutskever (2015)." in gates
 
