@@ -164,8 +164,8 @@ STUDIES = {
     "bottleneck": Study(
         "chapter 11: scikit-learn digits, ResNet-50 of base width 16 with ordinary 1x1 "
         "convolutions in its bottleneck blocks against Walsh filters in their place, 5 "
-        "seeds each (records in OUT/bottleneck; about 5 min on one CPU core, each run using "
-        "one thread)",
+        "seeds each (records in OUT/bottleneck; about 10 min on one CPU core: each run uses "
+        "one thread, and the committed records' measured times add up to 9 min)",
         {
             "data": "digits",
             "model": "resnet50",
