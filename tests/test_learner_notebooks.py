@@ -291,7 +291,7 @@ def test_jupyterlab_shows_the_learners_notebook_with_no_raw_myst(
     rendered = page.locator(".jp-MarkdownCell .jp-RenderedMarkdown")
     page.wait_for_function(
         "() => document.querySelectorAll('.jp-MarkdownCell .jp-RenderedMarkdown details')"
-        ".length >= 5",
+        ".length >= 4",
         timeout=60_000,
     )
     text = "\n".join(rendered.all_inner_texts())
