@@ -296,7 +296,7 @@ def test_jupyterlab_shows_the_learners_notebook_with_no_raw_myst(
     )
     text = "\n".join(rendered.all_inner_texts())
     assert RAW_MYST.findall(text) == []
-    assert "Exercise 2.2" in text and "(Gers et al., 2000)" in text
+    assert "Exercise 2.2" in text and "(Glorot and Bengio, 2010)" in text
     assert page.locator(".jp-RenderedMarkdown summary").first.inner_text() == (
         "Solution to Exercise 2.1"
     )
