@@ -29,8 +29,13 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parents[1]
+# Importable by every test: the checkout's tools/ (run from the root, not installed with
+# hadalib) and the book's Sphinx extensions (learner_notebooks, apparatus).
+sys.path[:0] = [str(ROOT), str(ROOT / "book" / "_ext")]
+import learner_notebooks  # noqa: E402 (the book's extension folder, added above)
+
 # The book's notebooks: chapters, then appendices.
-NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
+NOTEBOOKS = learner_notebooks.chapters()
 BUILD = ROOT / "_build" / "html"
 # The small network of chapter 11 on the digits, for the runner's command line: quick enough
 # for several epochs in a test.

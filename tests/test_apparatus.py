@@ -5,15 +5,12 @@ learner's notebooks, all from book/_ext/apparatus.py."""
 from __future__ import annotations
 
 import re
-import sys
 
+import apparatus  # the book's extension folder, on the path from conftest
+import learner_notebooks as ln
 import nbformat
 import pytest
 from conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "book" / "_ext"))
-import apparatus  # noqa: E402 (the book's extension folder, added above)
-import learner_notebooks as ln  # noqa: E402
 
 CHAPTER_PAGE = re.compile(r"(\d\d)_\w+\.html")
 CAPTION_NUMBER = re.compile(r'<span class="caption-number">(\w+) ([\w.]+) </span>')

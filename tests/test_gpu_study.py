@@ -18,7 +18,6 @@ import ast
 import dataclasses
 import hashlib
 import importlib
-import importlib.util
 import itertools
 import json
 import math
@@ -37,17 +36,7 @@ import hadalib.energy as he
 from hadalib.experiments import records, resnet_wht, runner
 from hadalib.experiments.config import RunConfig
 from hadalib.nn import VARIANTS, resnet50
-
-
-def _tool(name: str):
-    """A module of tools/: run from the checkout's root, not installed with hadalib."""
-    spec = importlib.util.spec_from_file_location(f"tools.{name}", ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-gpu_study = _tool("gpu_study")
+from tools import gpu_study  # the checkout's tools/, on the path from conftest
 
 # ResNet-50 at width 8 on 32x32 synthetic images: the GPU study's network, made tiny.
 SMOKE = ["--smoke", "--width", "8", "--batch-size", "4", "--device", "cpu", "--no-progress"]

@@ -19,13 +19,11 @@ import sys
 import tarfile
 from pathlib import Path
 
+import learner_notebooks as ln  # the book's extension folder, on the path from conftest
 import nbformat
 import pytest
 import yaml
 from conftest import ROOT, jupyterlab
-
-sys.path.insert(0, str(ROOT / "book" / "_ext"))
-import learner_notebooks as ln  # noqa: E402 (the book's extension folder, added above)
 
 CHAPTERS = ln.chapters()
 # Whatever MyST a plain Jupyter would show as markup.

@@ -11,6 +11,7 @@ import json
 import re
 
 import pytest
+from apparatus import toc_docnames  # the book's extension folder, on the path from conftest
 from conftest import ROOT, _missing_or_skip
 
 PDF = ROOT / "_build" / "pdf" / "hadamard-book.pdf"
@@ -23,8 +24,7 @@ def _title(notebook: str) -> str:
 
 
 def _chapters() -> list[str]:
-    toc = (ROOT / "_toc.yml").read_text()
-    return re.findall(r"file:\s*book/(\d\d_\w+)", toc)
+    return [d.removeprefix("book/") for d in toc_docnames() if re.match(r"book/\d\d_", d)]
 
 
 def _words(text: str) -> str:
